@@ -1,0 +1,166 @@
+"""Canonical model identity: which trained model a provider's id refers to.
+
+The rules are data, in ``catalog/model_rules.toml``; this module compiles them
+once and applies them to ids. See that file for the order of the steps. The
+result is cached per id, since the same id recurs across sources.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What an id resolves to."""
+
+    model: str
+    """Canonical model id."""
+    variant: tuple[str, ...]
+    """Variant tags taken off the id, sorted."""
+    creator: str | None
+    """Creator from the namespace or the name, if known."""
+
+
+@dataclass(slots=True)
+class Rules:
+    """Compiled canonicalisation rules."""
+
+    strip_prefixes: re.Pattern[str]
+    region_prefixes: frozenset[str]
+    dotted_vendor: re.Pattern[str]
+    variant_suffixes: list[tuple[re.Pattern[str], str, str]]
+    snapshots: list[re.Pattern[str]]
+    rewrites: list[tuple[re.Pattern[str], str]]
+    known_labs: dict[str, str]
+    creator_prefixes: list[tuple[str, str]]
+    aliases: dict[str, str]
+    cache: dict[str, Identity] = field(default_factory=dict)
+
+
+class RulesError(ValueError):
+    """The rules file is malformed; the message names the file and the entry."""
+
+
+def load_rules(path: Path) -> Rules:
+    """Read and compile ``model_rules.toml``."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise RulesError(f"{path}: {exc}") from exc
+
+    def compile_(pattern: str, where: str) -> re.Pattern[str]:
+        try:
+            return re.compile(pattern)
+        except re.error as exc:
+            raise RulesError(f"{path}: {where}: invalid regular expression {pattern!r}: {exc}") from exc
+
+    prefixes = raw.get("strip_prefixes", [])
+    vendors = raw.get("dotted_vendors", [])
+    regions = raw.get("region_prefixes", [])
+    return Rules(
+        strip_prefixes=compile_("^(?:" + "|".join(f"(?:{p})" for p in prefixes) + ")", "strip_prefixes"),
+        region_prefixes=frozenset(regions),
+        dotted_vendor=compile_(
+            "^(?:(?P<region>" + "|".join(map(re.escape, regions)) + r")\.)?"
+            "(?P<vendor>" + "|".join(map(re.escape, vendors)) + r")\.(?P<rest>.+)$",
+            "dotted_vendors",
+        ),
+        variant_suffixes=[
+            (compile_(v["pattern"], f"variant_suffix[{i}]"), v.get("tag", ""), v.get("keep", ""))
+            for i, v in enumerate(raw.get("variant_suffix", []))
+        ],
+        snapshots=[compile_(s["pattern"], f"snapshot[{i}]") for i, s in enumerate(raw.get("snapshot", []))],
+        rewrites=[
+            (compile_(r["pattern"], f"rewrite[{i}]"), r["replace"]) for i, r in enumerate(raw.get("rewrite", []))
+        ],
+        known_labs={k.lower(): v for k, v in raw.get("known_labs", {}).items()},
+        # Longest prefix first, so "gpt-oss" wins over "gpt-".
+        creator_prefixes=sorted(raw.get("creator_prefixes", {}).items(), key=lambda kv: -len(kv[0])),
+        aliases={k.lower(): v for k, v in raw.get("aliases", {}).items()},
+    )
+
+
+def _strip_variants(name: str, rules: Rules, tags: list[str]) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for pattern, tag, keep in rules.variant_suffixes:
+            match = pattern.search(name)
+            if match is None or match.start() == 0:
+                continue
+            if tag:
+                tags.append(match.expand(tag.replace("{1}", r"\1")) if "{1}" in tag else tag)
+            name = name[: match.start()] + keep
+            changed = True
+        for pattern in rules.snapshots:
+            match = pattern.search(name)
+            if match is not None and match.start() > 0:
+                tags.append("snapshot:" + "-".join(match.groups()))
+                name = name[: match.start()]
+                changed = True
+    return name
+
+
+def _creator(namespace: str | None, name: str, rules: Rules) -> str | None:
+    if namespace and namespace in rules.known_labs:
+        return rules.known_labs[namespace]
+    for prefix, creator in rules.creator_prefixes:
+        if name.startswith(prefix):
+            return creator
+    return None
+
+
+def canonicalise(provider_model_id: str, rules: Rules) -> Identity:
+    """The canonical identity of one provider model id."""
+    cached = rules.cache.get(provider_model_id)
+    if cached is not None:
+        return cached
+    identity = _canonicalise(provider_model_id, rules)
+    rules.cache[provider_model_id] = identity
+    return identity
+
+
+def _canonicalise(provider_model_id: str, rules: Rules) -> Identity:
+    text = provider_model_id.strip().lower()
+    tags: list[str] = []
+    text = rules.strip_prefixes.sub("", text)
+    if text in rules.aliases:
+        target = rules.aliases[text]
+        return Identity(target, (), _creator(None, target, rules))
+    # Variant suffixes may sit on the whole path (":free", "/fp-8"), so strip them first.
+    text = _strip_variants(text, rules, tags)
+    parts = [p for p in text.split("/") if p]
+    if not parts:
+        return Identity(provider_model_id.strip().lower() or "unknown", (), None)
+    name = parts[-1]
+    namespace = parts[-2] if len(parts) > 1 else None
+    if namespace in rules.region_prefixes and len(parts) > 2:
+        tags.append(f"region:{namespace}")
+        namespace = parts[-3]
+    dotted = rules.dotted_vendor.match(name)
+    if dotted:
+        if dotted.group("region"):
+            tags.append(f"region:{dotted.group('region')}")
+        namespace = namespace or dotted.group("vendor")
+        name = dotted.group("rest")
+    name = _strip_variants(name, rules, tags)
+    for pattern, replacement in rules.rewrites:
+        name = pattern.sub(replacement, name)
+    name = name.strip("-") or name
+    if name in rules.aliases:
+        name = rules.aliases[name]
+    creator = _creator(namespace, name, rules)
+    keep_namespace = namespace is not None and namespace not in rules.known_labs
+    model = f"{namespace}/{name}" if keep_namespace else name
+    return Identity(model, tuple(sorted(set(tags))), creator)
+
+
+@lru_cache(maxsize=4)
+def rules_from(path: str) -> Rules:
+    """Compiled rules for a file path, compiled once per process."""
+    return load_rules(Path(path))

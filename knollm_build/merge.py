@@ -1,0 +1,229 @@
+"""Merge stage: one offering per provider x provider model id, with provenance and conflicts.
+
+Records for the same offering (same canonical provider, same id ignoring case)
+are merged field by field. The published value comes from the first source in
+precedence order that states it: a manual override, then the provider's own
+dump, then the open catalogs (genai-prices, models.dev, LiteLLM, older LiteLLM
+snapshots). Values that disagree with it beyond :data:`PRICE_TOLERANCE` /
+:data:`LIMIT_TOLERANCE` are recorded as a conflict with every source's value.
+
+Price sanity check: a non-zero price that differs from another source's non-zero
+price for the same offering by a factor of :data:`UNIT_ERROR_FACTOR` or more is a
+probable unit error. With three or more values, those far from the median are
+set aside and the precedence choice is made among the rest; with two, neither
+can be trusted, so the price is withheld and reported.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Any
+
+from knollm_build.normalise import NormalRecord
+from knollm_build.records import Problem
+
+PRICE_TOLERANCE = 0.01
+"""Relative difference under which two prices count as equal (1%)."""
+LIMIT_TOLERANCE = 0.03
+"""Relative difference under which two limits count as equal (3%: 128,000 vs 131,072)."""
+UNIT_ERROR_FACTOR = 100.0
+
+PRICE_FIELDS = (
+    "input",
+    "output",
+    "cache_read",
+    "cache_write",
+    "reasoning",
+    "input_audio",
+    "output_audio",
+    "batch_input",
+    "batch_output",
+    "per_request",
+    "per_image",
+    "per_second",
+)
+LIMIT_FIELDS = ("context_window", "max_input_tokens", "max_output_tokens")
+STATUS_RANK = {"retired": 3, "deprecated": 2, "preview": 1, "active": 0}
+
+
+@dataclass(slots=True)
+class MergeResult:
+    offerings: list[dict[str, Any]] = field(default_factory=list)
+    origins: list[tuple[str, str]] = field(default_factory=list)
+    """(file, position) of the highest-precedence record behind each offering, same order."""
+    merged_duplicates: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    conflicts: int = 0
+    unit_errors: int = 0
+
+
+def _differs(a: float, b: float, tolerance: float) -> bool:
+    if a == b:
+        return False
+    return abs(a - b) > tolerance * max(abs(a), abs(b))
+
+
+def _conflict(field_name: str, kind: str, chosen: Any, chosen_source: str | None, values: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {
+        "field": field_name,
+        "kind": kind,
+        "chosen": chosen,
+        "chosen_source": chosen_source,
+        "values": [{"source": s, "value": v} for s, v in values],
+    }
+
+
+def _choose_price(
+    field_name: str, values: list[tuple[str, float]], where: NormalRecord, result: MergeResult
+) -> tuple[float | None, str | None, dict[str, Any] | None]:
+    """(published value, its source, conflict or None) for one price field."""
+    chosen_source, chosen = values[0]
+    if len(values) == 1:
+        return chosen, chosen_source, None
+    nonzero = [v for _, v in values if v > 0]
+    suspects: set[int] = set()
+    if len(nonzero) >= 2 and max(nonzero) / min(nonzero) >= UNIT_ERROR_FACTOR:
+        if len(nonzero) >= 3:
+            mid = median(nonzero)
+            suspects = {
+                i for i, (_, v) in enumerate(values)
+                if v > 0 and max(v / mid, mid / v) >= UNIT_ERROR_FACTOR ** 0.5
+            }
+        else:
+            suspects = {i for i, (_, v) in enumerate(values) if v > 0}
+        trusted = [(s, v) for i, (s, v) in enumerate(values) if i not in suspects]
+        result.unit_errors += 1
+        path = f"pricing.{field_name}"
+        if not trusted:
+            result.problems.append(
+                Problem(
+                    "withheld_price", where.raw.file, where.raw.position,
+                    f"probable unit error: sources disagree by x{max(nonzero) / min(nonzero):.0f} "
+                    f"({', '.join(f'{s}={v:g}' for s, v in values)}); price withheld",
+                    field=path,
+                )
+            )
+            return None, None, _conflict(path, "probable_unit_error", None, None, values)
+        chosen_source, chosen = trusted[0]
+        return chosen, chosen_source, _conflict(path, "probable_unit_error", chosen, chosen_source, values)
+    if any(_differs(v, chosen, PRICE_TOLERANCE) for _, v in values[1:]):
+        return chosen, chosen_source, _conflict(f"pricing.{field_name}", "disagreement", chosen, chosen_source, values)
+    return chosen, chosen_source, None
+
+
+def _merge_group(group: list[NormalRecord], result: MergeResult) -> dict[str, Any]:
+    first = group[0]
+    provenance: dict[str, str] = {}
+    conflicts: list[dict[str, Any]] = []
+    sources: list[str] = []
+    for record in group:
+        if record.raw.source not in sources:
+            sources.append(record.raw.source)
+
+    pricing: dict[str, Any] = {}
+    for name in PRICE_FIELDS:
+        values = [(r.raw.source, r.raw.prices[name]) for r in group if name in r.raw.prices]
+        values = _dedupe(values)
+        if not values:
+            continue
+        chosen, source, conflict = _choose_price(name, values, first, result)
+        if conflict:
+            conflicts.append(conflict)
+        if chosen is not None and source is not None:
+            pricing[name] = chosen
+            provenance[f"pricing.{name}"] = source
+    tier_record = next((r for r in group if r.raw.price_tiers), None)
+    if tier_record is not None:
+        pricing["tiers"] = tier_record.raw.price_tiers
+        provenance["pricing.tiers"] = tier_record.raw.source
+
+    offering: dict[str, Any] = {
+        "provider": first.provider,
+        "model": first.model,
+        "provider_model_id": first.raw.provider_model_id,
+        "variant": list(first.variant),
+        "pricing": pricing,
+        "sources": sources,
+    }
+    for name in LIMIT_FIELDS:
+        values = _dedupe([(r.raw.source, getattr(r.raw, name)) for r in group if getattr(r.raw, name) is not None])
+        if not values:
+            continue
+        source, chosen = values[0]
+        offering[name] = chosen
+        provenance[name] = source
+        if any(_differs(v, chosen, LIMIT_TOLERANCE) for _, v in values[1:]):
+            conflicts.append(_conflict(name, "disagreement", chosen, source, values))
+
+    for name in ("name", "deprecation_date"):
+        stated = next((r for r in group if getattr(r.raw, name)), None)
+        if stated is not None:
+            offering[name] = getattr(stated.raw, name)
+            provenance[name] = stated.raw.source
+    statuses = [(r.raw.status, r.raw.source) for r in group if r.raw.status]
+    if statuses:
+        offering["status"], provenance["status"] = statuses[0]
+    elif "deprecation_date" in offering:
+        offering["status"] = "deprecated"
+
+    stated_mode = next((r for r in group if "mode" not in r.inferred), None)
+    mode_record = stated_mode or first
+    offering["mode"] = mode_record.mode
+    inferred = [] if stated_mode else ["mode"]
+    if stated_mode:
+        provenance["mode"] = stated_mode.raw.source
+    for name in ("input_modalities", "output_modalities"):
+        stated = next((r for r in group if name not in r.inferred), None)
+        offering[name] = getattr(stated or first, name)
+        if stated:
+            provenance[name] = stated.raw.source
+        else:
+            inferred.append(name)
+
+    capabilities: set[str] = set()
+    decided: set[str] = set()
+    for record in group:
+        for cap, flag in record.raw.capabilities.items():
+            if cap in decided:
+                continue
+            decided.add(cap)
+            provenance[f"capabilities.{cap}"] = record.raw.source
+            if flag:
+                capabilities.add(cap)
+    if "vision" not in decided and "image" in offering["input_modalities"]:
+        capabilities.add("vision")
+        if "input_modalities" in inferred:
+            inferred.append("capabilities.vision")
+    offering["capabilities"] = sorted(capabilities)
+    offering["inferred"] = inferred
+    offering["provenance"] = dict(sorted(provenance.items()))
+    offering["conflicts"] = conflicts
+    result.conflicts += len(conflicts)
+    return offering
+
+
+def _dedupe(values: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """One value per source (the first it gave), order kept."""
+    seen: set[str] = set()
+    out = []
+    for source, value in values:
+        if source not in seen:
+            seen.add(source)
+            out.append((source, value))
+    return out
+
+
+def merge(records: list[NormalRecord]) -> MergeResult:
+    """Group records by offering and merge each group."""
+    groups: dict[tuple[str, str], list[NormalRecord]] = defaultdict(list)
+    for record in records:
+        groups[(record.provider, record.raw.provider_model_id.lower())].append(record)
+    result = MergeResult()
+    for key in sorted(groups):
+        group = sorted(groups[key], key=lambda r: (r.precedence, r.raw.source, r.raw.position))
+        result.merged_duplicates += len(group) - 1
+        result.offerings.append(_merge_group(group, result))
+        result.origins.append((group[0].raw.file, group[0].raw.position))
+    return result

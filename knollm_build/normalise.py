@@ -1,0 +1,150 @@
+"""Normalise stage: canonical provider ids, canonical model identity, modes and modalities.
+
+Pure functions over records: each :class:`RawRecord` becomes a
+:class:`NormalRecord` that knows its canonical provider and model, its variant
+tags, and which of its facts were inferred from the name rather than stated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from knollm_build.canonical import Rules, canonicalise
+from knollm_build.catalog_files import ProviderFile, spelling_key
+from knollm_build.records import RawRecord
+
+KNOWN_MODALITIES = frozenset({"text", "image", "audio", "video", "pdf", "file", "embedding"})
+
+
+@dataclass(slots=True)
+class ProviderResolver:
+    """Folds every source's spelling of a provider to one canonical id."""
+
+    exact: dict[str, str]
+    prefixes: list[tuple[str, str]]
+    seen: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(spelling, canonical id) pairs resolved, for the report."""
+
+    @classmethod
+    def from_curated(cls, providers: dict[str, ProviderFile]) -> ProviderResolver:
+        exact: dict[str, str] = {}
+        prefixes: list[tuple[str, str]] = []
+        for provider_id, provider in sorted(providers.items()):
+            exact[spelling_key(provider_id)] = provider_id
+            for alias in provider.aliases:
+                exact.setdefault(spelling_key(alias), provider_id)
+            prefixes.extend((spelling_key(p), provider_id) for p in provider.alias_prefixes)
+        prefixes.sort(key=lambda item: -len(item[0]))
+        return cls(exact, prefixes)
+
+    def resolve(self, spelling: str) -> str:
+        key = spelling_key(spelling)
+        canonical = self.exact.get(key)
+        if canonical is None:
+            canonical = next((pid for prefix, pid in self.prefixes if key.startswith(prefix)), key)
+        self.seen[(spelling, canonical)] += 1
+        return canonical
+
+
+# Modes guessed from names when no source states one (checked in order).
+MODE_FROM_NAME: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"rerank"), "rerank"),
+    (re.compile(r"embed|bge-|gte-|e5-|minilm|nomic-embed"), "embedding"),
+    (re.compile(r"whisper|transcri|speech-to-text|stt\b"), "audio-transcription"),
+    (re.compile(r"\btts\b|-tts|text-to-speech|orpheus|playai-tts"), "audio-speech"),
+    (re.compile(r"dall-e|flux|stable-diffusion|sdxl|imagen|gpt-image|image-gen|seedream|ideogram|recraft"), "image"),
+    (re.compile(r"moderation|guard"), "moderation"),
+    (re.compile(r"\bveo|video|sora|kling|wan2|seedance"), "video"),
+)
+VISION_FROM_NAME = re.compile(r"vision|-vl\b|-vl-|vl-|pixtral|llava|qvq|-omni|gemini|gpt-4o|gpt-4\.1|gpt-5|claude-(3|sonnet|opus|haiku)")
+
+
+@dataclass(slots=True)
+class NormalRecord:
+    """A raw record placed in the catalog: canonical provider and model, tags, inferences."""
+
+    raw: RawRecord
+    provider: str
+    model: str
+    variant: tuple[str, ...]
+    creator: str | None
+    mode: str
+    input_modalities: list[str] | None
+    output_modalities: list[str] | None
+    inferred: list[str]
+    precedence: int
+
+
+def infer_mode(model_id: str) -> str:
+    lowered = model_id.lower()
+    for pattern, mode in MODE_FROM_NAME:
+        if pattern.search(lowered):
+            return mode
+    return "chat"
+
+
+def _clean_modalities(values: list[str] | None) -> list[str] | None:
+    if values is None:
+        return None
+    return sorted({v for v in (m.lower() for m in values) if v in KNOWN_MODALITIES})
+
+
+def _default_modalities(mode: str, model_id: str) -> tuple[list[str], list[str]]:
+    if mode == "embedding":
+        return ["text"], ["embedding"]
+    if mode == "image":
+        return ["text"], ["image"]
+    if mode == "audio-speech":
+        return ["text"], ["audio"]
+    if mode == "audio-transcription":
+        return ["audio"], ["text"]
+    if mode == "video":
+        return ["text"], ["video"]
+    inputs = ["image", "text"] if VISION_FROM_NAME.search(model_id.lower()) else ["text"]
+    return inputs, ["text"]
+
+
+def normalise_record(record: RawRecord, providers: ProviderResolver, rules: Rules, precedence: int) -> NormalRecord:
+    """Place one record: provider id, model identity, mode and modalities (inferred ones marked)."""
+    provider = providers.resolve(record.provider_raw)
+    identity = canonicalise(record.model_hint or record.provider_model_id, rules)
+    variant = set(identity.variant) | set(record.variant_hint)
+    if record.model_hint:
+        # Tags on the exact id (":free", "-fp8") still describe this offering.
+        variant |= set(canonicalise(record.provider_model_id, rules).variant)
+    inferred: list[str] = []
+    mode = record.mode
+    if mode is None:
+        mode = infer_mode(record.provider_model_id)
+        inferred.append("mode")
+    inputs = _clean_modalities(record.input_modalities)
+    outputs = _clean_modalities(record.output_modalities)
+    if not inputs or not outputs:
+        default_in, default_out = _default_modalities(mode, record.provider_model_id)
+        if not inputs:
+            inputs = default_in
+            inferred.append("input_modalities")
+        if not outputs:
+            outputs = default_out
+            inferred.append("output_modalities")
+    return NormalRecord(
+        raw=record,
+        provider=provider,
+        model=identity.model,
+        variant=tuple(sorted(variant)),
+        creator=identity.creator,
+        mode=mode,
+        input_modalities=inputs,
+        output_modalities=outputs,
+        inferred=inferred,
+        precedence=precedence,
+    )
+
+
+def normalise(
+    records: list[RawRecord], providers: ProviderResolver, rules: Rules, precedence: dict[str, int]
+) -> list[NormalRecord]:
+    """Normalise every record (order kept)."""
+    return [normalise_record(r, providers, rules, precedence.get(r.source, 50)) for r in records]
