@@ -37,8 +37,14 @@ class Rules:
     snapshots: list[re.Pattern[str]]
     rewrites: list[tuple[re.Pattern[str], str]]
     known_labs: dict[str, str]
-    creator_prefixes: list[tuple[str, str]]
+    creator_by_prefix: dict[str, str]
+    creator_prefix_lengths: list[int]
+    """Distinct prefix lengths, longest first, so "gpt-oss" wins over "gpt-"."""
     aliases: dict[str, str]
+    any_suffix: re.Pattern[str]
+    """All variant and snapshot patterns in one: ids that match none skip the loop."""
+    any_rewrite: re.Pattern[str]
+    """All rewrite patterns in one, for the same shortcut."""
     cache: dict[str, Identity] = field(default_factory=dict)
 
 
@@ -59,6 +65,8 @@ def load_rules(path: Path) -> Rules:
         except re.error as exc:
             raise RulesError(f"{path}: {where}: invalid regular expression {pattern!r}: {exc}") from exc
 
+    suffix_sources = [v["pattern"] for v in raw.get("variant_suffix", [])] + [x["pattern"] for x in raw.get("snapshot", [])]
+    rewrite_sources = [r["pattern"] for r in raw.get("rewrite", [])]
     prefixes = raw.get("strip_prefixes", [])
     vendors = raw.get("dotted_vendors", [])
     regions = raw.get("region_prefixes", [])
@@ -79,13 +87,17 @@ def load_rules(path: Path) -> Rules:
             (compile_(r["pattern"], f"rewrite[{i}]"), r["replace"]) for i, r in enumerate(raw.get("rewrite", []))
         ],
         known_labs={k.lower(): v for k, v in raw.get("known_labs", {}).items()},
-        # Longest prefix first, so "gpt-oss" wins over "gpt-".
-        creator_prefixes=sorted(raw.get("creator_prefixes", {}).items(), key=lambda kv: -len(kv[0])),
+        creator_by_prefix=dict(raw.get("creator_prefixes", {})),
+        creator_prefix_lengths=sorted({len(k) for k in raw.get("creator_prefixes", {})}, reverse=True),
         aliases={k.lower(): v for k, v in raw.get("aliases", {}).items()},
+        any_suffix=compile_("|".join(f"(?:{p})" for p in suffix_sources) or "(?!)", "variant_suffix"),
+        any_rewrite=compile_("|".join(f"(?:{p})" for p in rewrite_sources) or "(?!)", "rewrite"),
     )
 
 
 def _strip_variants(name: str, rules: Rules, tags: list[str]) -> str:
+    if rules.any_suffix.search(name) is None:
+        return name
     changed = True
     while changed:
         changed = False
@@ -109,8 +121,9 @@ def _strip_variants(name: str, rules: Rules, tags: list[str]) -> str:
 def _creator(namespace: str | None, name: str, rules: Rules) -> str | None:
     if namespace and namespace in rules.known_labs:
         return rules.known_labs[namespace]
-    for prefix, creator in rules.creator_prefixes:
-        if name.startswith(prefix):
+    for length in rules.creator_prefix_lengths:
+        creator = rules.creator_by_prefix.get(name[:length])
+        if creator is not None:
             return creator
     return None
 
@@ -149,8 +162,9 @@ def _canonicalise(provider_model_id: str, rules: Rules) -> Identity:
         namespace = namespace or dotted.group("vendor")
         name = dotted.group("rest")
     name = _strip_variants(name, rules, tags)
-    for pattern, replacement in rules.rewrites:
-        name = pattern.sub(replacement, name)
+    if rules.any_rewrite.search(name):
+        for pattern, replacement in rules.rewrites:
+            name = pattern.sub(replacement, name)
     name = name.strip("-") or name
     if name in rules.aliases:
         name = rules.aliases[name]

@@ -122,12 +122,15 @@ def _merge_group(group: list[NormalRecord], result: MergeResult) -> dict[str, An
         if record.raw.source not in sources:
             sources.append(record.raw.source)
 
+    stated: dict[str, list[tuple[str, float]]] = {}
+    for record in group:
+        for name, value in record.raw.prices.items():
+            stated.setdefault(name, []).append((record.raw.source, value))
     pricing: dict[str, Any] = {}
     for name in PRICE_FIELDS:
-        values = [(r.raw.source, r.raw.prices[name]) for r in group if name in r.raw.prices]
-        values = _dedupe(values)
-        if not values:
+        if name not in stated:
             continue
+        values = _dedupe(stated[name]) if len(group) > 1 else stated[name]
         chosen, source, conflict = _choose_price(name, values, first, result)
         if conflict:
             conflicts.append(conflict)
@@ -148,7 +151,9 @@ def _merge_group(group: list[NormalRecord], result: MergeResult) -> dict[str, An
         "sources": sources,
     }
     for name in LIMIT_FIELDS:
-        values = _dedupe([(r.raw.source, getattr(r.raw, name)) for r in group if getattr(r.raw, name) is not None])
+        values = [(r.raw.source, getattr(r.raw, name)) for r in group if getattr(r.raw, name) is not None]
+        if len(group) > 1:
+            values = _dedupe(values)
         if not values:
             continue
         source, chosen = values[0]
@@ -167,6 +172,8 @@ def _merge_group(group: list[NormalRecord], result: MergeResult) -> dict[str, An
         offering["status"], provenance["status"] = statuses[0]
     elif "deprecation_date" in offering:
         offering["status"] = "deprecated"
+    else:
+        offering["status"] = "active"
 
     stated_mode = next((r for r in group if "mode" not in r.inferred), None)
     mode_record = stated_mode or first

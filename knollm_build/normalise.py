@@ -8,6 +8,7 @@ tags, and which of its facts were inferred from the name rather than stated.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -77,6 +78,7 @@ class NormalRecord:
     precedence: int
 
 
+@lru_cache(maxsize=65536)
 def infer_mode(model_id: str) -> str:
     lowered = model_id.lower()
     for pattern, mode in MODE_FROM_NAME:
@@ -91,6 +93,7 @@ def _clean_modalities(values: list[str] | None) -> list[str] | None:
     return sorted({v for v in (m.lower() for m in values) if v in KNOWN_MODALITIES})
 
 
+@lru_cache(maxsize=65536)
 def _default_modalities(mode: str, model_id: str) -> tuple[list[str], list[str]]:
     if mode == "embedding":
         return ["text"], ["embedding"]
@@ -124,10 +127,10 @@ def normalise_record(record: RawRecord, providers: ProviderResolver, rules: Rule
     if not inputs or not outputs:
         default_in, default_out = _default_modalities(mode, record.provider_model_id)
         if not inputs:
-            inputs = default_in
+            inputs = list(default_in)
             inferred.append("input_modalities")
         if not outputs:
-            outputs = default_out
+            outputs = list(default_out)
             inferred.append("output_modalities")
     return NormalRecord(
         raw=record,

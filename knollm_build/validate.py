@@ -41,7 +41,9 @@ def _reason(exc: ValidationError) -> tuple[str, str]:
 
 
 def _dump(adapter: TypeAdapter[Any], value: Any) -> dict[str, Any]:
-    return adapter.dump_python(adapter.validate_python(value), mode="json", exclude_none=True)
+    """Validate and return the value as published: None fields dropped, defaults kept."""
+    adapter.validate_python(value)
+    return {k: v for k, v in value.items() if v is not None}
 
 
 def validate(

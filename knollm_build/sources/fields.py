@@ -12,6 +12,7 @@ is not guessed: it is withheld and reported.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -91,7 +92,6 @@ PRICE_KEYS: dict[tuple[str, str], tuple[str, float]] = {
 IGNORED_PRICE_KEYS: frozenset[str] = frozenset(
     {"hourly", "base", "finetune", "web_search", "discount", "currency", "unit", "audio", "input_audio_cache"}
 )
-PRICE_CONTAINERS: tuple[str, ...] = ("pricing", "metadata.pricing")
 
 # Long-context tiers, LiteLLM style: input_cost_per_token_above_200k_tokens etc.
 TIER_KEY_PREFIXES: dict[str, str] = {
@@ -253,10 +253,17 @@ class Extracted:
     deprecation_date: str | None = None
 
 
+@lru_cache(maxsize=256)
+def _parts(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
+
+
 def get_path(entry: dict[str, Any], path: str) -> Any:
     """Value at a dotted path, or None when any step is missing or not an object."""
+    if "." not in path:
+        return entry.get(path) if isinstance(entry, dict) else None
     value: Any = entry
-    for part in path.split("."):
+    for part in _parts(path):
         if not isinstance(value, dict):
             return None
         value = value.get(part)
@@ -307,31 +314,44 @@ def _price_value(raw: Any) -> tuple[float | None, str | None]:
     return number, None
 
 
-def _extract_prices(entry: dict[str, Any], out: Extracted) -> None:
+def _by_container() -> dict[str, list[tuple[str, str, float]]]:
+    grouped: dict[str, list[tuple[str, str, float]]] = {}
     for (container, key), (target, multiplier) in PRICE_KEYS.items():
+        grouped.setdefault(container, []).append((key, target, multiplier))
+    return grouped
+
+
+_PRICE_KEYS_BY_CONTAINER = _by_container()
+_TIER_HINT = "_above_"
+
+
+def _extract_prices(entry: dict[str, Any], out: Extracted) -> None:
+    for container, keys in _PRICE_KEYS_BY_CONTAINER.items():
         holder = entry if container == "" else get_path(entry, container)
-        if not isinstance(holder, dict) or key not in holder or holder[key] is None:
-            continue
-        path = f"{container}.{key}" if container else key
-        value, problem = _price_value(holder[key])
-        if problem:
-            out.withheld.append((path, holder[key], problem))
-            continue
-        assert value is not None
-        if value == 0 and target not in ("input", "output"):
-            continue  # OpenRouter-style lists write 0 for "not offered" extras
-        if target in out.prices:
-            continue  # first spelling wins; later ones are synonyms
-        out.prices[target] = round(value * multiplier, 10)
-    for container in PRICE_CONTAINERS:
-        holder = get_path(entry, container)
         if not isinstance(holder, dict):
             continue
-        for key, raw in holder.items():
-            if (container, key) in PRICE_KEYS or key in IGNORED_PRICE_KEYS or raw is None:
+        for key, target, multiplier in keys:
+            raw = holder.get(key)
+            if raw is None:
                 continue
-            out.withheld.append((f"{container}.{key}", raw, "unit of this price field is unknown"))
+            value, problem = _price_value(raw)
+            if problem:
+                out.withheld.append((f"{container}.{key}" if container else key, raw, problem))
+                continue
+            assert value is not None
+            if value == 0 and target not in ("input", "output"):
+                continue  # OpenRouter-style lists write 0 for "not offered" extras
+            if target in out.prices:
+                continue  # first spelling wins; later ones are synonyms
+            out.prices[target] = round(value * multiplier, 10)
+        if container:
+            for key, raw in holder.items():
+                if (container, key) in PRICE_KEYS or key in IGNORED_PRICE_KEYS or raw is None:
+                    continue
+                out.withheld.append((f"{container}.{key}", raw, "unit of this price field is unknown"))
     for key, raw in entry.items():
+        if _TIER_HINT not in key:
+            continue
         for prefix, target in TIER_KEY_PREFIXES.items():
             if not key.startswith(prefix) or not key.endswith("_tokens"):
                 continue  # service-tier variants (_priority, _flex, _batches) are not published

