@@ -12,7 +12,7 @@ export KNOLLM_SOURCES_CACHE := $(SOURCES_CACHE)
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
 WORK_ARGS := $(foreach dir,$(WORK),--work $(dir))
 
-.PHONY: help venv sources data site test test-unit test-integration bench lint clean
+.PHONY: help venv sources data site test test-unit test-integration goldens bench lint clean
 
 help:
 	@echo "make site [WORK=../shared/work]  build the catalog (and, once it lands, the site)"
@@ -52,6 +52,10 @@ test-unit: venv
 
 test-integration: venv sources
 	$(BIN)/python -m pytest -q -m integration -p no:cacheprovider
+
+goldens: venv
+	KNOLLM_UPDATE_GOLDENS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_golden.py
+	git diff --stat tests/golden
 
 bench: venv sources
 	$(BIN)/python benchmarks/bench_compile.py --work $(or $(firstword $(WORK)),../shared/work)

@@ -8,6 +8,7 @@ the sources that state them (models.dev first).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -81,6 +82,15 @@ def build_providers(
     return out
 
 
+_VENDOR_PREFIX = re.compile(r"^[^:]{1,40}:\s+")
+_TAG_SUFFIX = re.compile(r"\s*\((free|beta|preview|thinking|nitro|floor|extended)\)$", re.IGNORECASE)
+
+
+def clean_name(name: str) -> str:
+    """A provider's display name without a "Vendor: " prefix or a "(free)"-style tag."""
+    return _TAG_SUFFIX.sub("", _VENDOR_PREFIX.sub("", name.strip())) or name
+
+
 def _title(model_id: str) -> str:
     name = model_id.split("/")[-1]
     return " ".join(part.upper() if len(part) <= 3 and any(c.isdigit() for c in part) else part.capitalize() for part in name.split("-"))
@@ -101,7 +111,8 @@ def build_models(offerings: list[dict[str, Any]], records: list[NormalRecord]) -
         # models.dev (precedence 25) names and dates models best, so its records come first here.
         entry: dict[str, Any] = {"id": model_id}
         name = next((r.raw.name for r in known if r.raw.name and r.raw.source == "models-dev"), None)
-        entry["name"] = name or next((r.raw.name for r in known if r.raw.name and "/" not in r.raw.name), None) or _title(model_id)
+        plain = (r for r in known if r.raw.name and not r.variant and "/" not in r.raw.name)
+        entry["name"] = name or next((clean_name(r.raw.name) for r in plain if r.raw.name), None) or _title(model_id)
         entry["creator"] = next((r.creator for r in known if r.creator), None)
         entry["family"] = next((r.raw.family for r in known if r.raw.family), None) or _family(model_id)
         released = sorted(r.raw.released for r in known if r.raw.released)
