@@ -107,8 +107,9 @@ def build_models(offerings: list[dict[str, Any]], records: list[NormalRecord]) -
     out = []
     for model_id in sorted(by_model):
         items = by_model[model_id]
-        known = sorted(facts.get(model_id, []), key=lambda r: (r.precedence != 25, r.precedence, r.raw.source, r.raw.position))
-        # models.dev (precedence 25) names and dates models best, so its records come first here.
+        known = facts.get(model_id, [])
+        if len(known) > 1:
+            known = sorted(known, key=_facts_order)
         entry: dict[str, Any] = {"id": model_id}
         name = next((r.raw.name for r in known if r.raw.name and r.raw.source == "models-dev"), None)
         plain = (r for r in known if r.raw.name and not r.variant and "/" not in r.raw.name)
@@ -121,16 +122,30 @@ def build_models(offerings: list[dict[str, Any]], records: list[NormalRecord]) -
         entry["knowledge_cutoff"] = cutoff[-1] if cutoff else None
         open_flags = [r.raw.open_weights for r in known if r.raw.open_weights is not None]
         entry["open_weights"] = open_flags[0] if open_flags else ("/" in model_id or None)
-        entry["input_modalities"] = sorted({m for o in items for m in o["input_modalities"]})
-        entry["output_modalities"] = sorted({m for o in items for m in o["output_modalities"]})
-        entry["capabilities"] = sorted({c for o in items for c in o["capabilities"]})
-        windows = [o["context_window"] for o in items if o.get("context_window")]
-        entry["context_window"] = max(windows) if windows else None
-        entry["modes"] = sorted({o["mode"] for o in items})
-        entry["hosts"] = len({o["provider"] for o in items})
+        if len(items) == 1:
+            only = items[0]
+            entry["input_modalities"] = only["input_modalities"]
+            entry["output_modalities"] = only["output_modalities"]
+            entry["capabilities"] = only["capabilities"]
+            entry["context_window"] = only.get("context_window")
+            entry["modes"] = [only["mode"]]
+            entry["hosts"] = 1
+        else:
+            entry["input_modalities"] = sorted({m for o in items for m in o["input_modalities"]})
+            entry["output_modalities"] = sorted({m for o in items for m in o["output_modalities"]})
+            entry["capabilities"] = sorted({c for o in items for c in o["capabilities"]})
+            windows = [o["context_window"] for o in items if o.get("context_window")]
+            entry["context_window"] = max(windows) if windows else None
+            entry["modes"] = sorted({o["mode"] for o in items})
+            entry["hosts"] = len({o["provider"] for o in items})
         entry["offerings"] = len(items)
         out.append({k: v for k, v in entry.items() if v is not None})
     return out
+
+
+def _facts_order(record: NormalRecord) -> tuple[bool, int, str, str]:
+    """models.dev (precedence 25) names and dates models best, so its records come first."""
+    return (record.precedence != 25, record.precedence, record.raw.source, record.raw.position)
 
 
 def _family(model_id: str) -> str | None:

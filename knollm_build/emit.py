@@ -52,7 +52,7 @@ def providers_schema() -> dict[str, Any]:
 
 def write_if_changed(path: Path, data: bytes) -> Written:
     """Atomically replace ``path`` with ``data`` unless it already holds exactly those bytes."""
-    gzipped = len(gzip.compress(data, compresslevel=9, mtime=0))
+    gzipped = len(gzip.compress(data, compresslevel=6, mtime=0))
     if path.is_file() and path.read_bytes() == data:
         return Written(path, False, len(data), gzipped)
     path.parent.mkdir(parents=True, exist_ok=True)
