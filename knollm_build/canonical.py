@@ -119,8 +119,9 @@ def _strip_variants(name: str, rules: Rules, tags: list[str]) -> str:
 
 
 def _creator(namespace: str | None, name: str, rules: Rules) -> str | None:
-    if namespace and namespace in rules.known_labs:
-        return rules.known_labs[namespace]
+    if namespace:
+        # A lab's namespace names the lab; any other (a Hugging Face user or org) is the creator itself.
+        return rules.known_labs.get(namespace, namespace)
     for length in rules.creator_prefix_lengths:
         creator = rules.creator_by_prefix.get(name[:length])
         if creator is not None:

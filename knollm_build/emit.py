@@ -92,7 +92,7 @@ def summary(report: dict[str, Any], timings: dict[str, float] | None = None) -> 
         f"records read {acc['records_read']:,} = kept {acc['offerings_kept']:,} + merged {acc['merged_duplicates']:,} "
         f"+ excluded {acc['excluded']:,} + quarantined {acc['quarantined']:,} ({'holds' if acc['holds'] else 'DOES NOT HOLD'})",
         f"conflicts {counts['conflicts']:,} (probable unit errors {counts['probable_unit_errors']:,}); "
-        f"prices withheld {counts['withheld_prices']:,}; models with no known creator {counts['unmapped_models']:,}",
+        f"prices withheld {counts['withheld_prices']:,}, limits withheld {counts['withheld_limits']:,}; unmapped ids {counts['unmapped_ids']:,}",
     ]
     if report["stale"]:
         lines.append(f"stale dumps: {', '.join(p['position'] for p in report['stale'])}")

@@ -218,7 +218,8 @@ def _report(
     models = document["models"]
     widest = max(models, key=lambda m: (m["hosts"], m["id"]), default=None)
     creators = {m["id"]: m.get("creator") for m in models}
-    unmapped = sorted({r.model for r in normal if creators.get(r.model) is None and r.model in creators})
+    # Unmapped: ids no rule or source could tie to a known model or creator.
+    unmapped = sorted(f"{o['provider']}/{o['provider_model_id']}" for o in offerings if creators.get(o["model"]) is None)
     return {
         "generated_at": document["generated_at"],
         "accounting": accounting,
@@ -232,7 +233,8 @@ def _report(
             "conflicts": conflicts,
             "probable_unit_errors": unit_errors,
             "withheld_prices": len(by_kind.get("withheld_price", [])),
-            "unmapped_models": len(unmapped),
+            "withheld_limits": len(by_kind.get("withheld_limit", [])),
+            "unmapped_ids": len(unmapped),
             "offerings_per_model_max": max(hosts.values(), default=0),
         },
         "per_provider": dict(sorted(per_provider.items())),
@@ -244,7 +246,8 @@ def _report(
         "quarantined": by_kind.get("quarantined", []),
         "excluded": by_kind.get("excluded", []),
         "withheld_prices": by_kind.get("withheld_price", []),
-        "unmapped_models": unmapped,
+        "withheld_limits": by_kind.get("withheld_limit", []),
+        "unmapped_ids": unmapped,
         "conflicts": [
             {"provider": o["provider"], "provider_model_id": o["provider_model_id"], **c}
             for o in offerings for c in o.get("conflicts", [])

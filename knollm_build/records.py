@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-ProblemKind = Literal["quarantined", "excluded", "withheld_price", "error", "stale", "unmapped"]
+ProblemKind = Literal["quarantined", "excluded", "withheld_price", "withheld_limit", "error", "stale"]
 
 
 @dataclass(slots=True)
