@@ -39,8 +39,8 @@ def build_providers(
     for offering in offerings:
         by_provider[offering["provider"]].append(offering)
     hint_for: dict[str, ProviderHint] = {}
-    for hint in hints:
-        hint_for.setdefault(resolver.resolve(hint.provider_raw), hint)
+    for given in hints:
+        hint_for.setdefault(resolver.resolve(given.provider_raw), given)
     spellings: dict[str, set[str]] = defaultdict(set)
     for (spelling, canonical), _ in resolver.seen.items():
         if spelling != canonical:
@@ -49,7 +49,7 @@ def build_providers(
     for provider_id in sorted(set(by_provider) | set(curated)):
         items = by_provider.get(provider_id, [])
         entry: dict[str, Any] = {"id": provider_id}
-        hint = hint_for.get(provider_id)
+        hint: ProviderHint | None = hint_for.get(provider_id)
         file = curated.get(provider_id)
         if file is not None:
             for name in CURATED_FIELDS:

@@ -122,15 +122,15 @@ def _merge_group(group: list[NormalRecord], result: MergeResult) -> dict[str, An
         if record.raw.source not in sources:
             sources.append(record.raw.source)
 
-    stated: dict[str, list[tuple[str, float]]] = {}
+    stated_prices: dict[str, list[tuple[str, float]]] = {}
     for record in group:
         for name, value in record.raw.prices.items():
-            stated.setdefault(name, []).append((record.raw.source, value))
+            stated_prices.setdefault(name, []).append((record.raw.source, value))
     pricing: dict[str, Any] = {}
     for name in PRICE_FIELDS:
-        if name not in stated:
+        if name not in stated_prices:
             continue
-        values = _dedupe(stated[name]) if len(group) > 1 else stated[name]
+        values = _dedupe(stated_prices[name]) if len(group) > 1 else stated_prices[name]
         chosen, source, conflict = _choose_price(name, values, first, result)
         if conflict:
             conflicts.append(conflict)

@@ -122,8 +122,8 @@ def parse(doc: Any, file: str) -> tuple[list[RawRecord], list[Problem], list[Pro
                 problems.append(Problem("quarantined", file, position, "record is not an object"))
                 continue
             prices, tiers = _prices(entry.get("cost"), file, position, problems)
-            limit = entry.get("limit") if isinstance(entry.get("limit"), dict) else {}
-            modalities = entry.get("modalities") if isinstance(entry.get("modalities"), dict) else {}
+            limit: dict[str, Any] = entry["limit"] if isinstance(entry.get("limit"), dict) else {}
+            modalities: dict[str, Any] = entry["modalities"] if isinstance(entry.get("modalities"), dict) else {}
             caps: dict[str, bool] = {}
             for key, target in (("tool_call", "tools"), ("reasoning", "reasoning"), ("structured_output", "structured_output")):
                 if isinstance(entry.get(key), bool):

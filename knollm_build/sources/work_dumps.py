@@ -133,18 +133,14 @@ def _read_dump(
         return SourceResult([info], problems=problems)
     doc, data = parsed
     info.version = content_version(data)
-    if role == "litellm":
-        records, more, read = litellm_map.parse_map(doc, source=source_id, file=shown) if isinstance(doc, dict) else ([], [], 0)
-        info.records = read
-        return SourceResult([info], records, problems + more, records_read=read)
     shape = detect(doc)
     if shape is None:
         problems.append(Problem("error", shown, "", f"unknown shape; known shapes are: {known_shapes()}"))
         return SourceResult([info], problems=problems)
     if shape.name == "litellm-map":
-        records, more, read = litellm_map.parse_map(doc, source=source_id, file=shown)
+        mapped, more, read = litellm_map.parse_map(doc, source=source_id, file=shown)
         info.records = read
-        return SourceResult([info], records, problems + more, records_read=read)
+        return SourceResult([info], mapped, problems + more, records_read=read)
     records: list[RawRecord] = []
     read = 0
     seen: dict[str, str] = {}
