@@ -121,7 +121,8 @@ def build_models(offerings: list[dict[str, Any]], records: list[NormalRecord]) -
         cutoff = sorted(r.raw.knowledge_cutoff for r in known if r.raw.knowledge_cutoff)
         entry["knowledge_cutoff"] = cutoff[-1] if cutoff else None
         open_flags = [r.raw.open_weights for r in known if r.raw.open_weights is not None]
-        entry["open_weights"] = open_flags[0] if open_flags else ("/" in model_id or None)
+        # Weights are published or not: one source saying so outweighs another's default False.
+        entry["open_weights"] = any(open_flags) if open_flags else ("/" in model_id or None)
         if len(items) == 1:
             only = items[0]
             entry["input_modalities"] = only["input_modalities"]

@@ -37,6 +37,7 @@ class Rules:
     snapshots: list[re.Pattern[str]]
     rewrites: list[tuple[re.Pattern[str], str]]
     known_labs: dict[str, str]
+    tag_namespaces: dict[str, str]
     creator_by_prefix: dict[str, str]
     creator_prefix_lengths: list[int]
     """Distinct prefix lengths, longest first, so "gpt-oss" wins over "gpt-"."""
@@ -65,6 +66,16 @@ def load_rules(path: Path) -> Rules:
         except re.error as exc:
             raise RulesError(f"{path}: {where}: invalid regular expression {pattern!r}: {exc}") from exc
 
+    known_keys = {
+        "strip_prefixes", "region_prefixes", "dotted_vendors", "variant_suffix", "snapshot", "rewrite",
+        "tag_namespaces", "known_labs", "creator_prefixes", "aliases",
+    }
+    unknown = sorted(set(raw) - known_keys)
+    if unknown:
+        raise RulesError(f"{path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known_keys))}")
+    for key in ("strip_prefixes", "region_prefixes", "dotted_vendors"):
+        if not isinstance(raw.get(key, []), list):
+            raise RulesError(f"{path}: {key}: must be a list (is it below a [table] header by mistake?)")
     suffix_sources = [v["pattern"] for v in raw.get("variant_suffix", [])] + [x["pattern"] for x in raw.get("snapshot", [])]
     rewrite_sources = [r["pattern"] for r in raw.get("rewrite", [])]
     prefixes = raw.get("strip_prefixes", [])
@@ -87,6 +98,7 @@ def load_rules(path: Path) -> Rules:
             (compile_(r["pattern"], f"rewrite[{i}]"), r["replace"]) for i, r in enumerate(raw.get("rewrite", []))
         ],
         known_labs={k.lower(): v for k, v in raw.get("known_labs", {}).items()},
+        tag_namespaces={k.lower(): v for k, v in raw.get("tag_namespaces", {}).items()},
         creator_by_prefix=dict(raw.get("creator_prefixes", {})),
         creator_prefix_lengths=sorted({len(k) for k in raw.get("creator_prefixes", {})}, reverse=True),
         aliases={k.lower(): v for k, v in raw.get("aliases", {}).items()},
@@ -119,14 +131,18 @@ def _strip_variants(name: str, rules: Rules, tags: list[str]) -> str:
 
 
 def _creator(namespace: str | None, name: str, rules: Rules) -> str | None:
-    if namespace:
-        # A lab's namespace names the lab; any other (a Hugging Face user or org) is the creator itself.
-        return rules.known_labs.get(namespace, namespace)
+    """Who made the model: the name's family when a lab (or nobody) publishes it, else the namespace.
+
+    A lab publishing another lab's weights (NVIDIA's FP8 Llama) keeps the family's creator;
+    any other namespace (a Hugging Face user or org) is the creator of its fine-tune.
+    """
+    if namespace and namespace not in rules.known_labs:
+        return namespace
     for length in rules.creator_prefix_lengths:
         creator = rules.creator_by_prefix.get(name[:length])
         if creator is not None:
             return creator
-    return None
+    return rules.known_labs.get(namespace) if namespace else None
 
 
 def canonicalise(provider_model_id: str, rules: Rules) -> Identity:
@@ -156,6 +172,9 @@ def _canonicalise(provider_model_id: str, rules: Rules) -> Identity:
     if namespace in rules.region_prefixes and len(parts) > 2:
         tags.append(f"region:{namespace}")
         namespace = parts[-3]
+    if namespace in rules.tag_namespaces:
+        tags.append(rules.tag_namespaces[namespace])
+        namespace = parts[-3] if len(parts) > 2 else None
     dotted = rules.dotted_vendor.match(name)
     if dotted:
         if dotted.group("region"):

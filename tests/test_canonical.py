@@ -135,12 +135,7 @@ CASES = [
         (),
     ),  # fireworks
     ("databricks-meta-llama-3-3-70b-instruct", "llama-3.3-70b-instruct", ()),  # databricks
-    gap(
-        "nano-gpt 'TEE/' namespace is a tag, not an author",
-        "TEE/llama3-3-70b",
-        "llama-3.3-70b-instruct",
-        ("tee",),
-    ),
+    pytest.param("TEE/llama3-3-70b", "llama-3.3-70b-instruct", ("tee",)),
     pytest.param(
         "parasail-llama-33-70b-fp8",
         "llama-3.3-70b-instruct",
@@ -644,11 +639,7 @@ def test_fine_tune_keeps_namespace_and_creator() -> None:
         ("Qwen/Qwen3-235B-A22B-Instruct-2507", "Alibaba (Qwen)"),
         ("mistralai/Mixtral-8x7B-Instruct-v0.1", "Mistral AI"),
         pytest.param("open-mixtral-8x7b", "Mistral AI"),
-        gap(
-            "namespace 'nvidia' is a known lab, so NVIDIA's FP8 re-upload of Llama 3.3 gets creator NVIDIA",
-            "nvidia/Llama-3.3-70B-Instruct-FP8",
-            "Meta",
-        ),  # evroc
+        pytest.param("nvidia/Llama-3.3-70B-Instruct-FP8", "Meta"),  # evroc
     ],
 )
 def test_creator(provider_model_id: str, creator: str) -> None:
