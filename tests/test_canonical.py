@@ -18,7 +18,6 @@ be removed.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -28,7 +27,6 @@ from knollm_build.canonical import Identity, canonicalise, load_rules
 
 REPO = Path(__file__).resolve().parents[1]
 RULES_PATH = REPO / "catalog" / "model_rules.toml"
-CATALOG_PATH = REPO / "build" / "data" / "models.json"
 
 RULES = load_rules(RULES_PATH)
 
@@ -650,16 +648,15 @@ def test_creator(provider_model_id: str, creator: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def catalog_hosts() -> dict[str, set[str]]:
-    if not CATALOG_PATH.is_file():
-        pytest.skip(f"{CATALOG_PATH} not built")
-    catalog = json.loads(CATALOG_PATH.read_text(encoding="utf-8"))
+def catalog_hosts(full_catalog: dict) -> dict[str, set[str]]:
+    catalog = full_catalog
     hosts: dict[str, set[str]] = defaultdict(set)
     for offering in catalog["offerings"]:
         hosts[offering["model"]].add(offering["provider"])
     return hosts
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     ("model", "minimum"),
     [
@@ -677,6 +674,7 @@ def test_catalog_cross_provider(
     assert len(catalog_hosts.get(model, ())) >= minimum, sorted(catalog_hosts.get(model, ()))
 
 
+@pytest.mark.integration
 def test_catalog_keeps_r1_checkpoints_apart(catalog_hosts: dict[str, set[str]]) -> None:
     assert "deepseek-r1" in catalog_hosts
     assert "deepseek-r1-0528" in catalog_hosts

@@ -7,46 +7,26 @@ marked ``integration`` and run after the unit tests.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections import Counter
 from pathlib import Path
 
 import jsonschema
 import orjson
 import pytest
-from click.testing import CliRunner
 
-from knollm_build.cli import main
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_WORK = Path(os.environ.get("KNOLLM_SHARED_WORK", REPO.parent / "shared" / "work"))
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    if not (SHARED_WORK / "model_catalog").is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"{SHARED_WORK} is missing; CI must have ../shared beside the clone")
-        pytest.skip(f"{SHARED_WORK} not present")
-    outs = {}
-    for name in ("a", "b"):
-        out = tmp_path_factory.mktemp(f"data-{name}")
-        result = CliRunner().invoke(
-            main,
-            ["compile", "--out", str(out), "--work", str(SHARED_WORK), "--catalog", str(REPO / "catalog"), "-q"],
-            env={"SOURCE_DATE_EPOCH": "1764028800"},
-        )
-        assert result.exit_code == 0, result.output
-        assert "Traceback" not in result.output
-        outs[name] = out
-    return outs
+def built(full_build: dict[str, Path]) -> dict[str, Path]:
+    return full_build
 
 
 @pytest.fixture(scope="module")
-def catalog(built: dict[str, Path]) -> dict:
-    return orjson.loads((built["a"] / "models.json").read_bytes())
+def catalog(full_catalog: dict) -> dict:
+    return full_catalog
 
 
 @pytest.fixture(scope="module")
