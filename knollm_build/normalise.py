@@ -26,6 +26,8 @@ class ProviderResolver:
     exact: dict[str, str]
     prefixes: list[tuple[str, str]]
     seen: Counter[tuple[str, str]] = field(default_factory=Counter)
+    resolved: dict[str, str] = field(default_factory=dict)
+    """Cache: spelling -> canonical id."""
     """(spelling, canonical id) pairs resolved, for the report."""
 
     @classmethod
@@ -41,10 +43,13 @@ class ProviderResolver:
         return cls(exact, prefixes)
 
     def resolve(self, spelling: str) -> str:
-        key = spelling_key(spelling)
-        canonical = self.exact.get(key)
+        canonical = self.resolved.get(spelling)
         if canonical is None:
-            canonical = next((pid for prefix, pid in self.prefixes if key.startswith(prefix)), key)
+            key = spelling_key(spelling)
+            canonical = self.exact.get(key)
+            if canonical is None:
+                canonical = next((pid for prefix, pid in self.prefixes if key.startswith(prefix)), key)
+            self.resolved[spelling] = canonical
         self.seen[(spelling, canonical)] += 1
         return canonical
 

@@ -128,7 +128,8 @@ def compile_catalog(options: BuildOptions) -> BuildResult:
     precedence = {info.id: info.precedence for info in infos}
     normal = normalise(records, resolver, rules, precedence)
     normal_overrides = normalise(override_records, resolver, rules, precedence)
-    known_keys = {(r.provider, r.raw.provider_model_id.lower()) for r in normal}
+    override_providers = {r.provider for r in normal_overrides}
+    known_keys = {(r.provider, r.raw.provider_model_id.lower()) for r in normal if r.provider in override_providers}
     for record in normal_overrides:
         if (record.provider, record.raw.provider_model_id.lower()) not in known_keys:
             problems.append(Problem("error", record.raw.file, record.raw.position, f"override matches no offering: {record.provider} x {record.raw.provider_model_id}"))
