@@ -130,7 +130,10 @@ def compile_catalog(options: BuildOptions) -> BuildResult:
     normal_overrides = normalise(override_records, resolver, rules, precedence)
     override_providers = {r.provider for r in normal_overrides}
     known_keys = {(r.provider, r.raw.provider_model_id.lower()) for r in normal if r.provider in override_providers}
+    providers_present = {provider for provider, _ in known_keys}
     for record in normal_overrides:
+        if record.provider not in providers_present:
+            continue  # no source in this build lists the provider at all: nothing to override
         if (record.provider, record.raw.provider_model_id.lower()) not in known_keys:
             problems.append(Problem("error", record.raw.file, record.raw.position, f"override matches no offering: {record.provider} x {record.raw.provider_model_id}"))
     normal_overrides = [r for r in normal_overrides if (r.provider, r.raw.provider_model_id.lower()) in known_keys]

@@ -86,3 +86,29 @@ def test_strict_turns_quarantine_into_exit_1(tmp_path: Path, monkeypatch: pytest
     assert code == 1
     assert "--strict: 1 quarantined record(s), 1 input error(s)" in output
     assert "Traceback" not in output
+
+
+def test_overrides_apply_and_a_stale_override_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    overrides = tmp_path / "catalog" / "overrides"
+    overrides.mkdir(parents=True)
+    (overrides / "groq.toml").write_text(
+        '[[override]]\nprovider_model_id = "llama-3.3-70b-versatile"\nreason = "list price checked by hand"\n'
+        'date = 2025-09-01\nset = { "pricing.input" = 0.6 }\n\n'
+        '[[override]]\nprovider_model_id = "retired-model"\nreason = "gone"\ndate = 2025-09-01\nset = { "pricing.input" = 1 }\n'
+    )
+    shutil.copytree(MINI / "catalog", tmp_path / "catalog", dirs_exist_ok=True)
+    shutil.copy(REPO / "catalog" / "model_rules.toml", tmp_path / "catalog" / "model_rules.toml")
+    shutil.copytree(MINI / "work", tmp_path / "work")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["compile", "--out", "out", "--work", "work", "--catalog", "catalog", "--no-default-sources"])
+    assert result.exit_code == 0, result.output
+    catalog = orjson.loads((tmp_path / "out" / "models.json").read_bytes())
+    report = orjson.loads((tmp_path / "out" / "report.json").read_bytes())
+    groq = next(o for o in catalog["offerings"] if o["provider_model_id"] == "llama-3.3-70b-versatile")
+    assert groq["pricing"]["input"] == 0.6
+    assert groq["provenance"]["pricing.input"] == "override:groq"
+    assert groq["sources"][0] == "override:groq"
+    assert report["overrides"][0]["reason"] == "list price checked by hand"
+    assert {"file": os.path.join("catalog", "overrides", "groq.toml"), "position": "override[1]", "reason": "override matches no offering: groq x retired-model"} in report["errors"]
+    # the accounting counts records read from sources; overrides are curated, not read records
+    assert report["accounting"]["holds"] is True

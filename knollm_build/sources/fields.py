@@ -228,7 +228,7 @@ MODE_SYNONYMS: dict[str, str] = {
 }
 MODE_PATHS: tuple[str, ...] = ("mode", "type", "model_type", "task")
 
-NAME_PATHS: tuple[str, ...] = ("display_name", "name", "title", "clean_name")
+NAME_PATHS: tuple[str, ...] = ("display_name", "displayName", "name", "title", "clean_name")
 DEPRECATION_PATHS: tuple[str, ...] = ("deprecation_date", "deprecation", "deprecated_at")
 
 
@@ -304,14 +304,22 @@ def _limit(entry: dict[str, Any], paths: tuple[str, ...], out: Extracted) -> int
     return None
 
 
-def _price_value(raw: Any) -> tuple[float | None, str | None]:
+MAX_SANE_PRICE = 1_000_000.0
+"""USD per 1M tokens (or per unit) above which a converted price cannot be real."""
+
+
+def _price_value(raw: Any, multiplier: float = 1.0) -> tuple[float | None, str | None]:
+    """The price converted to catalog units, or the reason it is withheld."""
     number = as_number(raw)
     if number is None:
         return None, "price is not a finite number"
     if number < 0:
         # OpenRouter uses -1 for "variable" (router) prices: unknown, not negative.
         return None, "price is negative"
-    return number, None
+    converted = number * multiplier
+    if not math.isfinite(converted) or converted > MAX_SANE_PRICE:
+        return None, f"price is not plausible once converted to catalog units ({converted:g})"
+    return round(converted, 10), None
 
 
 def _by_container() -> dict[str, list[tuple[str, str, float]]]:
@@ -329,12 +337,14 @@ def _extract_prices(entry: dict[str, Any], out: Extracted) -> None:
     for container, keys in _PRICE_KEYS_BY_CONTAINER.items():
         holder = entry if container == "" else get_path(entry, container)
         if not isinstance(holder, dict):
+            if holder is not None:
+                out.withheld.append((container, holder, "pricing is not an object"))
             continue
         for key, target, multiplier in keys:
             raw = holder.get(key)
             if raw is None:
                 continue
-            value, problem = _price_value(raw)
+            value, problem = _price_value(raw, multiplier)
             if problem:
                 out.withheld.append((f"{container}.{key}" if container else key, raw, problem))
                 continue
@@ -343,9 +353,9 @@ def _extract_prices(entry: dict[str, Any], out: Extracted) -> None:
                 continue  # OpenRouter-style lists write 0 for "not offered" extras
             if target in out.prices:
                 continue  # first spelling wins; later ones are synonyms
-            out.prices[target] = round(value * multiplier, 10)
+            out.prices[target] = value
         if container:
-            for key, raw in holder.items():
+            for key, raw in holder.items():  # every other key in a pricing object: unit unknown
                 if (container, key) in PRICE_KEYS or key in IGNORED_PRICE_KEYS or raw is None:
                     continue
                 out.withheld.append((f"{container}.{key}", raw, "unit of this price field is unknown"))
@@ -356,12 +366,12 @@ def _extract_prices(entry: dict[str, Any], out: Extracted) -> None:
             if not key.startswith(prefix) or not key.endswith("_tokens"):
                 continue  # service-tier variants (_priority, _flex, _batches) are not published
             threshold = _tokens_from_suffix(key[len(prefix) :])
-            value, problem = _price_value(raw)
+            value, problem = _price_value(raw, PER_TOKEN)
             if threshold is None or problem:
-                out.withheld.append((key, raw, problem or "tier threshold not understood"))
+                out.withheld.append((key, raw, problem or "tier threshold is not a sane token count"))
                 continue
             assert value is not None
-            _tier(out.tiers, threshold)[target] = round(value * PER_TOKEN, 10)
+            _tier(out.tiers, threshold)[target] = value
 
 
 def _tier(tiers: list[dict[str, float]], threshold: int) -> dict[str, float]:
@@ -375,14 +385,15 @@ def _tier(tiers: list[dict[str, float]], threshold: int) -> dict[str, float]:
 
 
 def _tokens_from_suffix(suffix: str) -> int | None:
-    """``200k_tokens`` -> 200000; ``1m_tokens`` -> 1000000."""
+    """``200k_tokens`` -> 200000; ``1m_tokens`` -> 1000000; None unless a sane positive token count."""
     text = suffix.lower().removesuffix("_tokens")
     scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:], None)
     digits = text[:-1] if scale else text
-    try:
-        return int(float(digits) * (scale or 1))
-    except ValueError:
+    number = as_number(digits)
+    if number is None:
         return None
+    tokens = number * (scale or 1)
+    return int(tokens) if 0 < tokens <= MAX_SANE_TOKENS else None
 
 
 def _extract_capabilities(entry: dict[str, Any], out: Extracted) -> None:

@@ -127,13 +127,17 @@ def _read_dump(
         "unreadable",
         precedence={"manual": PRECEDENCE_MANUAL, "litellm": PRECEDENCE_SNAPSHOT}.get(role, PRECEDENCE_DUMP),
     )
-    if captured:
+    if captured and role in ("dump", "best"):
+        # The fetch log dates fetched dumps; hand-written lists and snapshots are not fetched.
         info.captured_at, info.stale = captured[0], captured[1]
     if parsed is None:
         return SourceResult([info], problems=problems)
     doc, data = parsed
     info.version = content_version(data)
     shape = detect(doc)
+    if role == "litellm" and (shape is None or shape.name != "litellm-map"):
+        problems.append(Problem("error", shown, "", "models_litellm.json is read as a LiteLLM price-map snapshot, but it has no \"sample_spec\" entry; it is not a provider"))
+        return SourceResult([info], problems=problems)
     if shape is None:
         problems.append(Problem("error", shown, "", f"unknown shape; known shapes are: {known_shapes()}"))
         return SourceResult([info], problems=problems)
