@@ -44,8 +44,10 @@ class Rules:
     aliases: dict[str, str]
     any_suffix: re.Pattern[str]
     """All variant and snapshot patterns in one: ids that match none skip the loop."""
-    any_rewrite: re.Pattern[str]
-    """All rewrite patterns in one, for the same shortcut."""
+    any_rewrite_at_start: re.Pattern[str]
+    """The rewrite patterns anchored with ^, in one (tried at position 0 only)."""
+    any_rewrite_anywhere: re.Pattern[str]
+    """The other rewrite patterns, in one."""
     cache: dict[str, Identity] = field(default_factory=dict)
 
 
@@ -77,6 +79,9 @@ def load_rules(path: Path) -> Rules:
         if not isinstance(raw.get(key, []), list):
             raise RulesError(f"{path}: {key}: must be a list (is it below a [table] header by mistake?)")
     suffix_sources = [v["pattern"] for v in raw.get("variant_suffix", [])] + [x["pattern"] for x in raw.get("snapshot", [])]
+    for pattern in suffix_sources:
+        if not pattern.endswith("$"):
+            raise RulesError(f"{path}: variant_suffix/snapshot pattern {pattern!r} must end with $ (they match the end of an id)")
     rewrite_sources = [r["pattern"] for r in raw.get("rewrite", [])]
     prefixes = raw.get("strip_prefixes", [])
     vendors = raw.get("dotted_vendors", [])
@@ -103,12 +108,17 @@ def load_rules(path: Path) -> Rules:
         creator_prefix_lengths=sorted({len(k) for k in raw.get("creator_prefixes", {})}, reverse=True),
         aliases={k.lower(): v for k, v in raw.get("aliases", {}).items()},
         any_suffix=compile_("|".join(f"(?:{p})" for p in suffix_sources) or "(?!)", "variant_suffix"),
-        any_rewrite=compile_("|".join(f"(?:{p})" for p in rewrite_sources) or "(?!)", "rewrite"),
+        any_rewrite_at_start=compile_("|".join(f"(?:{p})" for p in rewrite_sources if p.startswith("^")) or "(?!)", "rewrite"),
+        any_rewrite_anywhere=compile_("|".join(f"(?:{p})" for p in rewrite_sources if not p.startswith("^")) or "(?!)", "rewrite"),
     )
 
 
+SUFFIX_WINDOW = 32
+"""Variant and snapshot patterns end at $ and are short: a match starts within this many characters of the end."""
+
+
 def _strip_variants(name: str, rules: Rules, tags: list[str]) -> str:
-    if rules.any_suffix.search(name) is None:
+    if rules.any_suffix.search(name, max(0, len(name) - SUFFIX_WINDOW)) is None:
         return name
     changed = True
     while changed:
@@ -181,8 +191,8 @@ def _canonicalise(provider_model_id: str, rules: Rules) -> Identity:
             tags.append(f"region:{dotted.group('region')}")
         namespace = namespace or dotted.group("vendor")
         name = dotted.group("rest")
-    name = _strip_variants(name, rules, tags)
-    if rules.any_rewrite.search(name):
+    # No second pass for variant suffixes: the name is a tail of the id, whose suffixes are already gone.
+    if rules.any_rewrite_at_start.match(name) or rules.any_rewrite_anywhere.search(name):
         for pattern, replacement in rules.rewrites:
             name = pattern.sub(replacement, name)
     name = name.strip("-") or name
