@@ -61,7 +61,12 @@ print(time.perf_counter() - t0, size)
 def floor_in_fresh_process(work_dirs: list[Path]) -> float:
     """The parse-only floor as a compile would pay it: a new interpreter, nothing imported or cached."""
     code = FLOOR_CHILD.format(here=str(Path(__file__).resolve().parent))
-    done = subprocess.run([sys.executable, "-c", code, *map(str, work_dirs)], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *map(str, work_dirs)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return float(done.stdout.split()[0])
 
 
@@ -97,15 +102,24 @@ def make_synthetic(real_work: Path, target: Path, copies: int) -> None:
     for n in range(copies):
         for path in sources:
             doc = orjson.loads(path.read_bytes())
-            (folder / f"{path.stem}_syn{n}.json").write_bytes(orjson.dumps(_suffix(doc, f"-syn{n}")))
-        (folder / f"models_litellmmap_syn{n}.json").write_bytes(orjson.dumps(_suffix(litellm_doc, f"-syn{n}")))
+            (folder / f"{path.stem}_syn{n}.json").write_bytes(
+                orjson.dumps(_suffix(doc, f"-syn{n}"))
+            )
+        (folder / f"models_litellmmap_syn{n}.json").write_bytes(
+            orjson.dumps(_suffix(litellm_doc, f"-syn{n}"))
+        )
         for provider, entry in md_doc.items():
-            models = [dict(m, id=f"{m.get('id', k)}-syn{n}") for k, m in (entry.get("models") or {}).items()]
+            models = [
+                dict(m, id=f"{m.get('id', k)}-syn{n}")
+                for k, m in (entry.get("models") or {}).items()
+            ]
             for m in models:
                 cost = m.pop("cost", None) or {}
                 m["pricing"] = {"input": cost.get("input"), "output": cost.get("output")}
                 m["context_length"] = (m.pop("limit", None) or {}).get("context")
-            (folder / f"models_md-{provider}_syn{n}.json").write_bytes(orjson.dumps({"object": "list", "data": models}))
+            (folder / f"models_md-{provider}_syn{n}.json").write_bytes(
+                orjson.dumps({"object": "list", "data": models})
+            )
 
 
 def _suffix(doc, suffix: str):
@@ -114,7 +128,14 @@ def _suffix(doc, suffix: str):
     if isinstance(doc, dict) and "sample_spec" in doc:
         return {(k if k == "sample_spec" else k + suffix): v for k, v in doc.items()}
     if isinstance(doc, dict):
-        return {k: ([_rename(e, suffix) for e in v] if isinstance(v, list) and k in ("data", "models") else v) for k, v in doc.items()}
+        return {
+            k: (
+                [_rename(e, suffix) for e in v]
+                if isinstance(v, list) and k in ("data", "models")
+                else v
+            )
+            for k, v in doc.items()
+        }
     return doc
 
 
@@ -132,24 +153,41 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="knollm-bench-"))
     try:
-        floor_full = statistics.median(floor_in_fresh_process([args.work]) for _ in range(args.repeat))
+        floor_full = statistics.median(
+            floor_in_fresh_process([args.work]) for _ in range(args.repeat)
+        )
         full = [run_compile([args.work], tmp / "full") for _ in range(args.repeat)]
         full_s = statistics.median(r["seconds"] for r in full)
         print(f"full catalog: {full[0]['records']:,} records -> {full[0]['offerings']:,} offerings")
         in_process = statistics.median(sum(r["timings"].values()) for r in full)
-        print(f"  compile  {full_s:6.2f} s (median of {args.repeat}, interpreter start to files written; "
-              f"stages alone {in_process:.2f} s)   peak RSS {max(r['rss_mb'] for r in full):6.0f} MB")
-        print(f"  parse-only floor {floor_full:6.2f} s (fresh interpreter: read + parse every input)   compile/floor x{full_s / floor_full:.1f}")
-        print("  stages: " + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in full[0]["timings"].items()))
+        print(
+            f"  compile  {full_s:6.2f} s (median of {args.repeat}, interpreter start to files written; "
+            f"stages alone {in_process:.2f} s)   peak RSS {max(r['rss_mb'] for r in full):6.0f} MB"
+        )
+        print(
+            f"  parse-only floor {floor_full:6.2f} s (fresh interpreter: read + parse every input)   compile/floor x{full_s / floor_full:.1f}"
+        )
+        print(
+            "  stages: "
+            + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in full[0]["timings"].items())
+        )
         synthetic = tmp / "synthetic"
         make_synthetic(args.work, synthetic, args.copies)
         floor_syn = floor_in_fresh_process([args.work, synthetic])
-        big = [run_compile([args.work, synthetic], tmp / "big") for _ in range(max(1, args.repeat - 1))]
+        big = [
+            run_compile([args.work, synthetic], tmp / "big") for _ in range(max(1, args.repeat - 1))
+        ]
         big_s = statistics.median(r["seconds"] for r in big)
         ratio_records = big[0]["records"] / full[0]["records"]
-        print(f"{args.copies}x synthetic: {big[0]['records']:,} records ({ratio_records:.1f}x) -> {big[0]['offerings']:,} offerings")
-        print(f"  compile  {big_s:6.2f} s   peak RSS {max(r['rss_mb'] for r in big):6.0f} MB   parse-only floor {floor_syn:6.2f} s")
-        print(f"  time x{big_s / full_s:.1f} for x{ratio_records:.1f} records  (per-record cost x{(big_s / big[0]['records']) / (full_s / full[0]['records']):.2f})")
+        print(
+            f"{args.copies}x synthetic: {big[0]['records']:,} records ({ratio_records:.1f}x) -> {big[0]['offerings']:,} offerings"
+        )
+        print(
+            f"  compile  {big_s:6.2f} s   peak RSS {max(r['rss_mb'] for r in big):6.0f} MB   parse-only floor {floor_syn:6.2f} s"
+        )
+        print(
+            f"  time x{big_s / full_s:.1f} for x{ratio_records:.1f} records  (per-record cost x{(big_s / big[0]['records']) / (full_s / full[0]['records']):.2f})"
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

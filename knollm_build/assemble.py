@@ -83,7 +83,9 @@ def build_providers(
 
 
 _VENDOR_PREFIX = re.compile(r"^[^:]{1,40}:\s+")
-_TAG_SUFFIX = re.compile(r"\s*\((free|beta|preview|thinking|nitro|floor|extended)\)$", re.IGNORECASE)
+_TAG_SUFFIX = re.compile(
+    r"\s*\((free|beta|preview|thinking|nitro|floor|extended)\)$", re.IGNORECASE
+)
 
 
 def clean_name(name: str) -> str:
@@ -93,10 +95,15 @@ def clean_name(name: str) -> str:
 
 def _title(model_id: str) -> str:
     name = model_id.split("/")[-1]
-    return " ".join(part.upper() if len(part) <= 3 and any(c.isdigit() for c in part) else part.capitalize() for part in name.split("-"))
+    return " ".join(
+        part.upper() if len(part) <= 3 and any(c.isdigit() for c in part) else part.capitalize()
+        for part in name.split("-")
+    )
 
 
-def build_models(offerings: list[dict[str, Any]], records: list[NormalRecord]) -> list[dict[str, Any]]:
+def build_models(
+    offerings: list[dict[str, Any]], records: list[NormalRecord]
+) -> list[dict[str, Any]]:
     """One canonical model per model id the offerings reference."""
     facts: dict[str, list[NormalRecord]] = defaultdict(list)
     for record in records:
@@ -111,11 +118,19 @@ def build_models(offerings: list[dict[str, Any]], records: list[NormalRecord]) -
         if len(known) > 1:
             known = sorted(known, key=_facts_order)
         entry: dict[str, Any] = {"id": model_id}
-        name = next((r.raw.name for r in known if r.raw.name and r.raw.source == "models-dev"), None)
+        name = next(
+            (r.raw.name for r in known if r.raw.name and r.raw.source == "models-dev"), None
+        )
         plain = (r for r in known if r.raw.name and not r.variant and "/" not in r.raw.name)
-        entry["name"] = name or next((clean_name(r.raw.name) for r in plain if r.raw.name), None) or _title(model_id)
+        entry["name"] = (
+            name
+            or next((clean_name(r.raw.name) for r in plain if r.raw.name), None)
+            or _title(model_id)
+        )
         entry["creator"] = next((r.creator for r in known if r.creator), None)
-        entry["family"] = next((r.raw.family for r in known if r.raw.family), None) or _family(model_id)
+        entry["family"] = next((r.raw.family for r in known if r.raw.family), None) or _family(
+            model_id
+        )
         released = sorted(r.raw.released for r in known if r.raw.released)
         entry["released"] = released[0] if released else None
         cutoff = sorted(r.raw.knowledge_cutoff for r in known if r.raw.knowledge_cutoff)

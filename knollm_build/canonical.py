@@ -66,28 +66,48 @@ def load_rules(path: Path) -> Rules:
         try:
             return re.compile(pattern)
         except re.error as exc:
-            raise RulesError(f"{path}: {where}: invalid regular expression {pattern!r}: {exc}") from exc
+            raise RulesError(
+                f"{path}: {where}: invalid regular expression {pattern!r}: {exc}"
+            ) from exc
 
     known_keys = {
-        "strip_prefixes", "region_prefixes", "dotted_vendors", "variant_suffix", "snapshot", "rewrite",
-        "tag_namespaces", "known_labs", "creator_prefixes", "aliases",
+        "strip_prefixes",
+        "region_prefixes",
+        "dotted_vendors",
+        "variant_suffix",
+        "snapshot",
+        "rewrite",
+        "tag_namespaces",
+        "known_labs",
+        "creator_prefixes",
+        "aliases",
     }
     unknown = sorted(set(raw) - known_keys)
     if unknown:
-        raise RulesError(f"{path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known_keys))}")
+        raise RulesError(
+            f"{path}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known_keys))}"
+        )
     for key in ("strip_prefixes", "region_prefixes", "dotted_vendors"):
         if not isinstance(raw.get(key, []), list):
-            raise RulesError(f"{path}: {key}: must be a list (is it below a [table] header by mistake?)")
-    suffix_sources = [v["pattern"] for v in raw.get("variant_suffix", [])] + [x["pattern"] for x in raw.get("snapshot", [])]
+            raise RulesError(
+                f"{path}: {key}: must be a list (is it below a [table] header by mistake?)"
+            )
+    suffix_sources = [v["pattern"] for v in raw.get("variant_suffix", [])] + [
+        x["pattern"] for x in raw.get("snapshot", [])
+    ]
     for pattern in suffix_sources:
         if not pattern.endswith("$"):
-            raise RulesError(f"{path}: variant_suffix/snapshot pattern {pattern!r} must end with $ (they match the end of an id)")
+            raise RulesError(
+                f"{path}: variant_suffix/snapshot pattern {pattern!r} must end with $ (they match the end of an id)"
+            )
     rewrite_sources = [r["pattern"] for r in raw.get("rewrite", [])]
     prefixes = raw.get("strip_prefixes", [])
     vendors = raw.get("dotted_vendors", [])
     regions = raw.get("region_prefixes", [])
     return Rules(
-        strip_prefixes=compile_("^(?:" + "|".join(f"(?:{p})" for p in prefixes) + ")", "strip_prefixes"),
+        strip_prefixes=compile_(
+            "^(?:" + "|".join(f"(?:{p})" for p in prefixes) + ")", "strip_prefixes"
+        ),
         region_prefixes=frozenset(regions),
         dotted_vendor=compile_(
             "^(?:(?P<region>" + "|".join(map(re.escape, regions)) + r")\.)?"
@@ -98,18 +118,30 @@ def load_rules(path: Path) -> Rules:
             (compile_(v["pattern"], f"variant_suffix[{i}]"), v.get("tag", ""), v.get("keep", ""))
             for i, v in enumerate(raw.get("variant_suffix", []))
         ],
-        snapshots=[compile_(s["pattern"], f"snapshot[{i}]") for i, s in enumerate(raw.get("snapshot", []))],
+        snapshots=[
+            compile_(s["pattern"], f"snapshot[{i}]") for i, s in enumerate(raw.get("snapshot", []))
+        ],
         rewrites=[
-            (compile_(r["pattern"], f"rewrite[{i}]"), r["replace"]) for i, r in enumerate(raw.get("rewrite", []))
+            (compile_(r["pattern"], f"rewrite[{i}]"), r["replace"])
+            for i, r in enumerate(raw.get("rewrite", []))
         ],
         known_labs={k.lower(): v for k, v in raw.get("known_labs", {}).items()},
         tag_namespaces={k.lower(): v for k, v in raw.get("tag_namespaces", {}).items()},
         creator_by_prefix=dict(raw.get("creator_prefixes", {})),
-        creator_prefix_lengths=sorted({len(k) for k in raw.get("creator_prefixes", {})}, reverse=True),
+        creator_prefix_lengths=sorted(
+            {len(k) for k in raw.get("creator_prefixes", {})}, reverse=True
+        ),
         aliases={k.lower(): v for k, v in raw.get("aliases", {}).items()},
-        any_suffix=compile_("|".join(f"(?:{p})" for p in suffix_sources) or "(?!)", "variant_suffix"),
-        any_rewrite_at_start=compile_("|".join(f"(?:{p})" for p in rewrite_sources if p.startswith("^")) or "(?!)", "rewrite"),
-        any_rewrite_anywhere=compile_("|".join(f"(?:{p})" for p in rewrite_sources if not p.startswith("^")) or "(?!)", "rewrite"),
+        any_suffix=compile_(
+            "|".join(f"(?:{p})" for p in suffix_sources) or "(?!)", "variant_suffix"
+        ),
+        any_rewrite_at_start=compile_(
+            "|".join(f"(?:{p})" for p in rewrite_sources if p.startswith("^")) or "(?!)", "rewrite"
+        ),
+        any_rewrite_anywhere=compile_(
+            "|".join(f"(?:{p})" for p in rewrite_sources if not p.startswith("^")) or "(?!)",
+            "rewrite",
+        ),
     )
 
 

@@ -105,7 +105,15 @@ def _errors(path: Path, exc: ValidationError) -> list[Problem]:
     out = []
     for error in exc.errors():
         where = ".".join(str(p) for p in error["loc"])
-        out.append(Problem("error", str(path), where, error["msg"], value=error.get("input") if not isinstance(error.get("input"), dict) else None))
+        out.append(
+            Problem(
+                "error",
+                str(path),
+                where,
+                error["msg"],
+                value=error.get("input") if not isinstance(error.get("input"), dict) else None,
+            )
+        )
     return out
 
 
@@ -145,7 +153,12 @@ def load_curated(catalog_dir: Path) -> Curated:
             unknown = sorted(set(entry.set) - OVERRIDABLE)
             if unknown:
                 curated.problems.append(
-                    Problem("error", str(path), f"override[{index}].set", f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(OVERRIDABLE))}")
+                    Problem(
+                        "error",
+                        str(path),
+                        f"override[{index}].set",
+                        f"unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(OVERRIDABLE))}",
+                    )
                 )
         curated.overrides[path.stem] = entries
     _check_aliases(curated)
@@ -160,11 +173,21 @@ def _check_aliases(curated: Curated) -> None:
             key = spelling_key(alias)
             if key in owner and owner[key] != provider_id:
                 curated.problems.append(
-                    Problem("error", f"catalog/providers/{provider_id}.toml", "aliases", f"alias {alias!r} is also listed by catalog/providers/{owner[key]}.toml")
+                    Problem(
+                        "error",
+                        f"catalog/providers/{provider_id}.toml",
+                        "aliases",
+                        f"alias {alias!r} is also listed by catalog/providers/{owner[key]}.toml",
+                    )
                 )
             elif key in curated.providers and key != provider_id:
                 curated.problems.append(
-                    Problem("error", f"catalog/providers/{provider_id}.toml", "aliases", f"alias {alias!r} is the id of another provider")
+                    Problem(
+                        "error",
+                        f"catalog/providers/{provider_id}.toml",
+                        "aliases",
+                        f"alias {alias!r} is the id of another provider",
+                    )
                 )
             owner[key] = provider_id
 

@@ -19,17 +19,60 @@ def main() -> None:
 
 
 @main.command("compile")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("build/data"), show_default=True, help="Directory to write models.json, schema.json, providers.json and report.json into.")
-@click.option("--work", "work_dirs", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path), help="A work directory whose model_catalog/*.json dumps are read. Repeatable.")
-@click.option("--catalog", "catalog_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("catalog"), show_default=True, help="Curated overlays (providers, model rules, overrides).")
-@click.option("--no-default-sources", is_flag=True, help="Skip the pinned open catalogs (models.dev, genai-prices, LiteLLM).")
-@click.option("--strict", is_flag=True, help="Exit 1 when any record is quarantined or any input error is found.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/data"),
+    show_default=True,
+    help="Directory to write models.json, schema.json, providers.json and report.json into.",
+)
+@click.option(
+    "--work",
+    "work_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A work directory whose model_catalog/*.json dumps are read. Repeatable.",
+)
+@click.option(
+    "--catalog",
+    "catalog_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("catalog"),
+    show_default=True,
+    help="Curated overlays (providers, model rules, overrides).",
+)
+@click.option(
+    "--no-default-sources",
+    is_flag=True,
+    help="Skip the pinned open catalogs (models.dev, genai-prices, LiteLLM).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when any record is quarantined or any input error is found.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems, not the summary.")
-@click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors instead of reporting them.")
-def compile_command(out_dir: Path, work_dirs: tuple[Path, ...], catalog_dir: Path, no_default_sources: bool, strict: bool, quiet: bool, debug: bool) -> None:
+@click.option(
+    "--debug", is_flag=True, help="Show tracebacks for unexpected errors instead of reporting them."
+)
+def compile_command(
+    out_dir: Path,
+    work_dirs: tuple[Path, ...],
+    catalog_dir: Path,
+    no_default_sources: bool,
+    strict: bool,
+    quiet: bool,
+    debug: bool,
+) -> None:
     """Build the catalog and write it to OUT."""
     started = time.perf_counter()
-    options = BuildOptions(work_dirs=list(work_dirs), default_sources=not no_default_sources, catalog_dir=catalog_dir, debug=debug)
+    options = BuildOptions(
+        work_dirs=list(work_dirs),
+        default_sources=not no_default_sources,
+        catalog_dir=catalog_dir,
+        debug=debug,
+    )
     try:
         result = compile_catalog(options)
     except BuildError as exc:
@@ -42,10 +85,15 @@ def compile_command(out_dir: Path, work_dirs: tuple[Path, ...], catalog_dir: Pat
             click.echo(item.line())
     report = result.report
     for problem in report["quarantined"]:
-        click.echo(f"quarantined: {problem['file']}: {problem['position']}: {problem['reason']}", err=True)
+        click.echo(
+            f"quarantined: {problem['file']}: {problem['position']}: {problem['reason']}", err=True
+        )
     bad = len(report["quarantined"]) + len(report["errors"])
     if strict and bad:
-        click.echo(f"--strict: {len(report['quarantined'])} quarantined record(s), {len(report['errors'])} input error(s)", err=True)
+        click.echo(
+            f"--strict: {len(report['quarantined'])} quarantined record(s), {len(report['errors'])} input error(s)",
+            err=True,
+        )
         sys.exit(1)
 
 

@@ -72,12 +72,30 @@ def emit(out_dir: Path, document: dict[str, Any], report: dict[str, Any]) -> lis
     """Write models.json, schema.json, providers.json and report.json into ``out_dir``."""
     return [
         write_if_changed(out_dir / "models.json", to_bytes(document)),
-        write_if_changed(out_dir / "schema.json", orjson.dumps(json_schema(), option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)),
+        write_if_changed(
+            out_dir / "schema.json",
+            orjson.dumps(
+                json_schema(),
+                option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE,
+            ),
+        ),
         write_if_changed(
             out_dir / "providers.json",
-            to_bytes({"schema_version": SCHEMA_VERSION, "generated_at": document["generated_at"], "providers": document["providers"]}),
+            to_bytes(
+                {
+                    "schema_version": SCHEMA_VERSION,
+                    "generated_at": document["generated_at"],
+                    "providers": document["providers"],
+                }
+            ),
         ),
-        write_if_changed(out_dir / "report.json", orjson.dumps(report, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)),
+        write_if_changed(
+            out_dir / "report.json",
+            orjson.dumps(
+                report,
+                option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE,
+            ),
+        ),
     ]
 
 
@@ -97,7 +115,9 @@ def summary(report: dict[str, Any], timings: dict[str, float] | None = None) -> 
     if report["stale"]:
         lines.append(f"stale dumps: {', '.join(p['position'] for p in report['stale'])}")
     for problem in report["errors"]:
-        lines.append(f"error: {problem['file']}: {problem['position'] + ': ' if problem['position'] else ''}{problem['reason']}")
+        lines.append(
+            f"error: {problem['file']}: {problem['position'] + ': ' if problem['position'] else ''}{problem['reason']}"
+        )
     if timings:
         lines.append("timings: " + ", ".join(f"{k} {v * 1000:,.0f} ms" for k, v in timings.items()))
     return "\n".join(lines)

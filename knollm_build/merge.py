@@ -65,7 +65,13 @@ def _differs(a: float, b: float, tolerance: float) -> bool:
     return abs(a - b) > tolerance * max(abs(a), abs(b))
 
 
-def _conflict(field_name: str, kind: str, chosen: Any, chosen_source: str | None, values: list[tuple[str, Any]]) -> dict[str, Any]:
+def _conflict(
+    field_name: str,
+    kind: str,
+    chosen: Any,
+    chosen_source: str | None,
+    values: list[tuple[str, Any]],
+) -> dict[str, Any]:
     return {
         "field": field_name,
         "kind": kind,
@@ -88,8 +94,9 @@ def _choose_price(
         if len(nonzero) >= 3:
             mid = median(nonzero)
             suspects = {
-                i for i, (_, v) in enumerate(values)
-                if v > 0 and max(v / mid, mid / v) >= UNIT_ERROR_FACTOR ** 0.5
+                i
+                for i, (_, v) in enumerate(values)
+                if v > 0 and max(v / mid, mid / v) >= UNIT_ERROR_FACTOR**0.5
             }
         else:
             suspects = {i for i, (_, v) in enumerate(values) if v > 0}
@@ -99,7 +106,9 @@ def _choose_price(
         if not trusted:
             result.problems.append(
                 Problem(
-                    "withheld_price", where.raw.file, where.raw.position,
+                    "withheld_price",
+                    where.raw.file,
+                    where.raw.position,
                     f"probable unit error: sources disagree by x{max(nonzero) / min(nonzero):.0f} "
                     f"({', '.join(f'{s}={v:g}' for s, v in values)}); price withheld",
                     field=path,
@@ -107,9 +116,17 @@ def _choose_price(
             )
             return None, None, _conflict(path, "probable_unit_error", None, None, values)
         chosen_source, chosen = trusted[0]
-        return chosen, chosen_source, _conflict(path, "probable_unit_error", chosen, chosen_source, values)
+        return (
+            chosen,
+            chosen_source,
+            _conflict(path, "probable_unit_error", chosen, chosen_source, values),
+        )
     if any(_differs(v, chosen, PRICE_TOLERANCE) for _, v in values[1:]):
-        return chosen, chosen_source, _conflict(f"pricing.{field_name}", "disagreement", chosen, chosen_source, values)
+        return (
+            chosen,
+            chosen_source,
+            _conflict(f"pricing.{field_name}", "disagreement", chosen, chosen_source, values),
+        )
     return chosen, chosen_source, None
 
 
@@ -151,7 +168,9 @@ def _merge_group(group: list[NormalRecord], result: MergeResult) -> dict[str, An
         "sources": sources,
     }
     for name in LIMIT_FIELDS:
-        values = [(r.raw.source, getattr(r.raw, name)) for r in group if getattr(r.raw, name) is not None]
+        values = [
+            (r.raw.source, getattr(r.raw, name)) for r in group if getattr(r.raw, name) is not None
+        ]
         if len(group) > 1:
             values = _dedupe(values)
         if not values:

@@ -48,7 +48,9 @@ class ProviderResolver:
             key = spelling_key(spelling)
             canonical = self.exact.get(key)
             if canonical is None:
-                canonical = next((pid for prefix, pid in self.prefixes if key.startswith(prefix)), key)
+                canonical = next(
+                    (pid for prefix, pid in self.prefixes if key.startswith(prefix)), key
+                )
             self.resolved[spelling] = canonical
         self.seen[(spelling, canonical)] += 1
         return canonical
@@ -60,11 +62,18 @@ MODE_FROM_NAME: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"embed|bge-|gte-|e5-|minilm|nomic-embed"), "embedding"),
     (re.compile(r"whisper|transcri|speech-to-text|stt\b"), "audio-transcription"),
     (re.compile(r"\btts\b|-tts|text-to-speech|orpheus|playai-tts"), "audio-speech"),
-    (re.compile(r"dall-e|flux|stable-diffusion|sdxl|imagen|gpt-image|image-gen|seedream|ideogram|recraft"), "image"),
+    (
+        re.compile(
+            r"dall-e|flux|stable-diffusion|sdxl|imagen|gpt-image|image-gen|seedream|ideogram|recraft"
+        ),
+        "image",
+    ),
     (re.compile(r"moderation|guard"), "moderation"),
     (re.compile(r"\bveo|video|sora|kling|wan2|seedance"), "video"),
 )
-VISION_FROM_NAME = re.compile(r"vision|-vl\b|-vl-|vl-|pixtral|llava|qvq|-omni|gemini|gpt-4o|gpt-4\.1|gpt-5|claude-(3|sonnet|opus|haiku)")
+VISION_FROM_NAME = re.compile(
+    r"vision|-vl\b|-vl-|vl-|pixtral|llava|qvq|-omni|gemini|gpt-4o|gpt-4\.1|gpt-5|claude-(3|sonnet|opus|haiku)"
+)
 
 
 @dataclass(slots=True)
@@ -114,7 +123,9 @@ def _default_modalities(mode: str, model_id: str) -> tuple[list[str], list[str]]
     return inputs, ["text"]
 
 
-def normalise_record(record: RawRecord, providers: ProviderResolver, rules: Rules, precedence: int) -> NormalRecord:
+def normalise_record(
+    record: RawRecord, providers: ProviderResolver, rules: Rules, precedence: int
+) -> NormalRecord:
     """Place one record: provider id, model identity, mode and modalities (inferred ones marked)."""
     provider = providers.resolve(record.provider_raw)
     identity = canonicalise(record.model_hint or record.provider_model_id, rules)

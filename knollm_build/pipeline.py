@@ -70,10 +70,14 @@ def _run_adapter(name: str, adapter: Any, context: LoadContext) -> SourceResult:
     except Exception as exc:  # stage boundary: one source's bug never sinks the build
         if context.debug:
             raise
-        return SourceResult([], problems=[Problem("error", name, "", f"internal error in source adapter: {exc!r}")])
+        return SourceResult(
+            [], problems=[Problem("error", name, "", f"internal error in source adapter: {exc!r}")]
+        )
 
 
-def _override_records(curated: Curated, catalog_dir: Path) -> tuple[list[RawRecord], list[SourceInfo], list[dict[str, Any]]]:
+def _override_records(
+    curated: Curated, catalog_dir: Path
+) -> tuple[list[RawRecord], list[SourceInfo], list[dict[str, Any]]]:
     records: list[RawRecord] = []
     infos: list[SourceInfo] = []
     listed: list[dict[str, Any]] = []
@@ -81,15 +85,44 @@ def _override_records(curated: Curated, catalog_dir: Path) -> tuple[list[RawReco
         path = catalog_dir / "overrides" / f"{provider}.toml"
         source = f"override:{provider}"
         version = content_version(path.read_bytes()) if path.is_file() else "missing"
-        infos.append(SourceInfo(source, f"Manual overrides for {provider}", "curated", version, license="MIT", precedence=0, records=len(entries)))
+        infos.append(
+            SourceInfo(
+                source,
+                f"Manual overrides for {provider}",
+                "curated",
+                version,
+                license="MIT",
+                precedence=0,
+                records=len(entries),
+            )
+        )
         for index, entry in enumerate(entries):
-            prices = {k.removeprefix("pricing."): float(v) for k, v in entry.set.items() if k.startswith("pricing.") and isinstance(v, (int, float))}
-            record = RawRecord(source=source, file=str(path), position=f"override[{index}]", provider_raw=provider, provider_model_id=entry.provider_model_id, prices=prices)
+            prices = {
+                k.removeprefix("pricing."): float(v)
+                for k, v in entry.set.items()
+                if k.startswith("pricing.") and isinstance(v, (int, float))
+            }
+            record = RawRecord(
+                source=source,
+                file=str(path),
+                position=f"override[{index}]",
+                provider_raw=provider,
+                provider_model_id=entry.provider_model_id,
+                prices=prices,
+            )
             for key, value in entry.set.items():
                 if not key.startswith("pricing.") and hasattr(record, key):
                     setattr(record, key, value)
             records.append(record)
-            listed.append({"provider": provider, "provider_model_id": entry.provider_model_id, "reason": entry.reason, "date": entry.date.isoformat(), "set": entry.set})
+            listed.append(
+                {
+                    "provider": provider,
+                    "provider_model_id": entry.provider_model_id,
+                    "reason": entry.reason,
+                    "date": entry.date.isoformat(),
+                    "set": entry.set,
+                }
+            )
     return records, infos, listed
 
 
@@ -126,11 +159,17 @@ def _compile(options: BuildOptions) -> BuildResult:
         rules = load_rules(options.catalog_dir / "model_rules.toml")
     except RulesError as exc:
         raise BuildError(str(exc)) from exc
-    context = LoadContext(work_dirs=list(options.work_dirs), reference_date=generated.date().isoformat(), debug=options.debug)
+    context = LoadContext(
+        work_dirs=list(options.work_dirs),
+        reference_date=generated.date().isoformat(),
+        debug=options.debug,
+    )
 
     results: list[SourceResult] = []
     if options.default_sources:
-        results.extend(_run_adapter(name, adapter, context) for name, adapter in DEFAULT_SOURCES.items())
+        results.extend(
+            _run_adapter(name, adapter, context) for name, adapter in DEFAULT_SOURCES.items()
+        )
     if options.work_dirs:
         results.append(_run_adapter("work", WORK_SOURCE, context))
     timings["load"] = time.perf_counter() - clock
@@ -146,7 +185,9 @@ def _compile(options: BuildOptions) -> BuildResult:
         problems.extend(result.problems)
         hints.extend(result.provider_hints)
         read += result.records_read
-    override_records, override_infos, overrides_listed = _override_records(curated, options.catalog_dir)
+    override_records, override_infos, overrides_listed = _override_records(
+        curated, options.catalog_dir
+    )
     infos.extend(override_infos)
 
     clock = time.perf_counter()
@@ -155,14 +196,27 @@ def _compile(options: BuildOptions) -> BuildResult:
     normal = normalise(records, resolver, rules, precedence)
     normal_overrides = normalise(override_records, resolver, rules, precedence)
     override_providers = {r.provider for r in normal_overrides}
-    known_keys = {(r.provider, r.raw.provider_model_id.lower()) for r in normal if r.provider in override_providers}
+    known_keys = {
+        (r.provider, r.raw.provider_model_id.lower())
+        for r in normal
+        if r.provider in override_providers
+    }
     providers_present = {provider for provider, _ in known_keys}
     for record in normal_overrides:
         if record.provider not in providers_present:
             continue  # no source in this build lists the provider at all: nothing to override
         if (record.provider, record.raw.provider_model_id.lower()) not in known_keys:
-            problems.append(Problem("error", record.raw.file, record.raw.position, f"override matches no offering: {record.provider} x {record.raw.provider_model_id}"))
-    normal_overrides = [r for r in normal_overrides if (r.provider, r.raw.provider_model_id.lower()) in known_keys]
+            problems.append(
+                Problem(
+                    "error",
+                    record.raw.file,
+                    record.raw.position,
+                    f"override matches no offering: {record.provider} x {record.raw.provider_model_id}",
+                )
+            )
+    normal_overrides = [
+        r for r in normal_overrides if (r.provider, r.raw.provider_model_id.lower()) in known_keys
+    ]
     timings["normalise"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -194,13 +248,27 @@ def _compile(options: BuildOptions) -> BuildResult:
         "offerings_kept": len(checked.offerings),
         "merged_duplicates": sum(c - 1 for c in kept_counts if c > 0),
         "excluded": kind_counts["excluded"],
-        "quarantined": kind_counts["quarantined"] - checked.quarantined + checked.quarantined_records,
+        "quarantined": kind_counts["quarantined"]
+        - checked.quarantined
+        + checked.quarantined_records,
     }
     # Offerings backed only by override records (none, since overrides must match) would count 0.
     accounting["holds"] = accounting["records_read"] == (
-        accounting["offerings_kept"] + accounting["merged_duplicates"] + accounting["excluded"] + accounting["quarantined"]
+        accounting["offerings_kept"]
+        + accounting["merged_duplicates"]
+        + accounting["excluded"]
+        + accounting["quarantined"]
     )
-    report = _report(document, problems, accounting, normal, resolver, overrides_listed, merged.conflicts, merged.unit_errors)
+    report = _report(
+        document,
+        problems,
+        accounting,
+        normal,
+        resolver,
+        overrides_listed,
+        merged.conflicts,
+        merged.unit_errors,
+    )
     return BuildResult(document, report, problems, timings)
 
 
@@ -249,7 +317,11 @@ def _report(
     widest = max(models, key=lambda m: (m["hosts"], m["id"]), default=None)
     creators = {m["id"]: m.get("creator") for m in models}
     # Unmapped: ids no rule or source could tie to a known model or creator.
-    unmapped = sorted(f"{o['provider']}/{o['provider_model_id']}" for o in offerings if creators.get(o["model"]) is None)
+    unmapped = sorted(
+        f"{o['provider']}/{o['provider_model_id']}"
+        for o in offerings
+        if creators.get(o["model"]) is None
+    )
     return {
         "generated_at": document["generated_at"],
         "accounting": accounting,
@@ -259,7 +331,9 @@ def _report(
             "models": len(models),
             "offerings": len(offerings),
             "models_with_3_plus_hosts": sum(1 for m in models if m["hosts"] >= 3),
-            "widest_hosted_model": {"id": widest["id"], "hosts": widest["hosts"]} if widest else None,
+            "widest_hosted_model": {"id": widest["id"], "hosts": widest["hosts"]}
+            if widest
+            else None,
             "conflicts": conflicts,
             "probable_unit_errors": unit_errors,
             "withheld_prices": len(by_kind.get("withheld_price", [])),
@@ -280,6 +354,7 @@ def _report(
         "unmapped_ids": unmapped,
         "conflicts": [
             {"provider": o["provider"], "provider_model_id": o["provider_model_id"], **c}
-            for o in offerings for c in o.get("conflicts", [])
+            for o in offerings
+            for c in o.get("conflicts", [])
         ],
     }

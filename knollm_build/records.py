@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-ProblemKind = Literal["quarantined", "excluded", "withheld_price", "withheld_limit", "error", "stale"]
+ProblemKind = Literal[
+    "quarantined", "excluded", "withheld_price", "withheld_limit", "error", "stale"
+]
 
 
 @dataclass(slots=True)
@@ -41,7 +43,9 @@ class Problem:
         if self.field is not None:
             out["field"] = self.field
         if self.value is not None:
-            out["value"] = self.value if isinstance(self.value, (int, float, str, bool)) else repr(self.value)
+            out["value"] = (
+                self.value if isinstance(self.value, (int, float, str, bool)) else repr(self.value)
+            )
         return out
 
 

@@ -59,7 +59,9 @@ def validate(
     for offering, (file, position), count in zip(offerings, origins, record_counts, strict=True):
         key = (offering["provider"], offering["provider_model_id"])
         if key in seen_offerings:
-            out.problems.append(Problem("quarantined", file, position, f"duplicate offering {key[0]} x {key[1]}"))
+            out.problems.append(
+                Problem("quarantined", file, position, f"duplicate offering {key[0]} x {key[1]}")
+            )
             out.quarantined += 1
             out.quarantined_records += count
             out.kept.append(False)
@@ -68,7 +70,9 @@ def validate(
             out.offerings.append(_dump(_OFFERING, offering))
         except ValidationError as exc:
             where, message = _reason(exc)
-            out.problems.append(Problem("quarantined", file, position, f"invalid offering: {message}", field=where))
+            out.problems.append(
+                Problem("quarantined", file, position, f"invalid offering: {message}", field=where)
+            )
             out.quarantined += 1
             out.quarantined_records += count
             out.kept.append(False)
@@ -84,7 +88,9 @@ def validate(
             out.models.append(_dump(_MODEL, model))
         except ValidationError as exc:
             where, message = _reason(exc)
-            out.problems.append(Problem("error", "models", model["id"], f"invalid model: {message}", field=where))
+            out.problems.append(
+                Problem("error", "models", model["id"], f"invalid model: {message}", field=where)
+            )
     for provider in providers:
         if provider["id"] not in kept_providers and not provider.get("curated"):
             continue
@@ -92,7 +98,15 @@ def validate(
             out.providers.append(_dump(_PROVIDER, provider))
         except ValidationError as exc:
             where, message = _reason(exc)
-            out.problems.append(Problem("error", "providers", provider["id"], f"invalid provider: {message}", field=where))
+            out.problems.append(
+                Problem(
+                    "error",
+                    "providers",
+                    provider["id"],
+                    f"invalid provider: {message}",
+                    field=where,
+                )
+            )
     _check_references(out)
     return out
 
@@ -104,10 +118,26 @@ def _check_references(out: Validated) -> None:
         counts = Counter(ids)
         duplicates = sorted(i for i, n in counts.items() if n > 1)
         if duplicates:
-            out.problems.append(Problem("error", label + "s", "", f"duplicate {label} ids: {', '.join(duplicates)}"))
+            out.problems.append(
+                Problem("error", label + "s", "", f"duplicate {label} ids: {', '.join(duplicates)}")
+            )
     providers, models = set(provider_ids), set(model_ids)
     for offering in out.offerings:
         if offering["provider"] not in providers:
-            out.problems.append(Problem("error", "offerings", offering["provider_model_id"], f"unknown provider {offering['provider']!r}"))
+            out.problems.append(
+                Problem(
+                    "error",
+                    "offerings",
+                    offering["provider_model_id"],
+                    f"unknown provider {offering['provider']!r}",
+                )
+            )
         if offering["model"] not in models:
-            out.problems.append(Problem("error", "offerings", offering["provider_model_id"], f"unknown model {offering['model']!r}"))
+            out.problems.append(
+                Problem(
+                    "error",
+                    "offerings",
+                    offering["provider_model_id"],
+                    f"unknown model {offering['model']!r}",
+                )
+            )

@@ -27,7 +27,16 @@ def full_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         out = tmp_path_factory.mktemp(f"data-{name}")
         result = CliRunner().invoke(
             main,
-            ["compile", "--out", str(out), "--work", str(SHARED_WORK), "--catalog", str(REPO / "catalog"), "-q"],
+            [
+                "compile",
+                "--out",
+                str(out),
+                "--work",
+                str(SHARED_WORK),
+                "--catalog",
+                str(REPO / "catalog"),
+                "-q",
+            ],
             env={"SOURCE_DATE_EPOCH": "1764028800"},
         )
         assert result.exit_code == 0, result.output

@@ -38,17 +38,59 @@ EXPECTED_PROBLEMS: list[tuple[str, str, str, str, str | None]] = [
     ("models_notobjects.json", "quarantined", "data[2]", "not an object", None),
     ("models_notobjects.json", "quarantined", "data[3]", "not an object", None),
     ("models_notobjects.json", "quarantined", "data[4]", "not an object", None),
-    ("models_wrongtypes.json", "withheld_limit", "data[0]", "not a sane token count", "context_length"),
-    ("models_wrongtypes.json", "withheld_price", "data[0]", "not a finite number", "pricing.prompt"),
+    (
+        "models_wrongtypes.json",
+        "withheld_limit",
+        "data[0]",
+        "not a sane token count",
+        "context_length",
+    ),
+    (
+        "models_wrongtypes.json",
+        "withheld_price",
+        "data[0]",
+        "not a finite number",
+        "pricing.prompt",
+    ),
     ("models_negativeprice.json", "withheld_price", "data[0]", "negative", "pricing.input"),
-    ("models_nonnumericprice.json", "withheld_price", "data[0]", "not a finite number", "pricing.prompt"),
+    (
+        "models_nonnumericprice.json",
+        "withheld_price",
+        "data[0]",
+        "not a finite number",
+        "pricing.prompt",
+    ),
     ("models_nanprice.json", "withheld_price", "data[0]", "not a finite number", "pricing.prompt"),
-    ("models_absurdlimits.json", "withheld_limit", "data[0]", "not a sane token count", "context_length"),
-    ("models_absurdlimits.json", "withheld_limit", "data[1]", "not a sane token count", "context_length"),
-    ("models_absurdlimits.json", "withheld_limit", "data[2]", "not a sane token count", "context_length"),
+    (
+        "models_absurdlimits.json",
+        "withheld_limit",
+        "data[0]",
+        "not a sane token count",
+        "context_length",
+    ),
+    (
+        "models_absurdlimits.json",
+        "withheld_limit",
+        "data[1]",
+        "not a sane token count",
+        "context_length",
+    ),
+    (
+        "models_absurdlimits.json",
+        "withheld_limit",
+        "data[2]",
+        "not a sane token count",
+        "context_length",
+    ),
     ("models_duplicates.json", "quarantined", "data[1]", "duplicate model id", None),
     ("models_noid.json", "quarantined", "data[0]", "no model id", None),
-    ("models_banana.json", "withheld_price", "data[0]", "unit of this price field is unknown", "pricing.per_banana"),
+    (
+        "models_banana.json",
+        "withheld_price",
+        "data[0]",
+        "unit of this price field is unknown",
+        "pricing.per_banana",
+    ),
 ]
 
 # ids that must survive next to the bad entries, with their published prices (USD per 1M)
@@ -69,7 +111,9 @@ KEPT_PRICES: dict[str, dict[str, float]] = {
 }
 
 
-def _matches(problem: dict[str, Any], file: str, position: str, words: str, field: str | None) -> bool:
+def _matches(
+    problem: dict[str, Any], file: str, position: str, words: str, field: str | None
+) -> bool:
     return (
         Path(problem["file"]).name == file
         and problem["position"] == position
@@ -79,12 +123,24 @@ def _matches(problem: dict[str, Any], file: str, position: str, words: str, fiel
 
 
 def _compile(out: Path, *extra: str, work: Path = BAD_WORK) -> Result:
-    args = ["compile", "--out", str(out), "--work", str(work), "--catalog", str(CATALOG), "--no-default-sources", *extra]
+    args = [
+        "compile",
+        "--out",
+        str(out),
+        "--work",
+        str(work),
+        "--catalog",
+        str(CATALOG),
+        "--no-default-sources",
+        *extra,
+    ]
     return CliRunner().invoke(main, args)
 
 
 def _assert_no_traceback(result: Result) -> None:
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
     assert "Traceback" not in result.stdout
     assert "Traceback" not in result.stderr
 
@@ -98,9 +154,13 @@ def loaded() -> Any:
 
 
 @pytest.mark.parametrize(("file", "kind", "position", "words", "field"), EXPECTED_PROBLEMS)
-def test_load_reports_bad_file_or_record(loaded: Any, file: str, kind: str, position: str, words: str, field: str | None) -> None:
+def test_load_reports_bad_file_or_record(
+    loaded: Any, file: str, kind: str, position: str, words: str, field: str | None
+) -> None:
     problems = [p.as_dict() for p in loaded.problems if p.kind == kind]
-    assert any(_matches(p, file, position, words, field) for p in problems), [p.line() for p in loaded.problems]
+    assert any(_matches(p, file, position, words, field) for p in problems), [
+        p.line() for p in loaded.problems
+    ]
 
 
 def test_load_reports_nothing_unexpected(loaded: Any) -> None:
@@ -206,11 +266,15 @@ def test_cli_report_lists_bad_file_or_record(
     assert any(_matches(p, file, position, words, field) for p in section), section
 
 
-def test_cli_prints_quarantined_records_with_file_and_position(lenient: tuple[Result, Path]) -> None:
+def test_cli_prints_quarantined_records_with_file_and_position(
+    lenient: tuple[Result, Path],
+) -> None:
     stderr = lenient[0].stderr
     for file, kind, position, _, _ in EXPECTED_PROBLEMS:
         if kind == "quarantined":
-            assert any(file in line and f": {position}: " in line for line in stderr.splitlines()), (file, position)
+            assert any(
+                file in line and f": {position}: " in line for line in stderr.splitlines()
+            ), (file, position)
 
 
 def test_cli_models_json_keeps_the_good_offerings(lenient: tuple[Result, Path]) -> None:
@@ -234,11 +298,16 @@ def test_cli_report_accounting_holds(lenient: tuple[Result, Path]) -> None:
     assert accounting["quarantined"] == 6
     assert accounting["offerings_kept"] == 13
     assert accounting["records_read"] == (
-        accounting["offerings_kept"] + accounting["merged_duplicates"] + accounting["excluded"] + accounting["quarantined"]
+        accounting["offerings_kept"]
+        + accounting["merged_duplicates"]
+        + accounting["excluded"]
+        + accounting["quarantined"]
     )
 
 
-def test_cli_strict_and_lenient_write_the_same_report(lenient: tuple[Result, Path], strict: tuple[Result, Path]) -> None:
+def test_cli_strict_and_lenient_write_the_same_report(
+    lenient: tuple[Result, Path], strict: tuple[Result, Path]
+) -> None:
     first, second = _report(lenient[1]), _report(strict[1])
     first.pop("generated_at"), second.pop("generated_at")
     assert first == second
@@ -253,7 +322,11 @@ def test_cli_good_file_alone_has_no_dump_problems(tmp_path: Path) -> None:
     _assert_no_traceback(result)
     assert result.exit_code == 0
     report = _report(tmp_path / "out")
-    assert report["quarantined"] == [] and report["withheld_prices"] == [] and report["withheld_limits"] == []
+    assert (
+        report["quarantined"] == []
+        and report["withheld_prices"] == []
+        and report["withheld_limits"] == []
+    )
     assert not any(Path(p["file"]).name == "models_good.json" for p in report["errors"])
     assert report["accounting"]["holds"] is True
 
@@ -261,8 +334,14 @@ def test_cli_good_file_alone_has_no_dump_problems(tmp_path: Path) -> None:
 def test_cli_survives_an_absurd_tier_threshold(tmp_path: Path) -> None:
     work = tmp_path / "work"
     (work / "model_catalog").mkdir(parents=True)
-    entry = {"id": "tiered", "input_cost_per_token": 1e-06, "input_cost_per_token_above_1e30k_tokens": 2e-06}
-    (work / "model_catalog" / "models_vendor.json").write_text(json.dumps({"data": [entry]}), encoding="utf-8")
+    entry = {
+        "id": "tiered",
+        "input_cost_per_token": 1e-06,
+        "input_cost_per_token_above_1e30k_tokens": 2e-06,
+    }
+    (work / "model_catalog" / "models_vendor.json").write_text(
+        json.dumps({"data": [entry]}), encoding="utf-8"
+    )
     result = _compile(tmp_path / "out", work=work)
     _assert_no_traceback(result)
     assert result.exit_code == 0
@@ -270,8 +349,14 @@ def test_cli_survives_an_absurd_tier_threshold(tmp_path: Path) -> None:
 
 def test_negative_tier_threshold_is_withheld(tmp_path: Path) -> None:
     (tmp_path / "model_catalog").mkdir()
-    entry = {"id": "tiered", "input_cost_per_token": 1e-06, "input_cost_per_token_above_-5k_tokens": 2e-06}
-    (tmp_path / "model_catalog" / "models_vendor.json").write_text(json.dumps({"data": [entry]}), encoding="utf-8")
+    entry = {
+        "id": "tiered",
+        "input_cost_per_token": 1e-06,
+        "input_cost_per_token_above_-5k_tokens": 2e-06,
+    }
+    (tmp_path / "model_catalog" / "models_vendor.json").write_text(
+        json.dumps({"data": [entry]}), encoding="utf-8"
+    )
     result = work_dumps.load(LoadContext(work_dirs=[tmp_path]))
     (record,) = result.records
     assert record.price_tiers == []

@@ -200,7 +200,9 @@ CASES = [
     ("claude-3-7-sonnet-20250219", "claude-3.7-sonnet", ("snapshot:2025-02-19",)),  # anthropic
     ("anthropic/claude-3.7-sonnet:thinking", "claude-3.7-sonnet", ("thinking",)),  # openrouter
     ("claude-opus-4-1-20250805", "claude-opus-4.1", ("snapshot:2025-08-05",)),  # anthropic
-    pytest.param("anthropic/claude-4-sonnet", "claude-sonnet-4", ()),  # vercel, deepinfra, replicate
+    pytest.param(
+        "anthropic/claude-4-sonnet", "claude-sonnet-4", ()
+    ),  # vercel, deepinfra, replicate
     pytest.param(
         "claude-4-sonnet-20250514",
         "claude-sonnet-4",

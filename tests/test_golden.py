@@ -22,7 +22,9 @@ GOLDEN = REPO / "tests" / "golden"
 UPDATE = os.environ.get("KNOLLM_UPDATE_GOLDENS") == "1"
 
 
-def compile_mini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> tuple[int, str, Path]:
+def compile_mini(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *extra: str
+) -> tuple[int, str, Path]:
     catalog = tmp_path / "catalog"
     shutil.copytree(MINI / "catalog", catalog)
     shutil.copy(REPO / "catalog" / "model_rules.toml", catalog / "model_rules.toml")
@@ -30,20 +32,37 @@ def compile_mini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -
     monkeypatch.chdir(tmp_path)  # report paths are shown relative to the working directory
     result = CliRunner().invoke(
         main,
-        ["compile", "--out", "out", "--work", "work", "--catalog", "catalog", "--no-default-sources", *extra],
+        [
+            "compile",
+            "--out",
+            "out",
+            "--work",
+            "work",
+            "--catalog",
+            "catalog",
+            "--no-default-sources",
+            *extra,
+        ],
         env={"SOURCE_DATE_EPOCH": "1764028800"},
     )
     return result.exit_code, result.output, tmp_path / "out"
 
 
 @pytest.mark.parametrize("name", ["models.json", "report.json"])
-def test_mini_catalog_matches_golden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+def test_mini_catalog_matches_golden(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
     code, output, out = compile_mini(tmp_path, monkeypatch)
     assert code == 0, output
     produced = orjson.loads((out / name).read_bytes())
     golden = GOLDEN / name
     if UPDATE:
-        golden.write_bytes(orjson.dumps(produced, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE))
+        golden.write_bytes(
+            orjson.dumps(
+                produced,
+                option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE,
+            )
+        )
     assert produced == orjson.loads(golden.read_bytes())
 
 
@@ -70,25 +89,39 @@ def test_mini_catalog_facts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert offerings[("groq", "whisper-large-v3")]["status"] == "deprecated"
     assert "input" not in offerings[("openrouter", "openrouter/auto")]["pricing"]
     errors = {p["file"]: p["reason"] for p in report["errors"]}
-    assert errors[os.path.join("work", "model_catalog", "models_broken.json")].startswith("invalid JSON")
+    assert errors[os.path.join("work", "model_catalog", "models_broken.json")].startswith(
+        "invalid JSON"
+    )
     assert [p["position"] for p in report["stale"]] == ["broken"]
     assert {p["position"] for p in report["excluded"]} == {'["1024-x-1024/dall-e-2"]'}
     assert {p["position"] for p in report["quarantined"]} == {'["no-provider-here"]'}
     withheld = {(p["position"], p["field"]) for p in report["withheld_prices"]}
-    assert ("data[2]", "pricing.prompt") in withheld and ("data[2]", "pricing.completion") in withheld
+    assert ("data[2]", "pricing.prompt") in withheld and (
+        "data[2]",
+        "pricing.completion",
+    ) in withheld
     assert report["accounting"] == {
-        "records_read": 13, "offerings_kept": 9, "merged_duplicates": 2, "excluded": 1, "quarantined": 1, "holds": True,
+        "records_read": 13,
+        "offerings_kept": 9,
+        "merged_duplicates": 2,
+        "excluded": 1,
+        "quarantined": 1,
+        "holds": True,
     }
 
 
-def test_strict_turns_quarantine_into_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_strict_turns_quarantine_into_exit_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, output, _ = compile_mini(tmp_path, monkeypatch, "--strict")
     assert code == 1
     assert "--strict: 1 quarantined record(s), 1 input error(s)" in output
     assert "Traceback" not in output
 
 
-def test_overrides_apply_and_a_stale_override_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_overrides_apply_and_a_stale_override_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     overrides = tmp_path / "catalog" / "overrides"
     overrides.mkdir(parents=True)
     (overrides / "groq.toml").write_text(
@@ -100,15 +133,33 @@ def test_overrides_apply_and_a_stale_override_is_an_error(tmp_path: Path, monkey
     shutil.copy(REPO / "catalog" / "model_rules.toml", tmp_path / "catalog" / "model_rules.toml")
     shutil.copytree(MINI / "work", tmp_path / "work")
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["compile", "--out", "out", "--work", "work", "--catalog", "catalog", "--no-default-sources"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "compile",
+            "--out",
+            "out",
+            "--work",
+            "work",
+            "--catalog",
+            "catalog",
+            "--no-default-sources",
+        ],
+    )
     assert result.exit_code == 0, result.output
     catalog = orjson.loads((tmp_path / "out" / "models.json").read_bytes())
     report = orjson.loads((tmp_path / "out" / "report.json").read_bytes())
-    groq = next(o for o in catalog["offerings"] if o["provider_model_id"] == "llama-3.3-70b-versatile")
+    groq = next(
+        o for o in catalog["offerings"] if o["provider_model_id"] == "llama-3.3-70b-versatile"
+    )
     assert groq["pricing"]["input"] == 0.6
     assert groq["provenance"]["pricing.input"] == "override:groq"
     assert groq["sources"][0] == "override:groq"
     assert report["overrides"][0]["reason"] == "list price checked by hand"
-    assert {"file": os.path.join("catalog", "overrides", "groq.toml"), "position": "override[1]", "reason": "override matches no offering: groq x retired-model"} in report["errors"]
+    assert {
+        "file": os.path.join("catalog", "overrides", "groq.toml"),
+        "position": "override[1]",
+        "reason": "override matches no offering: groq x retired-model",
+    } in report["errors"]
     # the accounting counts records read from sources; overrides are curated, not read records
     assert report["accounting"]["holds"] is True

@@ -18,7 +18,6 @@ import pytest
 pytestmark = pytest.mark.integration
 
 
-
 @pytest.fixture(scope="module")
 def built(full_build: dict[str, Path]) -> dict[str, Path]:
     return full_build
@@ -66,6 +65,7 @@ def test_no_offering_twice_and_references_resolve(catalog: dict) -> None:
 
 def test_no_provider_split_under_two_spellings(catalog: dict) -> None:
     """Every source spelling folds to one id, and no two ids are the same spelling."""
+
     def key(s: str) -> str:
         return s.lower().replace("_", "-").replace(" ", "-")
 
@@ -73,7 +73,14 @@ def test_no_provider_split_under_two_spellings(catalog: dict) -> None:
     for provider in catalog["providers"]:
         for spelling in [provider["id"], *provider.get("aliases", [])]:
             assert seen.setdefault(key(spelling), provider["id"]) == provider["id"], spelling
-    for spelling in ("together_ai", "togetherai", "gemini", "bedrock_converse", "vertex_ai-mistral_models", "fireworks_ai"):
+    for spelling in (
+        "together_ai",
+        "togetherai",
+        "gemini",
+        "bedrock_converse",
+        "vertex_ai-mistral_models",
+        "fireworks_ai",
+    ):
         assert key(spelling) in seen, spelling
     assert seen[key("togetherai")] == seen[key("together_ai")] == "together"
     assert seen[key("gemini")] == "google"
@@ -107,7 +114,10 @@ def test_sources_record_versions_and_licences(catalog: dict) -> None:
 def test_accounting_identity_and_report(report: dict) -> None:
     acc = report["accounting"]
     assert acc["holds"] is True
-    assert acc["records_read"] == acc["offerings_kept"] + acc["merged_duplicates"] + acc["excluded"] + acc["quarantined"]
+    assert (
+        acc["records_read"]
+        == acc["offerings_kept"] + acc["merged_duplicates"] + acc["excluded"] + acc["quarantined"]
+    )
     assert report["errors"] == []
     stale = {p["position"] for p in report["stale"]}
     assert {"xai", "perplexity", "infermatic"} <= stale
@@ -136,7 +146,11 @@ def test_units_of_real_dumps(catalog: dict) -> None:
 
 
 def test_override_wins_and_is_recorded(catalog: dict) -> None:
-    chat = next(o for o in catalog["offerings"] if o["provider"] == "deepseek" and o["provider_model_id"] == "deepseek-chat")
+    chat = next(
+        o
+        for o in catalog["offerings"]
+        if o["provider"] == "deepseek" and o["provider_model_id"] == "deepseek-chat"
+    )
     assert chat["pricing"]["input"] == 0.28
     assert chat["provenance"]["pricing.input"] == "override:deepseek"
 

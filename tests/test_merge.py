@@ -21,8 +21,17 @@ def resolver() -> ProviderResolver:
     return ProviderResolver.from_curated({"groq": ProviderFile(name="Groq", aliases=["groq_ai"])})
 
 
-def rec(source: str, model_id: str = "llama-3.3-70b-versatile", provider: str = "groq", **fields: object) -> RawRecord:
-    return RawRecord(source=source, file=f"{source}.json", position="data[0]", provider_raw=provider, provider_model_id=model_id, **fields)  # type: ignore[arg-type]
+def rec(
+    source: str, model_id: str = "llama-3.3-70b-versatile", provider: str = "groq", **fields: object
+) -> RawRecord:
+    return RawRecord(
+        source=source,
+        file=f"{source}.json",
+        position="data[0]",
+        provider_raw=provider,
+        provider_model_id=model_id,
+        **fields,
+    )  # type: ignore[arg-type]
 
 
 def merged(*records: RawRecord) -> list[dict]:
@@ -30,11 +39,20 @@ def merged(*records: RawRecord) -> list[dict]:
 
 
 def test_one_offering_per_provider_and_id_ignoring_case_and_spelling() -> None:
-    result = merge(normalise([rec("dump:groq"), rec("litellm", "LLAMA-3.3-70b-versatile", provider="groq_ai")], resolver(), RULES, PRECEDENCE))
+    result = merge(
+        normalise(
+            [rec("dump:groq"), rec("litellm", "LLAMA-3.3-70b-versatile", provider="groq_ai")],
+            resolver(),
+            RULES,
+            PRECEDENCE,
+        )
+    )
     assert len(result.offerings) == 1
     assert result.merged_duplicates == 1
     offering = result.offerings[0]
-    assert offering["provider_model_id"] == "llama-3.3-70b-versatile"  # the provider's own spelling wins
+    assert (
+        offering["provider_model_id"] == "llama-3.3-70b-versatile"
+    )  # the provider's own spelling wins
     assert offering["sources"] == ["dump:groq", "litellm"]
 
 
@@ -64,13 +82,17 @@ def test_values_within_tolerance_are_not_conflicts() -> None:
 
 
 def test_limit_disagreement_is_a_conflict() -> None:
-    [offering] = merged(rec("dump:groq", context_window=8192), rec("litellm", context_window=131072))
+    [offering] = merged(
+        rec("dump:groq", context_window=8192), rec("litellm", context_window=131072)
+    )
     assert offering["context_window"] == 8192
     assert offering["conflicts"][0]["field"] == "context_window"
 
 
 def test_override_beats_everything() -> None:
-    [offering] = merged(rec("dump:groq", prices={"input": 0.6}), rec("override:x", prices={"input": 0.5}))
+    [offering] = merged(
+        rec("dump:groq", prices={"input": 0.6}), rec("override:x", prices={"input": 0.5})
+    )
     assert offering["pricing"]["input"] == 0.5
     assert offering["provenance"]["pricing.input"] == "override:x"
 
@@ -87,7 +109,14 @@ def test_probable_unit_error_with_three_sources_sets_the_outlier_aside() -> None
 
 
 def test_probable_unit_error_between_two_sources_withholds_the_price() -> None:
-    result = merge(normalise([rec("dump:groq", prices={"input": 59.0}), rec("litellm", prices={"input": 0.59})], resolver(), RULES, PRECEDENCE))
+    result = merge(
+        normalise(
+            [rec("dump:groq", prices={"input": 59.0}), rec("litellm", prices={"input": 0.59})],
+            resolver(),
+            RULES,
+            PRECEDENCE,
+        )
+    )
     [offering] = result.offerings
     assert "input" not in offering["pricing"]
     assert offering["conflicts"][0]["chosen"] is None
@@ -97,7 +126,9 @@ def test_probable_unit_error_between_two_sources_withholds_the_price() -> None:
 
 
 def test_free_versus_paid_is_a_disagreement_not_a_unit_error() -> None:
-    [offering] = merged(rec("dump:groq", prices={"input": 0.0}), rec("litellm", prices={"input": 0.59}))
+    [offering] = merged(
+        rec("dump:groq", prices={"input": 0.0}), rec("litellm", prices={"input": 0.59})
+    )
     assert offering["pricing"]["input"] == 0.0
     assert offering["conflicts"][0]["kind"] == "disagreement"
 
@@ -117,13 +148,26 @@ def test_inferred_facts_are_marked() -> None:
     assert "mode" in offering["inferred"]
     assert offering["input_modalities"] == ["image", "text"]
     assert "capabilities.vision" in offering["inferred"]
-    [stated] = merged(rec("dump:groq", model_id="x", mode="embedding", input_modalities=["text"], output_modalities=["embedding"]))
+    [stated] = merged(
+        rec(
+            "dump:groq",
+            model_id="x",
+            mode="embedding",
+            input_modalities=["text"],
+            output_modalities=["embedding"],
+        )
+    )
     assert stated["inferred"] == []
 
 
 @pytest.mark.parametrize(
     ("model_id", "expected"),
-    [("text-embedding-3-small", "embedding"), ("whisper-large-v3", "audio-transcription"), ("dall-e-3", "image"), ("gpt-4o", "chat")],
+    [
+        ("text-embedding-3-small", "embedding"),
+        ("whisper-large-v3", "audio-transcription"),
+        ("dall-e-3", "image"),
+        ("gpt-4o", "chat"),
+    ],
 )
 def test_mode_inferred_from_name(model_id: str, expected: str) -> None:
     [offering] = merged(rec("dump:groq", model_id=model_id))

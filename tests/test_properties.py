@@ -35,9 +35,29 @@ SETTINGS = settings(
 # --- strategies ---------------------------------------------------------------------------
 
 ODD_STRINGS = [
-    "NaN", "nan", "Infinity", "-Infinity", "inf", "1e400", "-1", "0", "0.000003", "3e-06", "1_000",
-    "", " ", "lots", "free", "models/gemini-x", "2025-06-16", "2025-06-16T12:00:00Z",
-    "Mon, 08 Sep 2025 10:29:31 GMT", "text+image->text", "->", "chat", "embedding",
+    "NaN",
+    "nan",
+    "Infinity",
+    "-Infinity",
+    "inf",
+    "1e400",
+    "-1",
+    "0",
+    "0.000003",
+    "3e-06",
+    "1_000",
+    "",
+    " ",
+    "lots",
+    "free",
+    "models/gemini-x",
+    "2025-06-16",
+    "2025-06-16T12:00:00Z",
+    "Mon, 08 Sep 2025 10:29:31 GMT",
+    "text+image->text",
+    "->",
+    "chat",
+    "embedding",
 ]
 scalars = (
     st.none()
@@ -49,71 +69,211 @@ scalars = (
 )
 json_values = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=12,
 )
 
 # Field paths real dumps use (dotted = nested), grouped by the values that make sense for them;
 # each path gets a plausible value most of the time and an arbitrary JSON value otherwise.
 LIMIT_PATHS = [
-    "context_length", "context_window", "max_context_length", "context_size", "max_model_len",
-    "limits.context", "limit.output", "inputTokenLimit", "outputTokenLimit", "max_completion_tokens",
-    "max_output_tokens", "max_input_tokens", "metadata.context_length", "metadata.max_tokens",
-    "top_provider.context_length", "top_provider.max_completion_tokens",
+    "context_length",
+    "context_window",
+    "max_context_length",
+    "context_size",
+    "max_model_len",
+    "limits.context",
+    "limit.output",
+    "inputTokenLimit",
+    "outputTokenLimit",
+    "max_completion_tokens",
+    "max_output_tokens",
+    "max_input_tokens",
+    "metadata.context_length",
+    "metadata.max_tokens",
+    "top_provider.context_length",
+    "top_provider.max_completion_tokens",
 ]
 PRICE_PATHS = [
-    "pricing.prompt", "pricing.completion", "pricing.input", "pricing.output", "pricing.request",
-    "pricing.image", "pricing.input_cache_read", "pricing.input_cache_write", "pricing.internal_reasoning",
-    "pricing.cached_input", "pricing.hourly", "pricing.web_search", "pricing.per_banana",
-    "metadata.pricing.input_tokens", "metadata.pricing.output_tokens", "metadata.pricing.cache_read_tokens",
-    "input_token_price_per_m", "output_token_price_per_m", "input_cost_per_token", "output_cost_per_token",
-    "cache_read_input_token_cost", "cache_creation_input_token_cost", "input_cost_per_token_batches",
-    "output_cost_per_image", "input_cost_per_token_above_200k_tokens", "output_cost_per_token_above_128k_tokens",
-    "input_cost_per_token_above_1m_tokens", "input_cost_per_token_above_200k_tokens_priority",
+    "pricing.prompt",
+    "pricing.completion",
+    "pricing.input",
+    "pricing.output",
+    "pricing.request",
+    "pricing.image",
+    "pricing.input_cache_read",
+    "pricing.input_cache_write",
+    "pricing.internal_reasoning",
+    "pricing.cached_input",
+    "pricing.hourly",
+    "pricing.web_search",
+    "pricing.per_banana",
+    "metadata.pricing.input_tokens",
+    "metadata.pricing.output_tokens",
+    "metadata.pricing.cache_read_tokens",
+    "input_token_price_per_m",
+    "output_token_price_per_m",
+    "input_cost_per_token",
+    "output_cost_per_token",
+    "cache_read_input_token_cost",
+    "cache_creation_input_token_cost",
+    "input_cost_per_token_batches",
+    "output_cost_per_image",
+    "input_cost_per_token_above_200k_tokens",
+    "output_cost_per_token_above_128k_tokens",
+    "input_cost_per_token_above_1m_tokens",
+    "input_cost_per_token_above_200k_tokens_priority",
 ]
-CAPABILITY_LIST_PATHS = ["supported_features", "features", "supported_parameters", "supportedGenerationMethods", "endpoints"]
+CAPABILITY_LIST_PATHS = [
+    "supported_features",
+    "features",
+    "supported_parameters",
+    "supportedGenerationMethods",
+    "endpoints",
+]
 CAPABILITY_DICT_PATHS = ["capabilities", "functionality"]
 FLAG_PATHS = [
-    "supports_tools", "supports_vision", "supports_function_calling", "supports_reasoning", "tool_call",
-    "reasoning", "active", "deprecated", "supports_structured_output",
+    "supports_tools",
+    "supports_vision",
+    "supports_function_calling",
+    "supports_reasoning",
+    "tool_call",
+    "reasoning",
+    "active",
+    "deprecated",
+    "supports_structured_output",
 ]
 MODALITY_PATHS = [
-    "architecture.input_modalities", "architecture.output_modalities", "modalities.input",
-    "modalities.output", "input_modalities", "supported_output_modalities",
+    "architecture.input_modalities",
+    "architecture.output_modalities",
+    "modalities.input",
+    "modalities.output",
+    "input_modalities",
+    "supported_output_modalities",
 ]
 TEXT_PATHS = [
-    "display_name", "title", "name", "mode", "type", "model_type", "task", "status", "owned_by",
-    "architecture.modality", "litellm_provider", "hugging_face_id", "object",
+    "display_name",
+    "title",
+    "name",
+    "mode",
+    "type",
+    "model_type",
+    "task",
+    "status",
+    "owned_by",
+    "architecture.modality",
+    "litellm_provider",
+    "hugging_face_id",
+    "object",
 ]
 DATE_PATHS = ["deprecation", "deprecation_date", "deprecated_at", "created", "created_at"]
-CONTAINER_PATHS = ["pricing", "metadata", "metadata.pricing", "architecture", "top_provider", "details", "capabilities"]
+CONTAINER_PATHS = [
+    "pricing",
+    "metadata",
+    "metadata.pricing",
+    "architecture",
+    "top_provider",
+    "details",
+    "capabilities",
+]
 
 limit_values = st.integers(min_value=-10, max_value=2 * 10**8) | st.sampled_from(
     [4096, 131072, 10**12, 0, -5, "8192", "lots", 1.5, 8192.0, True, None, [4096]]
 )
 price_values = st.floats(min_value=-2, max_value=5000, allow_nan=False) | st.sampled_from(
-    ["0.000003", "0", "-1", "NaN", "Infinity", "free", " 0.5 ", ["x"], {"usd": 1}, 500, 0.88, 3e-06, None, True]
+    [
+        "0.000003",
+        "0",
+        "-1",
+        "NaN",
+        "Infinity",
+        "free",
+        " 0.5 ",
+        ["x"],
+        {"usd": 1},
+        500,
+        0.88,
+        3e-06,
+        None,
+        True,
+    ]
 )
 capability_lists = st.lists(
     st.sampled_from(
-        ["tools", "tool_choice", "vision", "json_mode", "response_format", "reasoning", "function-calling",
-         "structured_outputs", "max_tokens", "generateContent", "embedContent", "chat", "embed", "rerank", 3, None]
+        [
+            "tools",
+            "tool_choice",
+            "vision",
+            "json_mode",
+            "response_format",
+            "reasoning",
+            "function-calling",
+            "structured_outputs",
+            "max_tokens",
+            "generateContent",
+            "embedContent",
+            "chat",
+            "embed",
+            "rerank",
+            3,
+            None,
+        ]
     ),
     max_size=5,
 )
 capability_dicts = st.dictionaries(
-    st.sampled_from(["function_calling", "vision", "completion_fim", "fine_tuning", "audio", "ocr", "tools", "completion_chat"]),
+    st.sampled_from(
+        [
+            "function_calling",
+            "vision",
+            "completion_fim",
+            "fine_tuning",
+            "audio",
+            "ocr",
+            "tools",
+            "completion_chat",
+        ]
+    ),
     st.booleans() | st.sampled_from(["yes", 1, None]),
     max_size=4,
 )
 flag_values = st.booleans() | st.sampled_from(["true", 1, None])
-modality_values = st.lists(st.sampled_from(["text", "image", "file", "audio", "TEXT", "video", "smell", 3]), max_size=4)
+modality_values = st.lists(
+    st.sampled_from(["text", "image", "file", "audio", "TEXT", "video", "smell", 3]), max_size=4
+)
 text_values = st.sampled_from(
-    ["chat", "embedding", "rerank", "base", "language", "image_generation", "deprecated", "beta", "live",
-     "text+image->text", "->", "groq", "anthropic", "org/Some-Model", "Some Model", "", 7]
+    [
+        "chat",
+        "embedding",
+        "rerank",
+        "base",
+        "language",
+        "image_generation",
+        "deprecated",
+        "beta",
+        "live",
+        "text+image->text",
+        "->",
+        "groq",
+        "anthropic",
+        "org/Some-Model",
+        "Some Model",
+        "",
+        7,
+    ]
 )
 date_values = st.sampled_from(
-    ["2025-06-16T12:00:00Z", "2025-06", "not a date", 1757327372, 1757327372000, 10**20, -1, True, None]
+    [
+        "2025-06-16T12:00:00Z",
+        "2025-06",
+        "not a date",
+        1757327372,
+        1757327372000,
+        10**20,
+        -1,
+        True,
+        None,
+    ]
 )
 upstreams = st.lists(
     st.one_of(
@@ -121,7 +281,9 @@ upstreams = st.lists(
             {"provider": st.sampled_from(["groq", "together", "nebius", "", 5])},
             optional={
                 "status": st.sampled_from(["live", "staging", "error", None, 1]),
-                "pricing": st.fixed_dictionaries({}, optional={"input": price_values, "output": price_values}),
+                "pricing": st.fixed_dictionaries(
+                    {}, optional={"input": price_values, "output": price_values}
+                ),
                 "context_length": limit_values,
                 "supports_tools": flag_values,
             },
@@ -142,7 +304,9 @@ TYPED_VALUES: list[tuple[list[str], st.SearchStrategy[Any]]] = [
     (CONTAINER_PATHS, json_values),
     (["providers"], upstreams),
 ]
-IDS = st.sampled_from(["m1", "m2", "M1", "org/m3", "models/m4", " m5 ", "", "gpt-4o", "gpt-4o:free"])
+IDS = st.sampled_from(
+    ["m1", "m2", "M1", "org/m3", "models/m4", " m5 ", "", "gpt-4o", "gpt-4o:free"]
+)
 fields = st.one_of(
     *[
         st.tuples(st.sampled_from(paths), st.one_of(values, values, values, json_values))
@@ -173,7 +337,9 @@ def model_entries(draw: st.DrawFn) -> dict[str, Any]:
     return entry
 
 
-entries = st.lists(st.one_of(model_entries(), model_entries(), model_entries(), json_values), max_size=6)
+entries = st.lists(
+    st.one_of(model_entries(), model_entries(), model_entries(), json_values), max_size=6
+)
 
 
 @st.composite
@@ -190,7 +356,12 @@ def list_documents(draw: st.DrawFn) -> tuple[str, Any, int]:
     return "", items, len(items)
 
 
-DUMP_NAMES = ["models_alpha.json", "models_beta_best.json", "models_alpha_manual.json", "models_huggingface.json"]
+DUMP_NAMES = [
+    "models_alpha.json",
+    "models_beta_best.json",
+    "models_alpha_manual.json",
+    "models_huggingface.json",
+]
 ANY_NAMES = [*DUMP_NAMES, "models_litellm.json", "gamma.json"]
 
 fetch_logs = st.one_of(
@@ -238,7 +409,9 @@ def test_load_never_raises_on_arbitrary_json(files: dict[str, Any], raw: Any, lo
             _write(folder, name, document)
         if raw is not None:  # bytes or text that are probably not JSON at all
             path = folder / "models_raw.json"
-            path.write_bytes(raw) if isinstance(raw, bytes) else path.write_text(raw, encoding="utf-8")
+            path.write_bytes(raw) if isinstance(raw, bytes) else path.write_text(
+                raw, encoding="utf-8"
+            )
         if log is not None:
             _write(folder, "failed_models.json", log)
         result = work_dumps.load(LoadContext(work_dirs=[work]))
@@ -256,7 +429,9 @@ def test_load_never_raises_on_arbitrary_json(files: dict[str, Any], raw: Any, lo
     documents=st.lists(list_documents(), min_size=1, max_size=len(DUMP_NAMES)),
     log=st.none() | fetch_logs,
 )
-def test_every_entry_of_a_list_document_is_accounted_for(documents: list[tuple[str, Any, int]], log: Any) -> None:
+def test_every_entry_of_a_list_document_is_accounted_for(
+    documents: list[tuple[str, Any, int]], log: Any
+) -> None:
     with tempfile.TemporaryDirectory() as root:
         work, folder = _new_work_dir(root)
         expected: dict[str, set[str]] = {}
@@ -274,8 +449,14 @@ def test_every_entry_of_a_list_document_is_accounted_for(documents: list[tuple[s
         missing = positions - seen.get(name, set())
         assert not missing, (name, sorted(missing), [p.line() for p in result.problems])
     assert result.records_read >= sum(len(p) for p in expected.values())
-    top_level = {(Path(r.file).name, r.position) for r in result.records if ".providers[" not in r.position}
-    quarantined = {(Path(p.file).name, p.position) for p in result.problems if p.kind == "quarantined" and ".providers[" not in p.position}
+    top_level = {
+        (Path(r.file).name, r.position) for r in result.records if ".providers[" not in r.position
+    }
+    quarantined = {
+        (Path(p.file).name, p.position)
+        for p in result.problems
+        if p.kind == "quarantined" and ".providers[" not in p.position
+    }
     assert not top_level & quarantined  # an entry is either a record or quarantined, never both
     assert len(top_level) + len(quarantined) == sum(len(p) for p in expected.values())
 
@@ -288,7 +469,8 @@ _VALIDATOR = jsonschema.Draft202012Validator(_SCHEMA)
 @SETTINGS
 @given(
     documents=st.lists(list_documents(), max_size=len(DUMP_NAMES)),
-    extra=st.none() | st.tuples(st.sampled_from(["models_litellm.json", "models_omega.json"]), json_values),
+    extra=st.none()
+    | st.tuples(st.sampled_from(["models_litellm.json", "models_omega.json"]), json_values),
     log=st.none() | fetch_logs,
 )
 def test_compile_never_raises_and_accounting_holds(
@@ -302,7 +484,9 @@ def test_compile_never_raises_and_accounting_holds(
             _write(folder, *extra)
         if log is not None:
             _write(folder, "failed_models.json", log)
-        built = compile_catalog(BuildOptions(work_dirs=[work], default_sources=False, catalog_dir=CATALOG))
+        built = compile_catalog(
+            BuildOptions(work_dirs=[work], default_sources=False, catalog_dir=CATALOG)
+        )
     accounting = built.report["accounting"]
     assert accounting["holds"] is True, accounting
     assert accounting["offerings_kept"] == len(built.document["offerings"])

@@ -57,7 +57,9 @@ def by_id(result: SourceResult) -> dict[str, RawRecord]:
 
 def compile_dir(work: Path) -> Any:
     return compile_catalog(
-        BuildOptions(work_dirs=[work], default_sources=False, catalog_dir=CATALOG, generated_at=FIXED_TIME)
+        BuildOptions(
+            work_dirs=[work], default_sources=False, catalog_dir=CATALOG, generated_at=FIXED_TIME
+        )
     )
 
 
@@ -92,7 +94,9 @@ def test_detect_recognises_each_fixture_shape(fixture: str, shape: str) -> None:
     assert found.name == shape
 
 
-@pytest.mark.parametrize("doc", [{"foo": 1}, {"data": "not a list"}, {"models": {"a": 1}}, "text", 42, None, True, 1.5])
+@pytest.mark.parametrize(
+    "doc", [{"foo": 1}, {"data": "not a list"}, {"models": {"a": 1}}, "text", 42, None, True, 1.5]
+)
 def test_detect_returns_none_for_unknown_shapes(doc: Any) -> None:
     assert detect(doc) is None
 
@@ -194,7 +198,12 @@ def test_litellm_keyed_map_prices_limits_capabilities_and_tiers(tmp_path: Path) 
     assert claude.max_output_tokens == 64000
     assert claude.mode == "chat"
     assert claude.name is None
-    assert claude.capabilities == {"tools": True, "vision": True, "caching": True, "reasoning": True}
+    assert claude.capabilities == {
+        "tools": True,
+        "vision": True,
+        "caching": True,
+        "reasoning": True,
+    }
     groq = records["llama-3.1-8b-instant"]
     assert groq.prices == {"input": 0.05, "output": 0.08}
     assert (groq.context_window, groq.max_output_tokens) == (128000, 8192)
@@ -243,7 +252,11 @@ def test_google_native_display_name_is_used(tmp_path: Path) -> None:
 def test_openrouter_per_token_strings_become_usd_per_million(tmp_path: Path) -> None:
     result = load_fixture(tmp_path, "openrouter.json", "openrouter")
     records = by_id(result)
-    assert list(records) == ["anthropic/claude-3.7-sonnet", "meta-llama/llama-3.1-8b-instruct:free", "openrouter/auto"]
+    assert list(records) == [
+        "anthropic/claude-3.7-sonnet",
+        "meta-llama/llama-3.1-8b-instruct:free",
+        "openrouter/auto",
+    ]
     claude = records["anthropic/claude-3.7-sonnet"]
     assert claude.prices == {
         "input": 3.0,
@@ -324,7 +337,11 @@ def test_novita_prices_are_in_units_of_0_0001_usd_per_million(tmp_path: Path) ->
 def test_deepinfra_metadata_pricing_is_usd_per_million(tmp_path: Path) -> None:
     result = load_fixture(tmp_path, "deepinfra.json", "deepinfra")
     records = by_id(result)
-    assert list(records) == ["meta-llama/Meta-Llama-3.1-8B-Instruct", "Austism/chronos-hermes-13b-v2", "BAAI/bge-m3"]
+    assert list(records) == [
+        "meta-llama/Meta-Llama-3.1-8B-Instruct",
+        "Austism/chronos-hermes-13b-v2",
+        "BAAI/bge-m3",
+    ]
     llama = records["meta-llama/Meta-Llama-3.1-8B-Instruct"]
     assert llama.prices == {"input": 0.03, "output": 0.05, "cache_read": 0.01}
     assert (llama.context_window, llama.max_output_tokens) == (131072, 16384)
@@ -348,7 +365,12 @@ def test_mistral_capabilities_dict_context_and_deprecation(tmp_path: Path) -> No
     assert large.deprecation_date is None
     codestral = records["codestral-2405"]
     assert codestral.context_window == 32768
-    assert codestral.capabilities == {"tools": True, "fim": True, "fine_tuning": False, "vision": False}
+    assert codestral.capabilities == {
+        "tools": True,
+        "fim": True,
+        "fine_tuning": False,
+        "vision": False,
+    }
     assert codestral.deprecation_date == "2025-06-16"
     assert codestral.status == "deprecated"
     pixtral = records["pixtral-12b-2409"]
@@ -374,7 +396,12 @@ def test_huggingface_router_expands_upstreams(tmp_path: Path) -> None:
     assert result.records_read == 6  # 2 models + 4 upstreams
     assert {r.provider_raw for r in result.records} == {"huggingface"}
     plain = records[llama]
-    assert (plain.prices, plain.variant_hint, plain.model_hint, plain.context_window) == ({}, [], None, None)
+    assert (plain.prices, plain.variant_hint, plain.model_hint, plain.context_window) == (
+        {},
+        [],
+        None,
+        None,
+    )
     groq = records[f"{llama}:groq"]
     assert groq.position == "data[0].providers[0]"
     assert groq.prices == {"input": 0.59, "output": 0.79}
@@ -425,7 +452,11 @@ def test_huggingface_upstream_without_provider_name_is_quarantined(tmp_path: Pat
     write_json(
         tmp_path,
         "models_huggingface.json",
-        {"data": [{"id": "org/m", "providers": [{"status": "live"}, "groq", {"provider": "groq"}]}]},
+        {
+            "data": [
+                {"id": "org/m", "providers": [{"status": "live"}, "groq", {"provider": "groq"}]}
+            ]
+        },
     )
     result = work_dumps.load(LoadContext(work_dirs=[tmp_path]))
     assert [r.provider_model_id for r in result.records] == ["org/m", "org/m:groq"]
@@ -445,7 +476,11 @@ def test_best_file_is_a_subset_of_the_same_provider(tmp_path: Path) -> None:
         tmp_path,
         "models_featherless.json",
         [
-            {"id": "Sao10K/L3-8B-Stheno-v3.2", "context_length": 8192, "max_completion_tokens": 4096},
+            {
+                "id": "Sao10K/L3-8B-Stheno-v3.2",
+                "context_length": 8192,
+                "max_completion_tokens": 4096,
+            },
             {"id": "Qwen/Qwen2.5-7B-Instruct", "context_length": 32768},
         ],
     )
@@ -467,7 +502,10 @@ def test_best_file_is_a_subset_of_the_same_provider(tmp_path: Path) -> None:
     built = compile_dir(tmp_path)
     offerings = built.document["offerings"]
     assert {o["provider"] for o in offerings} == {"featherless"}
-    assert sorted(o["provider_model_id"] for o in offerings) == ["Qwen/Qwen2.5-7B-Instruct", "Sao10K/L3-8B-Stheno-v3.2"]
+    assert sorted(o["provider_model_id"] for o in offerings) == [
+        "Qwen/Qwen2.5-7B-Instruct",
+        "Sao10K/L3-8B-Stheno-v3.2",
+    ]
     stheno = offerings_by_id(built.document)["Sao10K/L3-8B-Stheno-v3.2"]
     assert stheno["sources"] == ["dump:featherless", "dump:featherless_best"]
     assert stheno["max_output_tokens"] == 4096
@@ -486,10 +524,17 @@ def test_manual_file_outranks_the_fetched_dump(tmp_path: Path) -> None:
     write_json(
         tmp_path,
         "models_infermatic_manual.json",
-        {"object": "list", "data": [
-            {"id": "Sao10K-70B-L3.3-Cirrus-x1", "context_length": 32768, "pricing": {"input": 0.6, "output": 0.6}},
-            {"id": "TheDrummer-Anubis-70B-v1", "context_length": 32768},
-        ]},
+        {
+            "object": "list",
+            "data": [
+                {
+                    "id": "Sao10K-70B-L3.3-Cirrus-x1",
+                    "context_length": 32768,
+                    "pricing": {"input": 0.6, "output": 0.6},
+                },
+                {"id": "TheDrummer-Anubis-70B-v1", "context_length": 32768},
+            ],
+        },
     )
     result = work_dumps.load(LoadContext(work_dirs=[tmp_path], debug=True))
     assert {r.provider_raw for r in result.records} == {"infermatic"}
@@ -524,11 +569,20 @@ def test_litellm_snapshot_is_a_multi_provider_open_catalog(tmp_path: Path) -> No
 
 
 def test_litellm_snapshot_needs_the_map_shape_like_any_dump(tmp_path: Path) -> None:
-    entry = {"input_cost_per_token": 2.5e-06, "output_cost_per_token": 1e-05, "litellm_provider": "openai", "mode": "chat"}
+    entry = {
+        "input_cost_per_token": 2.5e-06,
+        "output_cost_per_token": 1e-05,
+        "litellm_provider": "openai",
+        "mode": "chat",
+    }
     write_json(
         tmp_path,
         "models_litellm.json",
-        {"sample_spec": {}, "gpt-4o": entry, "openai/gpt-4o-mini": dict(entry, input_cost_per_token=1.5e-07)},
+        {
+            "sample_spec": {},
+            "gpt-4o": entry,
+            "openai/gpt-4o-mini": dict(entry, input_cost_per_token=1.5e-07),
+        },
     )
     result = work_dumps.load(LoadContext(work_dirs=[tmp_path], debug=True))
     records = by_id(result)
@@ -538,7 +592,9 @@ def test_litellm_snapshot_needs_the_map_shape_like_any_dump(tmp_path: Path) -> N
     # without its sample_spec the map is not recognised, whatever the file is called
     other = tmp_path / "other"
     (other / "model_catalog").mkdir(parents=True)
-    (other / "model_catalog" / "models_litellm.json").write_text(json.dumps({"gpt-4o": entry}), encoding="utf-8")
+    (other / "model_catalog" / "models_litellm.json").write_text(
+        json.dumps({"gpt-4o": entry}), encoding="utf-8"
+    )
     result = work_dumps.load(LoadContext(work_dirs=[other], debug=True))
     assert result.records == []
     assert [p.kind for p in result.problems] == ["error"]
@@ -551,7 +607,10 @@ def test_litellm_snapshot_excludes_regional_and_image_size_keys(tmp_path: Path) 
         "models_litellm.json",
         {
             "sample_spec": {"litellm_provider": "one of https://docs.litellm.ai/docs/providers"},
-            "bedrock/us-east-1/anthropic.claude-v2": {"input_cost_per_token": 8e-06, "litellm_provider": "bedrock"},
+            "bedrock/us-east-1/anthropic.claude-v2": {
+                "input_cost_per_token": 8e-06,
+                "litellm_provider": "bedrock",
+            },
             "1024-x-1024/dall-e-3": {"output_cost_per_image": 0.04, "litellm_provider": "openai"},
             "nokey": {"input_cost_per_token": 1e-06},
             "broken": "not an object",
@@ -573,7 +632,9 @@ def test_litellm_snapshot_that_is_not_a_map_is_not_a_provider(tmp_path: Path) ->
     write_json(tmp_path, "models_litellm.json", [{"id": "gpt-4o"}, "x"])
     result = work_dumps.load(LoadContext(work_dirs=[tmp_path]))
     assert "litellm" not in {r.provider_raw for r in result.records}
-    assert any(p.kind == "error" and p.file.endswith("models_litellm.json") for p in result.problems)
+    assert any(
+        p.kind == "error" and p.file.endswith("models_litellm.json") for p in result.problems
+    )
 
 
 def test_fetch_log_sets_capture_dates_and_marks_failed_providers_stale(tmp_path: Path) -> None:
@@ -581,7 +642,12 @@ def test_fetch_log_sets_capture_dates_and_marks_failed_providers_stale(tmp_path:
         tmp_path,
         "failed_models.json",
         {
-            "groq": {"failed": False, "error": "", "last_attempt": "2025-09-08T10:00:00", "last_success": "Sun, 07 Sep 2025 22:00:00 GMT"},
+            "groq": {
+                "failed": False,
+                "error": "",
+                "last_attempt": "2025-09-08T10:00:00",
+                "last_success": "Sun, 07 Sep 2025 22:00:00 GMT",
+            },
             "infermatic": {
                 "failed": True,
                 "error": "HTTPSConnectionPool(host='api.example.invalid'): Max retries exceeded\nsecond line",
@@ -592,18 +658,32 @@ def test_fetch_log_sets_capture_dates_and_marks_failed_providers_stale(tmp_path:
             "ghost": {"failed": True, "error": None, "last_success": None},
         },
     )
-    write_json(tmp_path, "models_groq.json", {"object": "list", "data": [{"id": "llama-3.1-8b-instant"}]})
-    write_json(tmp_path, "models_infermatic.json", {"object": "list", "data": [{"id": "old-model"}]})
-    write_json(tmp_path, "models_infermatic_manual.json", {"object": "list", "data": [{"id": "hand-model"}]})
+    write_json(
+        tmp_path, "models_groq.json", {"object": "list", "data": [{"id": "llama-3.1-8b-instant"}]}
+    )
+    write_json(
+        tmp_path, "models_infermatic.json", {"object": "list", "data": [{"id": "old-model"}]}
+    )
+    write_json(
+        tmp_path,
+        "models_infermatic_manual.json",
+        {"object": "list", "data": [{"id": "hand-model"}]},
+    )
     write_json(tmp_path, "models_poe.json", {"object": "list", "data": [{"id": "Claude-Sonnet-4"}]})
     write_json(tmp_path, "models_nolog.json", {"object": "list", "data": [{"id": "m"}]})
     result = work_dumps.load(LoadContext(work_dirs=[tmp_path], debug=True))
     info = {s.id: s for s in result.sources}
     assert "failed_models" not in " ".join(info)  # the log is not read as a dump
     assert (info["dump:groq"].captured_at, info["dump:groq"].stale) == ("2025-09-07", False)
-    assert (info["dump:infermatic"].captured_at, info["dump:infermatic"].stale) == ("2025-08-01", True)
+    assert (info["dump:infermatic"].captured_at, info["dump:infermatic"].stale) == (
+        "2025-08-01",
+        True,
+    )
     # a hand-written list is not fetched, so the fetch log neither dates it nor makes it stale
-    assert (info["dump:infermatic_manual"].captured_at, info["dump:infermatic_manual"].stale) == (None, False)
+    assert (info["dump:infermatic_manual"].captured_at, info["dump:infermatic_manual"].stale) == (
+        None,
+        False,
+    )
     assert (info["dump:poe"].captured_at, info["dump:poe"].stale) == ("2025-08-15", False)
     assert (info["dump:nolog"].captured_at, info["dump:nolog"].stale) == (None, False)
     stale = [p for p in result.problems if p.kind == "stale"]
@@ -619,8 +699,20 @@ def test_fetch_log_sets_capture_dates_and_marks_failed_providers_stale(tmp_path:
 
 
 def test_stale_dumps_are_listed_in_the_compiled_report(tmp_path: Path) -> None:
-    write_json(tmp_path, "failed_models.json", {"infermatic": {"failed": True, "error": "timeout", "last_success": "Fri, 01 Aug 2025 09:00:00 GMT"}})
-    write_json(tmp_path, "models_infermatic.json", {"object": "list", "data": [{"id": "old-model"}]})
+    write_json(
+        tmp_path,
+        "failed_models.json",
+        {
+            "infermatic": {
+                "failed": True,
+                "error": "timeout",
+                "last_success": "Fri, 01 Aug 2025 09:00:00 GMT",
+            }
+        },
+    )
+    write_json(
+        tmp_path, "models_infermatic.json", {"object": "list", "data": [{"id": "old-model"}]}
+    )
     built = compile_dir(tmp_path)
     assert [p["position"] for p in built.report["stale"]] == ["infermatic"]
     source = next(s for s in built.document["sources"] if s["id"] == "dump:infermatic")
@@ -633,14 +725,22 @@ def test_invalid_fetch_log_is_an_error_not_a_crash(tmp_path: Path) -> None:
     write_json(tmp_path, "models_groq.json", {"data": [{"id": "a"}]})
     result = work_dumps.load(LoadContext(work_dirs=[tmp_path], debug=True))
     assert [r.provider_model_id for r in result.records] == ["a"]
-    assert [(p.kind, p.file.endswith("failed_models.json")) for p in result.problems] == [("error", True)]
+    assert [(p.kind, p.file.endswith("failed_models.json")) for p in result.problems] == [
+        ("error", True)
+    ]
 
 
 def test_provider_from_filename_roles() -> None:
     assert work_dumps.provider_from_filename(Path("models_groq.json")) == ("groq", "dump")
     assert work_dumps.provider_from_filename(Path("groq.json")) == ("groq", "dump")
-    assert work_dumps.provider_from_filename(Path("models_Featherless_best.json")) == ("featherless", "best")
-    assert work_dumps.provider_from_filename(Path("models_infermatic_manual.json")) == ("infermatic", "manual")
+    assert work_dumps.provider_from_filename(Path("models_Featherless_best.json")) == (
+        "featherless",
+        "best",
+    )
+    assert work_dumps.provider_from_filename(Path("models_infermatic_manual.json")) == (
+        "infermatic",
+        "manual",
+    )
     assert work_dumps.provider_from_filename(Path("models_litellm.json")) == ("litellm", "litellm")
 
 
@@ -654,26 +754,46 @@ def test_work_dir_without_model_catalog_is_an_error(tmp_path: Path) -> None:
 # --- unit edge cases ----------------------------------------------------------------------
 
 
-def test_price_that_overflows_in_unit_conversion_is_withheld_not_the_offering(tmp_path: Path) -> None:
+def test_price_that_overflows_in_unit_conversion_is_withheld_not_the_offering(
+    tmp_path: Path,
+) -> None:
     write_json(
         tmp_path,
         "models_vendor.json",
-        {"data": [{"id": "overflow-1", "context_length": 4096, "pricing": {"prompt": "1e303", "completion": "0.000001"}}]},
+        {
+            "data": [
+                {
+                    "id": "overflow-1",
+                    "context_length": 4096,
+                    "pricing": {"prompt": "1e303", "completion": "0.000001"},
+                }
+            ]
+        },
     )
     built = compile_dir(tmp_path)
     assert "overflow-1" in offerings_by_id(built.document)
     assert any(p["field"] == "pricing.prompt" for p in built.report["withheld_prices"])
 
 
-def test_unreadable_tier_threshold_is_withheld_and_the_rest_of_the_file_kept(tmp_path: Path) -> None:
+def test_unreadable_tier_threshold_is_withheld_and_the_rest_of_the_file_kept(
+    tmp_path: Path,
+) -> None:
     write_json(
         tmp_path,
         "models_vendor.json",
-        {"data": [
-            {"id": "fine-1", "pricing": {"prompt": "0.000001"}},
-            {"id": "tier-1", "input_cost_per_token": 1e-06, "input_cost_per_token_above_infk_tokens": 2e-06},
-        ]},
+        {
+            "data": [
+                {"id": "fine-1", "pricing": {"prompt": "0.000001"}},
+                {
+                    "id": "tier-1",
+                    "input_cost_per_token": 1e-06,
+                    "input_cost_per_token_above_infk_tokens": 2e-06,
+                },
+            ]
+        },
     )
     result = work_dumps.load(LoadContext(work_dirs=[tmp_path]))
     assert [r.provider_model_id for r in result.records] == ["fine-1", "tier-1"]
-    assert [(p.kind, p.field) for p in result.problems] == [("withheld_price", "input_cost_per_token_above_infk_tokens")]
+    assert [(p.kind, p.field) for p in result.problems] == [
+        ("withheld_price", "input_cost_per_token_above_infk_tokens")
+    ]

@@ -60,12 +60,22 @@ MODEL = {"id": "llama-3.3-70b-instruct", "name": "Llama 3.3 70B Instruct"}
 )
 def test_invalid_offering_is_quarantined_with_its_origin(bad: dict, field: str) -> None:
     good = offering(provider_model_id="good")
-    result = validate([PROVIDER], [MODEL], [offering(**bad), good], [("dumps/groq.json", "data[3]"), ("dumps/groq.json", "data[4]")], [2, 1])
+    result = validate(
+        [PROVIDER],
+        [MODEL],
+        [offering(**bad), good],
+        [("dumps/groq.json", "data[3]"), ("dumps/groq.json", "data[4]")],
+        [2, 1],
+    )
     assert [o["provider_model_id"] for o in result.offerings] == ["good"]
     assert result.kept == [False, True]
     assert result.quarantined == 1 and result.quarantined_records == 2
     [problem] = result.problems
-    assert (problem.kind, problem.file, problem.position) == ("quarantined", "dumps/groq.json", "data[3]")
+    assert (problem.kind, problem.file, problem.position) == (
+        "quarantined",
+        "dumps/groq.json",
+        "data[3]",
+    )
     assert problem.reason.startswith("invalid offering")
     assert (problem.field or "") == field
 
@@ -87,7 +97,10 @@ def test_duplicate_offerings_and_dangling_references() -> None:
 def test_pricing_rejects_negative_values_in_python_too() -> None:
     with pytest.raises(ValueError, match="must be a finite number >= 0"):
         Pricing(input=-0.5)
-    assert Offering.model_fields["provider_model_id"].description == "The exact id to send to this provider's API."
+    assert (
+        Offering.model_fields["provider_model_id"].description
+        == "The exact id to send to this provider's API."
+    )
 
 
 def test_schema_is_valid_and_documents_every_field() -> None:
@@ -112,20 +125,39 @@ def test_write_if_changed_reports_and_skips_identical_bytes(tmp_path: Path) -> N
 
 
 def test_emit_writes_sorted_deterministic_json(tmp_path: Path) -> None:
-    document = {"schema_version": "1.0.0", "generated_at": "2025-01-01T00:00:00Z", "sources": [], "providers": [{"name": "b", "id": "a"}], "models": [], "offerings": []}
+    document = {
+        "schema_version": "1.0.0",
+        "generated_at": "2025-01-01T00:00:00Z",
+        "sources": [],
+        "providers": [{"name": "b", "id": "a"}],
+        "models": [],
+        "offerings": [],
+    }
     report = {"counts": {}}
     emit(tmp_path, document, report)
     text = (tmp_path / "models.json").read_text()
     assert text.index('"generated_at"') < text.index('"models"') < text.index('"providers"')
     assert '{"id":"a","name":"b"}' in text
-    assert orjson.loads((tmp_path / "providers.json").read_bytes())["providers"] == [{"id": "a", "name": "b"}]
+    assert orjson.loads((tmp_path / "providers.json").read_bytes())["providers"] == [
+        {"id": "a", "name": "b"}
+    ]
 
 
 def test_bad_rules_file_is_one_clear_error(tmp_path: Path) -> None:
     catalog = tmp_path / "catalog"
     (catalog / "providers").mkdir(parents=True)
     (catalog / "model_rules.toml").write_text('[[rewrite]]\npattern = "("\nreplace = ""\n')
-    result = CliRunner().invoke(main, ["compile", "--out", str(tmp_path / "out"), "--catalog", str(catalog), "--no-default-sources"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "compile",
+            "--out",
+            str(tmp_path / "out"),
+            "--catalog",
+            str(catalog),
+            "--no-default-sources",
+        ],
+    )
     assert result.exit_code == 1
     assert "rewrite[0]: invalid regular expression '('" in result.output
     assert "Traceback" not in result.output
@@ -135,8 +167,12 @@ def test_bad_provider_file_is_reported_with_file_and_field(tmp_path: Path) -> No
     catalog = tmp_path / "catalog"
     (catalog / "providers").mkdir(parents=True)
     (catalog / "model_rules.toml").write_bytes((REPO / "catalog" / "model_rules.toml").read_bytes())
-    (catalog / "providers" / "acme.toml").write_text('name = "Acme"\napi_style = "carrier-pigeon"\ncolour = "red"\n')
-    result = pipeline.compile_catalog(pipeline.BuildOptions(catalog_dir=catalog, default_sources=False))
+    (catalog / "providers" / "acme.toml").write_text(
+        'name = "Acme"\napi_style = "carrier-pigeon"\ncolour = "red"\n'
+    )
+    result = pipeline.compile_catalog(
+        pipeline.BuildOptions(catalog_dir=catalog, default_sources=False)
+    )
     lines = {(p["position"], p["reason"].split(",")[0]) for p in result.report["errors"]}
     assert any(position == "api_style" for position, _ in lines)
     assert ("colour", "Extra inputs are not permitted") in lines
@@ -148,7 +184,11 @@ def test_unexpected_adapter_crash_is_reported_not_raised(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(pipeline, "DEFAULT_SOURCES", {"models-dev": broken})
     result = pipeline.compile_catalog(pipeline.BuildOptions(catalog_dir=REPO / "catalog"))
-    assert {"file": "models-dev", "position": "", "reason": "internal error in source adapter: RuntimeError('boom')"} in result.report["errors"]
+    assert {
+        "file": "models-dev",
+        "position": "",
+        "reason": "internal error in source adapter: RuntimeError('boom')",
+    } in result.report["errors"]
     # no source lists DeepSeek in this build: its overrides neither create offerings nor fail the build
     assert not any(o["provider"] == "deepseek" for o in result.document["offerings"])
     assert not any("override" in p["reason"] for p in result.report["errors"])

@@ -52,7 +52,14 @@ def record_from_entry(
         problems.append(Problem("withheld_price", file, position, reason, field=path, value=value))
     for path, value in found.bad_limits:
         problems.append(
-            Problem("withheld_limit", file, position, "limit is not a sane token count (0 < n <= 100,000,000)", field=path, value=value)
+            Problem(
+                "withheld_limit",
+                file,
+                position,
+                "limit is not a sane token count (0 < n <= 100,000,000)",
+                field=path,
+                value=value,
+            )
         )
     return RawRecord(
         source=source,

@@ -90,7 +90,17 @@ PRICE_KEYS: dict[tuple[str, str], tuple[str, float]] = {
 }
 # Price keys that are known and deliberately not token prices (hosting, fine-tuning, free flags).
 IGNORED_PRICE_KEYS: frozenset[str] = frozenset(
-    {"hourly", "base", "finetune", "web_search", "discount", "currency", "unit", "audio", "input_audio_cache"}
+    {
+        "hourly",
+        "base",
+        "finetune",
+        "web_search",
+        "discount",
+        "currency",
+        "unit",
+        "audio",
+        "input_audio_cache",
+    }
 )
 
 # Long-context tiers, LiteLLM style: input_cost_per_token_above_200k_tokens etc.
@@ -358,7 +368,9 @@ def _extract_prices(entry: dict[str, Any], out: Extracted) -> None:
             for key, raw in holder.items():  # every other key in a pricing object: unit unknown
                 if (container, key) in PRICE_KEYS or key in IGNORED_PRICE_KEYS or raw is None:
                     continue
-                out.withheld.append((f"{container}.{key}", raw, "unit of this price field is unknown"))
+                out.withheld.append(
+                    (f"{container}.{key}", raw, "unit of this price field is unknown")
+                )
     for key, raw in entry.items():
         if _TIER_HINT not in key:
             continue
@@ -368,7 +380,9 @@ def _extract_prices(entry: dict[str, Any], out: Extracted) -> None:
             threshold = _tokens_from_suffix(key[len(prefix) :])
             value, problem = _price_value(raw, PER_TOKEN)
             if threshold is None or problem:
-                out.withheld.append((key, raw, problem or "tier threshold is not a sane token count"))
+                out.withheld.append(
+                    (key, raw, problem or "tier threshold is not a sane token count")
+                )
                 continue
             assert value is not None
             _tier(out.tiers, threshold)[target] = value
@@ -409,7 +423,9 @@ def _extract_capabilities(entry: dict[str, Any], out: Extracted) -> None:
         holder = get_path(entry, path)
         if isinstance(holder, list):
             for name in holder:
-                target = CAPABILITY_SYNONYMS.get(str(name).lower()) if isinstance(name, str) else None
+                target = (
+                    CAPABILITY_SYNONYMS.get(str(name).lower()) if isinstance(name, str) else None
+                )
                 if target:
                     caps[target] = True
     for key in CAPABILITY_FLAGS:
@@ -423,7 +439,11 @@ def _modalities(entry: dict[str, Any], paths: tuple[str, ...]) -> list[str] | No
     for path in paths:
         raw = get_path(entry, path)
         if isinstance(raw, list):
-            found = {MODALITY_SYNONYMS[str(m).lower()] for m in raw if str(m).lower() in MODALITY_SYNONYMS}
+            found = {
+                MODALITY_SYNONYMS[str(m).lower()]
+                for m in raw
+                if str(m).lower() in MODALITY_SYNONYMS
+            }
             return sorted(found)
     return None
 
@@ -435,9 +455,13 @@ def _modality_arrow(entry: dict[str, Any], out: Extracted) -> None:
         return
     left, right = raw.split("->", 1)
     if out.input_modalities is None:
-        out.input_modalities = sorted({MODALITY_SYNONYMS[m] for m in left.split("+") if m in MODALITY_SYNONYMS})
+        out.input_modalities = sorted(
+            {MODALITY_SYNONYMS[m] for m in left.split("+") if m in MODALITY_SYNONYMS}
+        )
     if out.output_modalities is None:
-        out.output_modalities = sorted({MODALITY_SYNONYMS[m] for m in right.split("+") if m in MODALITY_SYNONYMS})
+        out.output_modalities = sorted(
+            {MODALITY_SYNONYMS[m] for m in right.split("+") if m in MODALITY_SYNONYMS}
+        )
 
 
 def _mode(entry: dict[str, Any]) -> str | None:
@@ -448,7 +472,14 @@ def _mode(entry: dict[str, Any]) -> str | None:
     methods = entry.get("supportedGenerationMethods") or entry.get("endpoints")
     if isinstance(methods, list):
         names = [str(m).lower().replace("_", "") for m in methods]
-        for candidate in ("generatecontent", "chat", "completion", "embedcontent", "embed", "rerank"):
+        for candidate in (
+            "generatecontent",
+            "chat",
+            "completion",
+            "embedcontent",
+            "embed",
+            "rerank",
+        ):
             if candidate in names:
                 return MODE_SYNONYMS.get(candidate, None)
     return None

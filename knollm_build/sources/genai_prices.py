@@ -30,6 +30,7 @@ PRICE_ATTRS: dict[str, tuple[str, float]] = {
 }
 TIER_ATTRS = {"input_mtok": "input", "output_mtok": "output", "cache_read_mtok": "cache_read"}
 
+
 # genai-prices provider id -> (provider spelling for normalise, suffix appended to model ids).
 # Its Hugging Face entries are per upstream; the router's id for those is "<model>:<upstream>".
 def provider_and_suffix(provider_id: str) -> tuple[str, str]:
@@ -60,7 +61,9 @@ def _in_effect(prices: Any, reference_date: str) -> Any:
     return chosen
 
 
-def _convert(model_price: Any, prices: dict[str, float], tiers: list[dict[str, float]], prefix: str = "") -> None:
+def _convert(
+    model_price: Any, prices: dict[str, float], tiers: list[dict[str, float]], prefix: str = ""
+) -> None:
     for attr, (target, multiplier) in PRICE_ATTRS.items():
         raw = getattr(model_price, attr, None)
         if raw is None:
@@ -83,7 +86,9 @@ def _convert(model_price: Any, prices: dict[str, float], tiers: list[dict[str, f
     tiers.sort(key=lambda t: t["above_input_tokens"])
 
 
-def parse(providers: list[Any], reference_date: str) -> tuple[list[RawRecord], list[Problem], list[ProviderHint], int]:
+def parse(
+    providers: list[Any], reference_date: str
+) -> tuple[list[RawRecord], list[Problem], list[ProviderHint], int]:
     records: list[RawRecord] = []
     problems: list[Problem] = []
     hints: list[ProviderHint] = []
@@ -97,7 +102,14 @@ def parse(providers: list[Any], reference_date: str) -> tuple[list[RawRecord], l
             position = f"{provider.id}.models[{model.id}]"
             current = _in_effect(model.prices, reference_date)
             if current is None:
-                problems.append(Problem("excluded", "genai-prices:data.py", position, "no price in effect on the reference date"))
+                problems.append(
+                    Problem(
+                        "excluded",
+                        "genai-prices:data.py",
+                        position,
+                        "no price in effect on the reference date",
+                    )
+                )
                 continue
             prices: dict[str, float] = {}
             tiers: list[dict[str, float]] = []
@@ -120,7 +132,9 @@ def parse(providers: list[Any], reference_date: str) -> tuple[list[RawRecord], l
                     name=model.name,
                     prices=prices,
                     price_tiers=tiers,
-                    context_window=model.context_window if isinstance(model.context_window, int) and model.context_window > 0 else None,
+                    context_window=model.context_window
+                    if isinstance(model.context_window, int) and model.context_window > 0
+                    else None,
                     status="deprecated" if model.deprecated else None,
                     model_hint=model.id if suffix else None,
                     variant_hint=[f"via:{suffix[1:]}"] if suffix else [],
@@ -135,10 +149,20 @@ def load(context: LoadContext) -> SourceResult:
         from genai_prices import data as genai_data
     except (metadata.PackageNotFoundError, ImportError) as exc:
         info = SourceInfo(SOURCE_ID, "genai-prices", "open-catalog", "missing", precedence=20)
-        return SourceResult([info], problems=[Problem("error", "genai-prices", "", f"cannot read the genai-prices package: {exc}")])
+        return SourceResult(
+            [info],
+            problems=[
+                Problem("error", "genai-prices", "", f"cannot read the genai-prices package: {exc}")
+            ],
+        )
     info = SourceInfo(
-        SOURCE_ID, "genai-prices", "open-catalog", version, license="MIT",
-        url="https://github.com/pydantic/genai-prices", precedence=20,
+        SOURCE_ID,
+        "genai-prices",
+        "open-catalog",
+        version,
+        license="MIT",
+        url="https://github.com/pydantic/genai-prices",
+        precedence=20,
     )
     records, problems, hints, read = parse(genai_data.providers, context.reference_date)
     info.records = read

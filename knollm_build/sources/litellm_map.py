@@ -57,12 +57,18 @@ def split_key(key: str, provider: str | None) -> tuple[str | None, str | None, s
         parts = parts[1:]
     if len(parts) > 1 and _REGION.match(parts[0]):
         if len(parts) > 2 and _COMMITMENT.match(parts[1]):
-            return provider, None, "provisioned-throughput commitment price, not an on-demand offering"
+            return (
+                provider,
+                None,
+                "provisioned-throughput commitment price, not an on-demand offering",
+            )
         return provider, None, f"regional price ({parts[0]}); the catalog keeps the global price"
     return provider, "/".join(parts), None
 
 
-def parse_map(doc: dict[str, Any], *, source: str, file: str) -> tuple[list[RawRecord], list[Problem], int]:
+def parse_map(
+    doc: dict[str, Any], *, source: str, file: str
+) -> tuple[list[RawRecord], list[Problem], int]:
     """Records from a parsed price map; returns (records, problems, records read)."""
     records: list[RawRecord] = []
     problems: list[Problem] = []
@@ -73,15 +79,32 @@ def parse_map(doc: dict[str, Any], *, source: str, file: str) -> tuple[list[RawR
         read += 1
         position = f'["{key}"]'
         if not isinstance(entry, dict):
-            problems.append(Problem("quarantined", file, position, "record is not an object", value=type(entry).__name__))
+            problems.append(
+                Problem(
+                    "quarantined",
+                    file,
+                    position,
+                    "record is not an object",
+                    value=type(entry).__name__,
+                )
+            )
             continue
         declared = entry.get("litellm_provider")
-        provider, model_id, excluded = split_key(key, declared if isinstance(declared, str) and declared else None)
+        provider, model_id, excluded = split_key(
+            key, declared if isinstance(declared, str) and declared else None
+        )
         if excluded:
             problems.append(Problem("excluded", file, position, excluded))
             continue
         if provider is None or not model_id:
-            problems.append(Problem("quarantined", file, position, "no litellm_provider and no provider prefix in the key"))
+            problems.append(
+                Problem(
+                    "quarantined",
+                    file,
+                    position,
+                    "no litellm_provider and no provider prefix in the key",
+                )
+            )
             continue
         record = record_from_entry(
             entry,
@@ -94,7 +117,9 @@ def parse_map(doc: dict[str, Any], *, source: str, file: str) -> tuple[list[RawR
         )
         record.name = None  # the map has no display names; its "name"-like fields are ids
         if record.context_window is None and record.max_input_tokens is not None:
-            record.context_window = record.max_input_tokens  # LiteLLM states the window as max_input_tokens
+            record.context_window = (
+                record.max_input_tokens
+            )  # LiteLLM states the window as max_input_tokens
         records.append(record)
     return records, problems, read
 
@@ -155,12 +180,19 @@ def load(context: LoadContext) -> SourceResult:
     problems: list[Problem] = []
     if version != LITELLM_VERSION:
         problems.append(
-            Problem("error", where, "", f"litellm version {version} found, {LITELLM_VERSION} pinned; output will differ")
+            Problem(
+                "error",
+                where,
+                "",
+                f"litellm version {version} found, {LITELLM_VERSION} pinned; output will differ",
+            )
         )
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         return SourceResult([info], problems=[Problem("error", where, "", f"invalid JSON: {exc}")])
-    records, more, read = parse_map(doc, source=SOURCE_ID, file="litellm:" + MAP_MEMBER.split("/")[-1])
+    records, more, read = parse_map(
+        doc, source=SOURCE_ID, file="litellm:" + MAP_MEMBER.split("/")[-1]
+    )
     info.records = read
     return SourceResult([info], records, problems + more, records_read=read)

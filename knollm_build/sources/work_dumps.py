@@ -62,7 +62,11 @@ def _capture_dates(log: Any) -> dict[str, tuple[str | None, bool, str]]:
                 captured = parsedate_to_datetime(raw).date().isoformat()
             except (TypeError, ValueError):
                 captured = raw[:10] if raw[:4].isdigit() else None
-        out[str(provider).lower()] = (captured, bool(entry.get("failed")), str(entry.get("error") or ""))
+        out[str(provider).lower()] = (
+            captured,
+            bool(entry.get("failed")),
+            str(entry.get("error") or ""),
+        )
     return out
 
 
@@ -82,7 +86,9 @@ def _read_json(path: Path, shown: str, problems: list[Problem]) -> tuple[Any, by
         return None
 
 
-def _huggingface_upstreams(entry: dict[str, Any], record: RawRecord, problems: list[Problem]) -> list[RawRecord]:
+def _huggingface_upstreams(
+    entry: dict[str, Any], record: RawRecord, problems: list[Problem]
+) -> list[RawRecord]:
     out: list[RawRecord] = []
     upstreams = entry.get("providers")
     if not isinstance(upstreams, list):
@@ -91,7 +97,9 @@ def _huggingface_upstreams(entry: dict[str, Any], record: RawRecord, problems: l
         position = f"{record.position}.providers[{index}]"
         name = upstream.get("provider") if isinstance(upstream, dict) else None
         if not isinstance(name, str) or not name:
-            problems.append(Problem("quarantined", record.file, position, "upstream has no provider name"))
+            problems.append(
+                Problem("quarantined", record.file, position, "upstream has no provider name")
+            )
             continue
         child = record_from_entry(
             upstream,
@@ -111,7 +119,11 @@ def _huggingface_upstreams(entry: dict[str, Any], record: RawRecord, problems: l
 
 
 def _read_dump(
-    path: Path, provider: str, role: str, captured: tuple[str | None, bool, str] | None, taken: set[str]
+    path: Path,
+    provider: str,
+    role: str,
+    captured: tuple[str | None, bool, str] | None,
+    taken: set[str],
 ) -> SourceResult:
     shown = display_path(path)
     problems: list[Problem] = []
@@ -125,7 +137,9 @@ def _read_dump(
         f"{provider} model list ({path.name})",
         "open-catalog" if role == "litellm" else "provider-dump",
         "unreadable",
-        precedence={"manual": PRECEDENCE_MANUAL, "litellm": PRECEDENCE_SNAPSHOT}.get(role, PRECEDENCE_DUMP),
+        precedence={"manual": PRECEDENCE_MANUAL, "litellm": PRECEDENCE_SNAPSHOT}.get(
+            role, PRECEDENCE_DUMP
+        ),
     )
     if captured and role in ("dump", "best"):
         # The fetch log dates fetched dumps; hand-written lists and snapshots are not fetched.
@@ -136,10 +150,19 @@ def _read_dump(
     info.version = content_version(data)
     shape = detect(doc)
     if role == "litellm" and (shape is None or shape.name != "litellm-map"):
-        problems.append(Problem("error", shown, "", "models_litellm.json is read as a LiteLLM price-map snapshot, but it has no \"sample_spec\" entry; it is not a provider"))
+        problems.append(
+            Problem(
+                "error",
+                shown,
+                "",
+                'models_litellm.json is read as a LiteLLM price-map snapshot, but it has no "sample_spec" entry; it is not a provider',
+            )
+        )
         return SourceResult([info], problems=problems)
     if shape is None:
-        problems.append(Problem("error", shown, "", f"unknown shape; known shapes are: {known_shapes()}"))
+        problems.append(
+            Problem("error", shown, "", f"unknown shape; known shapes are: {known_shapes()}")
+        )
         return SourceResult([info], problems=problems)
     if shape.name == "litellm-map":
         mapped, more, read = litellm_map.parse_map(doc, source=source_id, file=shown)
@@ -151,18 +174,42 @@ def _read_dump(
     for position, model_id, entry in shape.entries(doc):
         read += 1
         if not isinstance(entry, dict):
-            problems.append(Problem("quarantined", shown, position, "record is not an object", value=type(entry).__name__))
+            problems.append(
+                Problem(
+                    "quarantined",
+                    shown,
+                    position,
+                    "record is not an object",
+                    value=type(entry).__name__,
+                )
+            )
             continue
         if model_id is None:
-            problems.append(Problem("quarantined", shown, position, "record has no model id (id, name or model)"))
+            problems.append(
+                Problem(
+                    "quarantined", shown, position, "record has no model id (id, name or model)"
+                )
+            )
             continue
         if model_id in seen and role != "best":
-            problems.append(Problem("quarantined", shown, position, f"duplicate model id {model_id!r} (first at {seen[model_id]})"))
+            problems.append(
+                Problem(
+                    "quarantined",
+                    shown,
+                    position,
+                    f"duplicate model id {model_id!r} (first at {seen[model_id]})",
+                )
+            )
             continue
         seen.setdefault(model_id, position)
         record = record_from_entry(
-            entry, source=source_id, file=shown, position=position,
-            provider_raw=provider, provider_model_id=model_id, problems=problems,
+            entry,
+            source=source_id,
+            file=shown,
+            position=position,
+            provider_raw=provider,
+            provider_model_id=model_id,
+            problems=problems,
         )
         records.append(record)
         if "providers" in entry and isinstance(entry["providers"], list):
@@ -180,7 +227,11 @@ def load(context: LoadContext) -> SourceResult:
     for work in context.work_dirs:
         folder = work / "model_catalog"
         if not folder.is_dir():
-            result.problems.append(Problem("error", display_path(work), "", "work directory has no model_catalog/ folder"))
+            result.problems.append(
+                Problem(
+                    "error", display_path(work), "", "work directory has no model_catalog/ folder"
+                )
+            )
             continue
         log_path = folder / FETCH_LOG
         log: dict[str, tuple[str | None, bool, str]] = {}
@@ -190,7 +241,12 @@ def load(context: LoadContext) -> SourceResult:
         for provider, (_, failed, error) in sorted(log.items()):
             if failed:
                 result.problems.append(
-                    Problem("stale", display_path(log_path), provider, f"last fetch failed; dump is stale or missing ({error.splitlines()[0] if error else 'no error text'})")
+                    Problem(
+                        "stale",
+                        display_path(log_path),
+                        provider,
+                        f"last fetch failed; dump is stale or missing ({error.splitlines()[0] if error else 'no error text'})",
+                    )
                 )
         for path in sorted(folder.glob("*.json")):
             if path.name == FETCH_LOG:
@@ -201,7 +257,17 @@ def load(context: LoadContext) -> SourceResult:
             except Exception as exc:  # a stage boundary: one file's bug never sinks the build
                 if context.debug:
                     raise
-                part = SourceResult([], problems=[Problem("error", display_path(path), "", f"internal error while reading: {exc!r}")])
+                part = SourceResult(
+                    [],
+                    problems=[
+                        Problem(
+                            "error",
+                            display_path(path),
+                            "",
+                            f"internal error while reading: {exc!r}",
+                        )
+                    ],
+                )
             result.sources.extend(part.sources)
             result.records.extend(part.records)
             result.problems.extend(part.problems)
