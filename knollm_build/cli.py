@@ -8,6 +8,15 @@ from pathlib import Path
 
 import click
 
+from knollm_build.diff import (
+    DiffError,
+    diff_catalogs,
+    json_bytes,
+    load_catalog,
+    render_markdown,
+    render_text,
+    write_json,
+)
 from knollm_build.emit import emit, summary
 from knollm_build.pipeline import BuildError, BuildOptions, compile_catalog
 
@@ -95,6 +104,49 @@ def compile_command(
             err=True,
         )
         sys.exit(1)
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the full diff as JSON (sorted keys) to this file.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="What to print on stdout.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=50,
+    show_default=True,
+    help="Rows shown per section in text and markdown output; 0 shows all.",
+)
+def diff_command(old: Path, new: Path, json_out: Path | None, fmt: str, limit: int) -> None:
+    """Compare two models.json files: what changed from OLD to NEW. Exits 0 either way."""
+    try:
+        result = diff_catalogs(load_catalog(old), load_catalog(new))
+    except DiffError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if json_out is not None:
+        try:
+            write_json(json_out, result)
+        except OSError as exc:
+            raise click.ClickException(f"{json_out}: cannot write ({exc.strerror or exc})") from exc
+    if fmt == "json":
+        click.echo(json_bytes(result).decode(), nl=False)
+    elif fmt == "markdown":
+        click.echo(render_markdown(result, limit))
+    else:
+        click.echo(render_text(result, limit))
 
 
 if __name__ == "__main__":

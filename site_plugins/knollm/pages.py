@@ -1,0 +1,586 @@
+"""Generated pages: one typed context per template, built from the compiled catalog.
+
+Everything here is a pure function of the catalog (and report, diff, libraries):
+it returns ``{src_uri: markdown}`` and never touches MkDocs, so it is tested and
+timed on its own. Work is linear in the catalog: offerings are grouped by model
+and by provider once, and each page reads only its own group.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import Environment
+from markupsafe import Markup
+
+from site_plugins.knollm.render import Slugs, join_inert, tokens
+
+MODEL_DIR = "models"
+PROVIDER_DIR = "providers"
+COMMUNITY_DIR = "models/community"
+RELATED_LIMIT = 24
+CHANGES_ROWS = 300
+SAFE_LINK = re.compile(r"^https?://[^\s\"'<>]+$")
+
+
+@dataclass(slots=True)
+class SiteData:
+    """Inputs of page generation."""
+
+    catalog: dict[str, Any]
+    report: dict[str, Any]
+    diff: dict[str, Any] | None = None
+    libraries: list[dict[str, Any]] = field(default_factory=list)
+    data_files: list[dict[str, Any]] = field(default_factory=list)
+
+
+def page_dir(src_uri: str) -> str:
+    """The URL directory a page is served from (``use_directory_urls``): ``models/x.md`` -> ``models/x/``."""
+    stem = src_uri.removesuffix(".md")
+    if stem.endswith("/index") or stem == "index":
+        return stem.removesuffix("index")
+    return stem + "/"
+
+
+def href(from_uri: str, to: str) -> str:
+    """Relative link from page ``from_uri`` to a page (``.md``) or a file in the site.
+
+    Every page is served from a directory URL, so the way back to the site root is one
+    ``../`` per directory level of the page's own URL.
+    """
+    target = page_dir(to) if to.endswith(".md") else to
+    up = "../" * page_dir(from_uri).count("/")
+    return (up + target) or "./"
+
+
+def _yes_no(value: bool | None) -> str:
+    return "unknown" if value is None else ("yes" if value else "no")
+
+
+def _input_price(offering: dict[str, Any]) -> float | None:
+    return offering.get("pricing", {}).get("input")
+
+
+def _price_key(offering: dict[str, Any]) -> tuple[bool, float, str, str]:
+    value = _input_price(offering)
+    return (value is None, value or 0.0, offering["provider"], offering["provider_model_id"])
+
+
+def _conflict_rows(offerings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "provider": o["provider"],
+            "api_id": o["provider_model_id"],
+            "field": c["field"],
+            "kind": c["kind"],
+            "chosen": c["chosen"],
+            "by_source": c["values"],
+        }
+        for o in offerings
+        for c in o.get("conflicts", [])
+    ]
+
+
+def source_placeholder(source_id: str) -> dict[str, Any]:
+    """A source that the catalog's list does not name (cannot happen in a valid catalog)."""
+    return {"id": source_id, "name": source_id, "version": "?", "captured_at": None, "stale": False}
+
+
+def _defaults(cls: Any) -> dict[str, Any]:
+    """Every optional field of a contract model with its default (None for unknowns)."""
+    return {name: info.get_default(call_default_factory=True) for name, info in cls.model_fields.items() if not info.is_required()}
+
+
+class PageBuilder:
+    """Renders every generated page of the site."""
+
+    def __init__(self, env: Environment, data: SiteData) -> None:
+        self.env = env
+        self.data = data
+        self.catalog = data.catalog
+        self.model_slugs = Slugs()
+        self.provider_slugs = Slugs()
+        self.anchor_slugs = Slugs()
+        self.library_slugs = Slugs()
+        from knollm_build.schema import Model, Provider, Source
+
+        # Published entries omit unknown fields; templates get every field, None when unknown.
+        provider_defaults, model_defaults = _defaults(Provider), _defaults(Model)
+        self.providers = {p["id"]: {**provider_defaults, **p} for p in self.catalog["providers"]}
+        self.models = {m["id"]: {**model_defaults, **m} for m in self.catalog["models"]}
+        self.by_model: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.by_provider: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for offering in self.catalog["offerings"]:
+            self.by_model[offering["model"]].append(offering)
+            self.by_provider[offering["provider"]].append(offering)
+        self.by_family: dict[tuple[str | None, str | None], list[dict[str, Any]]] = defaultdict(list)
+        for model in self.models.values():
+            self.by_family[(model["creator"], model["family"])].append(model)
+        source_defaults = _defaults(Source)
+        self.sources = [{**source_defaults, **s} for s in self.catalog["sources"]]
+        self.source_names = {s["id"]: s for s in self.sources}
+
+    # --- urls -------------------------------------------------------------------------------
+    def model_uri(self, model_id: str) -> str:
+        return f"{MODEL_DIR}/{self.model_slugs(model_id)}.md"
+
+    def provider_uri(self, provider_id: str) -> str:
+        return f"{PROVIDER_DIR}/{self.provider_slugs(provider_id)}.md"
+
+    def render(self, template: str, **context: Any) -> str:
+        return self.env.get_template(template).render(**context)
+
+    # --- pages ------------------------------------------------------------------------------
+    def pages(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for model_id in sorted(self.models):
+            uri = self.model_uri(model_id)
+            out[uri] = self.model_page(uri, self.models[model_id])
+        for provider_id in sorted(self.providers):
+            uri = self.provider_uri(provider_id)
+            out[uri] = self.provider_page(uri, self.providers[provider_id])
+        out[f"{PROVIDER_DIR}/index.md"] = self.providers_index(f"{PROVIDER_DIR}/index.md")
+        out.update(self.models_index())
+        out["data/index.md"] = self.data_index("data/index.md")
+        out["data/fields.md"] = self.fields_page("data/fields.md")
+        out["data/quality.md"] = self.quality_page("data/quality.md")
+        out["changes/index.md"] = self.changes_page("changes/index.md")
+        out.update(self.library_pages())
+        return out
+
+    def model_page(self, uri: str, model: dict[str, Any]) -> str:
+        offerings = sorted(self.by_model.get(model["id"], []), key=_price_key)
+        priced = [p for p in (_input_price(o) for o in offerings) if p is not None]
+        cheapest = min(priced) if priced else None
+        rows = []
+        for o in offerings:
+            pricing = o.get("pricing", {})
+            provider = self.providers.get(o["provider"], {"name": o["provider"]})
+            rows.append(
+                {
+                    "provider_name": provider["name"],
+                    "provider_href": href(uri, self.provider_uri(o["provider"])),
+                    "api_id": o["provider_model_id"],
+                    "variant": o.get("variant", []),
+                    "input": pricing.get("input"),
+                    "output": pricing.get("output"),
+                    "cache_read": pricing.get("cache_read"),
+                    "context": o.get("context_window"),
+                    "max_output": o.get("max_output_tokens"),
+                    "status": o.get("status", "active"),
+                    "deprecation_date": o.get("deprecation_date"),
+                    "cheapest": cheapest is not None and pricing.get("input") == cheapest and len(offerings) > 1,
+                }
+            )
+        spread = None
+        nonzero = [p for p in priced if p > 0]
+        if len(priced) > 1:
+            spread = {
+                "low": min(priced),
+                "high": max(priced),
+                "ratio": f"{max(nonzero) / min(nonzero):.1f}" if len(nonzero) > 1 else None,
+            }
+        family = self.by_family.get((model.get("creator"), model.get("family")), []) if model.get("family") else []
+        related = sorted((m for m in family if m["id"] != model["id"]), key=lambda m: (-m["hosts"], m["id"]))[:RELATED_LIMIT]
+        sources = sorted({s for o in offerings for s in o["sources"]})
+        description = f"{model['name']}: {len(offerings)} offerings at {model['hosts']} providers"
+        if cheapest is not None:
+            description += f", from ${cheapest:g} per 1M input tokens"
+        facts = [
+            (label, value)
+            for label, value in (
+                ("Creator", model["creator"]),
+                ("Family", model["family"]),
+                ("Released", model["released"]),
+                ("Knowledge cut-off", model["knowledge_cutoff"]),
+                ("Open weights", None if model["open_weights"] is None else _yes_no(model["open_weights"])),
+                ("Input", join_inert(model["input_modalities"])),
+                ("Output", join_inert(model["output_modalities"])),
+                ("Capabilities", join_inert(model["capabilities"]) or None),
+                ("Context window", Markup(f"{tokens(model['context_window'])} tokens") if model["context_window"] else None),
+                ("Modes", join_inert(model["modes"])),
+            )
+            if value  # unknown facts are left out, not shown as "unknown"
+        ]
+        return self.render(
+            "model.md.j2",
+            model=model,
+            facts=facts,
+            creator=model.get("creator"),
+            rows=rows,
+            spread=spread,
+            conflicts=_conflict_rows(offerings),
+            related=[
+                {"name": m["name"], "id": m["id"], "hosts": m["hosts"], "href": href(uri, self.model_uri(m["id"]))} for m in related
+            ],
+            sources=[self.source_names.get(s, {"name": s})["name"] for s in sources],
+            data_href=href(uri, "data/models.json"),
+            description=description + ".",
+        )
+
+    def provider_page(self, uri: str, provider: dict[str, Any]) -> str:
+        offerings = sorted(self.by_provider.get(provider["id"], []), key=lambda o: (o["model"], o["provider_model_id"]))
+        rows = []
+        for o in offerings:
+            pricing = o.get("pricing", {})
+            rows.append(
+                {
+                    "model_name": self.models.get(o["model"], {"name": o["model"]})["name"],
+                    "model_href": href(uri, self.model_uri(o["model"])),
+                    "api_id": o["provider_model_id"],
+                    "mode": o.get("mode", "chat"),
+                    "context": o.get("context_window"),
+                    "max_output": o.get("max_output_tokens"),
+                    "input": pricing.get("input"),
+                    "output": pricing.get("output"),
+                    "cache_read": pricing.get("cache_read"),
+                    "capabilities": o.get("capabilities", []),
+                    "status": o.get("status", "active"),
+                    "deprecation_date": o.get("deprecation_date"),
+                }
+            )
+        counts: dict[str, int] = defaultdict(int)
+        for o in offerings:
+            for s in o["sources"]:
+                counts[s] += 1
+        sources = [
+            {**self.source_names.get(s, {**source_placeholder(s)}), "count": n} for s, n in sorted(counts.items())
+        ]
+        links = [
+            (label, provider[key])
+            for label, key in (("Website", "website"), ("Documentation", "docs_url"), ("Pricing", "pricing_url"))
+            if isinstance(provider.get(key), str) and SAFE_LINK.match(provider[key])
+        ]
+        return self.render(
+            "provider.md.j2",
+            provider={**provider, "aliases": provider.get("aliases", []), "auth_env": provider.get("auth_env", [])},
+            openai_compatible=_yes_no(provider.get("openai_compatible")),
+            links=links,
+            snippet=quick_start(provider, self._example_offering(offerings)),
+            rows=rows,
+            sources=sources,
+            conflicts=_conflict_rows(offerings),
+            description=f"{provider['name']}: {len(offerings)} offerings, API base URL, key variable and a quick start.",
+        )
+
+    @staticmethod
+    def _example_offering(offerings: list[dict[str, Any]]) -> dict[str, Any] | None:
+        chat = [o for o in offerings if o.get("mode") == "chat" and o.get("status", "active") == "active"]
+        priced = [o for o in chat if _input_price(o) is not None]
+        pool = priced or chat or offerings
+        return min(pool, key=_price_key) if pool else None
+
+    def providers_index(self, uri: str) -> str:
+        rows = []
+        for provider_id in sorted(self.providers):
+            provider = self.providers[provider_id]
+            offerings = self.by_provider.get(provider_id, [])
+            chat = [o for o in offerings if o.get("mode") == "chat" and _input_price(o) is not None]
+            best = min(chat, key=_price_key) if chat else None
+            rows.append(
+                {
+                    "name": provider["name"],
+                    "href": href(uri, self.provider_uri(provider_id)),
+                    "offerings": len(offerings),
+                    "models": provider.get("models", 0),
+                    "cheapest": {
+                        "name": self.models.get(best["model"], {"name": best["model"]})["name"],
+                        "href": href(uri, self.model_uri(best["model"])),
+                        "input": _input_price(best),
+                    }
+                    if best
+                    else None,
+                    "api_style": provider.get("api_style"),
+                    "openai_compatible": _yes_no(provider.get("openai_compatible")),
+                    "auth_env": provider.get("auth_env", []),
+                }
+            )
+        return self.render(
+            "providers_index.md.j2",
+            rows=rows,
+            description=f"{len(rows)} LLM API providers: offerings, cheapest chat model, API style and key variable.",
+        )
+
+    def models_index(self) -> dict[str, str]:
+        uri = f"{MODEL_DIR}/index.md"
+        labs: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+        community: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for model in self.models.values():
+            if "/" in model["id"]:
+                community[model["id"].split("/", 1)[0]].append(model)
+            else:
+                labs[model.get("creator") or "Unknown maker"][model.get("family") or "other"].append(model)
+
+        def link(from_uri: str, m: dict[str, Any]) -> dict[str, Any]:
+            return {"name": m["name"], "hosts": m["hosts"], "href": href(from_uri, self.model_uri(m["id"]))}
+
+        creators = []
+        for name in sorted(labs, key=lambda n: (n == "Unknown maker", -sum(len(v) for v in labs[n].values()), n.lower())):
+            families = [
+                {"name": fam, "models": [link(uri, m) for m in sorted(ms, key=lambda m: (-m["hosts"], m["id"]))]}
+                for fam, ms in sorted(labs[name].items(), key=lambda kv: (-len(kv[1]), kv[0]))
+            ]
+            creators.append(
+                {"name": name, "anchor": "maker-" + self.anchor_slugs(name.lower()), "count": sum(len(f["models"]) for f in families), "families": families}
+            )
+        by_letter: dict[str, list[str]] = defaultdict(list)
+        for namespace in sorted(community):
+            first = namespace[:1]
+            by_letter[first if first.isalpha() else "0-9"].append(namespace)
+        letters = sorted(by_letter)
+        letter_uri = {letter: f"{COMMUNITY_DIR}/{letter}.md" for letter in letters}
+        out: dict[str, str] = {}
+        for letter in letters:
+            page = letter_uri[letter]
+            namespaces = [
+                {
+                    "name": ns,
+                    "anchor": "ns-" + self.anchor_slugs(ns.lower()),
+                    "models": [link(page, m) for m in sorted(community[ns], key=lambda m: m["id"])],
+                }
+                for ns in by_letter[letter]
+            ]
+            out[page] = self.render(
+                "community.md.j2",
+                title=f"Community models: {letter.upper()}",
+                description=f"Fine-tunes and re-uploads under namespaces starting with {letter.upper()}.",
+                index_href=href(page, uri),
+                letters=[{"letter": x.upper(), "href": href(page, letter_uri[x])} for x in letters],
+                namespaces=namespaces,
+            )
+        out[uri] = self.render(
+            "models_index.md.j2",
+            total=len(self.models),
+            creators=creators,
+            community_total=sum(len(v) for v in community.values()),
+            community_namespaces=len(community),
+            letters=[{"letter": x.upper(), "href": href(uri, letter_uri[x]), "count": sum(len(community[n]) for n in by_letter[x])} for x in letters],
+            description=f"{len(self.models)} LLMs by maker and family, each with every provider that serves it.",
+        )
+        return out
+
+    def data_index(self, uri: str) -> str:
+        catalog = self.catalog
+        json_ld = {
+            "@context": "https://schema.org",
+            "@type": "Dataset",
+            "name": "Knollm LLM catalog",
+            "description": "LLM providers, canonical models and offerings with prices, limits and capabilities, compiled from providers' model lists and open catalogs, with provenance and cross-source conflicts.",
+            "dateModified": catalog["generated_at"],
+            "version": catalog["schema_version"],
+            "isAccessibleForFree": True,
+            "distribution": [
+                {"@type": "DataDownload", "encodingFormat": f["format"], "contentUrl": f["name"]} for f in self.data.data_files
+            ],
+        }
+        return self.render(
+            "data_index.md.j2",
+            generated_at=catalog["generated_at"],
+            schema_version=catalog["schema_version"],
+            fields_href=href(uri, "data/fields.md"),
+            quality_href=href(uri, "data/quality.md"),
+            files=[{**f, "href": href(uri, "data/" + f["name"])} for f in self.data.data_files],
+            sources=self.sources,
+            json_ld=json_ld,
+            description="Download the Knollm catalog (models.json, schema, providers, CSV) and see its sources and licences.",
+        )
+
+    def fields_page(self, uri: str) -> str:
+        return self.render(
+            "fields.md.j2",
+            classes=field_reference(),
+            schema_version=self.catalog["schema_version"],
+            schema_href=href(uri, "data/schema.json"),
+        )
+
+    def quality_page(self, uri: str) -> str:
+        report = self.data.report
+        conflicts = []
+        for c in report.get("conflicts", []):
+            conflicts.append(
+                {
+                    "provider": c["provider"],
+                    "provider_href": href(uri, self.provider_uri(c["provider"])),
+                    "api_id": c["provider_model_id"],
+                    "field": c["field"],
+                    "kind": c["kind"],
+                    "chosen": c["chosen"],
+                    "by_source": c["values"],
+                }
+            )
+        conflict_count: dict[str, int] = defaultdict(int)
+        for c in conflicts:
+            conflict_count[c["provider"]] += 1
+        coverage = []
+        for provider_id in sorted(self.providers):
+            offerings = self.by_provider.get(provider_id, [])
+            if not offerings:
+                continue
+            n = len(offerings)
+            coverage.append(
+                {
+                    "name": self.providers[provider_id]["name"],
+                    "href": href(uri, self.provider_uri(provider_id)),
+                    "offerings": n,
+                    "priced": round(100 * sum(1 for o in offerings if _input_price(o) is not None) / n),
+                    "context": round(100 * sum(1 for o in offerings if o.get("context_window")) / n),
+                    "conflicts": conflict_count.get(provider_id, 0),
+                    "sources": sorted({s for o in offerings for s in o["sources"]}),
+                }
+            )
+        return self.render(
+            "quality.md.j2",
+            acc=report["accounting"],
+            conflicts=conflicts,
+            quarantined=[{"field": None, "value": None, **p} for p in report.get("quarantined", [])],
+            withheld=[{"field": None, "value": None, **p} for p in report.get("withheld_prices", []) + report.get("withheld_limits", [])],
+            unmapped=report.get("unmapped_ids", []),
+            stale=report.get("stale", []),
+            coverage=coverage,
+            data_href=href(uri, "data/index.md"),
+            description="Where the sources behind the Knollm catalog disagree, and what the compiler could not use.",
+        )
+
+    def changes_page(self, uri: str) -> str:
+        diff = self.data.diff
+        sections = changes_sections(diff) if diff else []
+        summary = diff.get("summary", {}) if diff else {}
+        return self.render(
+            "changes.md.j2",
+            diff=diff,
+            sections=sections,
+            summary_line=", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(summary.items()) if v) or "no changes",
+            feed_href=href(uri, "changes/feed.xml"),
+            description="What changed in the Knollm catalog since the previous published data: offerings, prices, limits.",
+        )
+
+    def library_pages(self) -> dict[str, str]:
+        index = "libraries/index.md"
+        rows = []
+        out: dict[str, str] = {}
+        for library in sorted(self.data.libraries, key=lambda lib: lib["id"]):
+            page = f"libraries/{self.library_slugs(library['id'])}.md"
+            meta = library["meta"]
+            rows.append(
+                {
+                    "name": meta.get("name", library["id"]),
+                    "href": href(index, page),
+                    "category": meta.get("category", "–"),
+                    "rating": meta.get("rating", "–"),
+                    "package": meta.get("pypi", meta.get("package", library["id"])),
+                    "summary": meta.get("summary", meta.get("rating_reason", "")),
+                }
+            )
+            facts = [(k.replace("_", " ").capitalize(), v if not isinstance(v, list) else ", ".join(map(str, v))) for k, v in meta.items() if not isinstance(v, dict)]
+            out[page] = self.render(
+                "library.md.j2",
+                name=meta.get("name", library["id"]),
+                description=meta.get("summary", f"Review of the {library['id']} Python library."),
+                facts=facts,
+                body=Markup(library["body"]),
+            )
+        out[index] = self.render("libraries_index.md.j2", rows=rows)
+        return out
+
+
+def changes_sections(diff: dict[str, Any]) -> list[dict[str, Any]]:
+    """Tables of the Changes page from a ``knollm-build diff`` result (first rows of each)."""
+
+    def offering_rows(items: list[dict[str, Any]]) -> list[list[Any]]:
+        return [[o.get("provider"), o.get("provider_model_id"), o.get("model")] for o in items]
+
+    def pct(value: Any) -> str:
+        return "–" if value is None else f"{value:+.1f}%"
+
+    specs = [
+        ("added", "New offerings", ["Provider", "API id", "Model"], offering_rows(diff.get("offerings", {}).get("added", []))),
+        ("removed", "Removed offerings", ["Provider", "API id", "Model"], offering_rows(diff.get("offerings", {}).get("removed", []))),
+        (
+            "prices",
+            "Price changes",
+            ["Provider", "API id", "Field", "Old", "New", "Change"],
+            [[c.get("provider"), c.get("provider_model_id"), c.get("field"), c.get("old"), c.get("new"), pct(c.get("pct"))] for c in diff.get("price_changes", [])],
+        ),
+        (
+            "limits",
+            "Limit changes",
+            ["Provider", "API id", "Field", "Old", "New"],
+            [[c.get("provider"), c.get("provider_model_id"), c.get("field"), c.get("old"), c.get("new")] for c in diff.get("limit_changes", [])],
+        ),
+    ]
+    return [
+        {"anchor": anchor, "title": title, "headers": headers, "rows": rows[:CHANGES_ROWS], "total": len(rows)}
+        for anchor, title, headers, rows in specs
+    ]
+
+
+def field_reference() -> list[dict[str, Any]]:
+    """Every model of the data contract with its fields, types and descriptions, from pydantic."""
+    from knollm_build.schema import Catalog, Conflict, Model, Offering, PriceTier, Pricing, Provider, Source, SourceValue
+
+    out = []
+    for cls in (Catalog, Source, Provider, Model, Offering, Pricing, PriceTier, Conflict, SourceValue):
+        fields = []
+        for name, info in cls.model_fields.items():
+            annotation = info.annotation
+            text = getattr(annotation, "__name__", None) if isinstance(annotation, type) else None
+            fields.append(
+                {
+                    "name": name,
+                    "type": text or str(annotation).replace("typing.", "").replace("knollm_build.schema.", ""),
+                    "required": info.is_required(),
+                    "description": info.description or "",
+                }
+            )
+        out.append({"name": cls.__name__, "anchor": cls.__name__.lower(), "doc": (cls.__doc__ or "").strip(), "fields": fields})
+    return out
+
+
+def quick_start(provider: dict[str, Any], example: dict[str, Any] | None) -> dict[str, str]:
+    """A working snippet for the provider: the OpenAI SDK on its base URL, or its native SDK."""
+    model = example["provider_model_id"] if example else "MODEL_ID"
+    # Strings from the data go into code people copy: only safe shapes survive.
+    env = re.sub(r"[^A-Za-z0-9_]", "", (provider.get("auth_env") or ["API_KEY"])[0]) or "API_KEY"
+    name = " ".join(str(provider["name"]).split())
+    style = provider.get("api_style")
+    base = provider.get("api_base_url")
+    if base and not SAFE_LINK.match(base):
+        base = None
+    if style == "anthropic":
+        code = (
+            "import os\nimport anthropic\n\n"
+            f'client = anthropic.Anthropic(api_key=os.environ["{env}"])\n'
+            f"message = client.messages.create(\n    model={model!r},\n    max_tokens=256,\n"
+            '    messages=[{"role": "user", "content": "Say hello in five words."}],\n)\nprint(message.content[0].text)\n'
+        )
+        return {"intro": f"With the anthropic SDK (pip install anthropic); the key is read from {env}.", "language": "python", "code": code}
+    if style == "bedrock":
+        code = (
+            "import boto3\n\n"
+            'client = boto3.client("bedrock-runtime")  # region and credentials from the AWS environment\n'
+            f"response = client.converse(\n    modelId={model!r},\n"
+            '    messages=[{"role": "user", "content": [{"text": "Say hello in five words."}]}],\n)\n'
+            'print(response["output"]["message"]["content"][0]["text"])\n'
+        )
+        return {"intro": "With boto3's Converse API (pip install boto3); credentials come from the AWS environment.", "language": "python", "code": code}
+    if base and provider.get("openai_compatible") is not False:
+        code = (
+            "import os\nfrom openai import OpenAI\n\n"
+            f'client = OpenAI(base_url={base!r}, api_key=os.environ.get("{env}", "unused"))\n'
+            f"reply = client.chat.completions.create(\n    model={model!r},\n"
+            '    messages=[{"role": "user", "content": "Say hello in five words."}],\n)\nprint(reply.choices[0].message.content)\n'
+        )
+        return {"intro": f"{name} speaks the OpenAI API: point the openai SDK (pip install openai) at its base URL; the key is read from {env}.", "language": "python", "code": code}
+    code = (
+        "import os\nimport httpx\n\n"
+        f"# {name}: see its documentation for the endpoint of your account or region.\n"
+        f'BASE_URL = os.environ["{re.sub(r"[^A-Z0-9_]", "_", provider["id"].upper())}_BASE_URL"]\n'
+        f'headers = {{"Authorization": f"Bearer {{os.environ[\'{env}\']}}"}}\n'
+        f'reply = httpx.post(f"{{BASE_URL}}/chat/completions", headers=headers, json={{\n    "model": {model!r},\n'
+        '    "messages": [{"role": "user", "content": "Say hello in five words."}],\n}, timeout=60)\nprint(reply.json())\n'
+    )
+    return {"intro": "No single public base URL is known for this provider; set it from your account.", "language": "python", "code": code}

@@ -1,0 +1,139 @@
+"""Rendering helpers for generated pages: the Jinja environment, inert escaping, formats, URLs.
+
+Every string from the data is untrusted. Generated pages are Markdown files whose
+body is a raw HTML block, so Markdown does not parse it; on top of HTML escaping,
+the characters Markdown, tables and Jinja care about (``{ } | [ ] ` * _``) are
+written as entities, so a hostile name stays literal text whatever later
+processes the page. Templates run with ``StrictUndefined``: a missing context key
+is an error, never an empty string.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+_INERT = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&#34;",
+        "'": "&#39;",
+        "{": "&#123;",
+        "}": "&#125;",
+        "|": "&#124;",
+        "[": "&#91;",
+        "]": "&#93;",
+        "`": "&#96;",
+        "*": "&#42;",
+        "_": "&#95;",
+        "\\": "&#92;",
+        "$": "&#36;",
+    }
+)
+
+
+def inert(value: Any) -> Markup:
+    """HTML-escape ``value`` and neutralise Markdown, table and template syntax, in one pass."""
+    if isinstance(value, Markup):
+        return value
+    return Markup(str(value).translate(_INERT))
+
+
+def _finalize(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, Markup):
+        return value
+    return inert(value)
+
+
+def price(value: float | None) -> Markup:
+    """USD per 1M tokens: ``$0.59``; small prices keep significant digits; unknown is an en dash."""
+    if value is None:
+        return Markup("–")
+    if value == 0:
+        return Markup("free")
+    if value >= 100:
+        text = f"${value:,.0f}"
+    elif value >= 0.01:
+        text = f"${value:,.2f}".rstrip("0").rstrip(".") if value < 1 else f"${value:,.2f}"
+    else:
+        text = f"${value:.2g}"
+    return Markup(text)
+
+
+def tokens(value: int | None) -> Markup:
+    """Token counts: 131072 -> ``131k``, 1000000 -> ``1M``; unknown is an en dash."""
+    if value is None:
+        return Markup("–")
+    if value >= 1_000_000 and value % 1_000_000 == 0:
+        return Markup(f"{value // 1_000_000}M")
+    if value >= 1_000_000:
+        return Markup(f"{value / 1_000_000:.2g}M")
+    if value >= 1000:
+        return Markup(f"{round(value / 1000):,}k")
+    return Markup(str(value))
+
+
+def json_script(value: Any) -> Markup:
+    """JSON safe to embed in a ``<script>`` element (no ``</script>`` or ``<!--`` can close it)."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def yaml_string(value: Any) -> Markup:
+    """A YAML scalar for front matter: a JSON string is valid YAML and needs no further care."""
+    return Markup(json.dumps(str(value), ensure_ascii=True))
+
+
+_SEGMENT = re.compile(r"[^a-z0-9._-]+")
+
+
+class Slugs:
+    """Stable, safe URL paths for ids from the data: ``[a-z0-9._-]`` segments, no ``..``, no collisions."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, str] = {}
+        self.taken: set[str] = set()
+
+    def __call__(self, identifier: str) -> str:
+        known = self.by_id.get(identifier)
+        if known is not None:
+            return known
+        segments = [_SEGMENT.sub("-", part.lower()).strip(".-") for part in identifier.split("/")]
+        slug = "/".join(s for s in segments if s) or "item"
+        if slug != identifier or slug in self.taken:
+            # Changed by sanitising, or taken: a short hash of the id keeps it unique and stable.
+            slug = f"{slug}-{hashlib.sha1(identifier.encode()).hexdigest()[:6]}"
+        self.taken.add(slug)
+        self.by_id[identifier] = slug
+        return slug
+
+
+def environment(templates: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(templates)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(price=price, tokens=tokens, inert=inert, json_script=json_script, yaml=yaml_string)
+    env.globals["join_inert"] = join_inert
+    return env
+
+
+def join_inert(values: Iterable[Any], separator: str = ", ") -> Markup:
+    return Markup(separator).join(inert(v) for v in values)
