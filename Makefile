@@ -11,11 +11,18 @@ export KNOLLM_SOURCES_CACHE := $(SOURCES_CACHE)
 # Reproducible timestamps: the last commit's time unless the caller sets one.
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || date +%s)
 WORK_ARGS := $(foreach dir,$(WORK),--work $(dir))
+# The site plugin resolves paths from src_docs/, so it gets absolute ones.
+export KNOLLM_WORK := $(foreach dir,$(WORK),$(abspath $(dir)))
+export KNOLLM_PREVIOUS := $(if $(PREVIOUS),$(abspath $(PREVIOUS)),)
+export NO_MKDOCS_2_WARNING := 1
+MKDOCS := $(BIN)/mkdocs
 
-.PHONY: help venv sources data site test test-unit test-integration goldens bench lint clean
+.PHONY: help venv sources data site serve test test-unit test-integration goldens bench lint clean
 
 help:
-	@echo "make site [WORK=../shared/work]  build the catalog (and, once it lands, the site)"
+	@echo "make site [WORK=../shared/work] [PREVIOUS=old/models.json]  build the site into site/"
+	@echo "make serve                       serve the site with live reload"
+	@echo "make data [WORK=...]             compile the catalog into build/data/ only"
 	@echo "make test                        unit tests, then the full-catalog integration tests"
 	@echo "make bench                       compile time and memory, full and 10x synthetic"
 
@@ -24,7 +31,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[site,test]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -43,7 +50,11 @@ sources: $(SOURCES_CACHE)/.litellm-$(LITELLM_VERSION)
 data: venv sources
 	$(BIN)/knollm-build compile --out $(OUT) $(WORK_ARGS)
 
-site: data
+site: venv sources
+	$(MKDOCS) build --strict -f src_docs/mkdocs.yml
+
+serve: venv sources
+	$(MKDOCS) serve -f src_docs/mkdocs.yml
 
 test: venv sources test-unit test-integration
 

@@ -119,7 +119,12 @@ def build_models(
             known = sorted(known, key=_facts_order)
         entry: dict[str, Any] = {"id": model_id}
         name = next(
-            (r.raw.name for r in known if r.raw.name and r.raw.source == "models-dev" and not r.variant), None
+            (
+                r.raw.name
+                for r in known
+                if r.raw.name and r.raw.source == "models-dev" and not r.variant
+            ),
+            None,
         )
         plain = (r for r in known if r.raw.name and not r.variant and "/" not in r.raw.name)
         entry["name"] = (

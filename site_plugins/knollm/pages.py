@@ -92,7 +92,11 @@ def source_placeholder(source_id: str) -> dict[str, Any]:
 
 def _defaults(cls: Any) -> dict[str, Any]:
     """Every optional field of a contract model with its default (None for unknowns)."""
-    return {name: info.get_default(call_default_factory=True) for name, info in cls.model_fields.items() if not info.is_required()}
+    return {
+        name: info.get_default(call_default_factory=True)
+        for name, info in cls.model_fields.items()
+        if not info.is_required()
+    }
 
 
 class PageBuilder:
@@ -117,7 +121,9 @@ class PageBuilder:
         for offering in self.catalog["offerings"]:
             self.by_model[offering["model"]].append(offering)
             self.by_provider[offering["provider"]].append(offering)
-        self.by_family: dict[tuple[str | None, str | None], list[dict[str, Any]]] = defaultdict(list)
+        self.by_family: dict[tuple[str | None, str | None], list[dict[str, Any]]] = defaultdict(
+            list
+        )
         for model in self.models.values():
             self.by_family[(model["creator"], model["family"])].append(model)
         source_defaults = _defaults(Source)
@@ -173,7 +179,9 @@ class PageBuilder:
                     "max_output": o.get("max_output_tokens"),
                     "status": o.get("status", "active"),
                     "deprecation_date": o.get("deprecation_date"),
-                    "cheapest": cheapest is not None and pricing.get("input") == cheapest and len(offerings) > 1,
+                    "cheapest": cheapest is not None
+                    and pricing.get("input") == cheapest
+                    and len(offerings) > 1,
                 }
             )
         spread = None
@@ -184,8 +192,14 @@ class PageBuilder:
                 "high": max(priced),
                 "ratio": f"{max(nonzero) / min(nonzero):.1f}" if len(nonzero) > 1 else None,
             }
-        family = self.by_family.get((model.get("creator"), model.get("family")), []) if model.get("family") else []
-        related = sorted((m for m in family if m["id"] != model["id"]), key=lambda m: (-m["hosts"], m["id"]))[:RELATED_LIMIT]
+        family = (
+            self.by_family.get((model.get("creator"), model.get("family")), [])
+            if model.get("family")
+            else []
+        )
+        related = sorted(
+            (m for m in family if m["id"] != model["id"]), key=lambda m: (-m["hosts"], m["id"])
+        )[:RELATED_LIMIT]
         sources = sorted({s for o in offerings for s in o["sources"]})
         description = f"{model['name']}: {len(offerings)} offerings at {model['hosts']} providers"
         if cheapest is not None:
@@ -197,11 +211,19 @@ class PageBuilder:
                 ("Family", model["family"]),
                 ("Released", model["released"]),
                 ("Knowledge cut-off", model["knowledge_cutoff"]),
-                ("Open weights", None if model["open_weights"] is None else _yes_no(model["open_weights"])),
+                (
+                    "Open weights",
+                    None if model["open_weights"] is None else _yes_no(model["open_weights"]),
+                ),
                 ("Input", join_inert(model["input_modalities"])),
                 ("Output", join_inert(model["output_modalities"])),
                 ("Capabilities", join_inert(model["capabilities"]) or None),
-                ("Context window", Markup(f"{tokens(model['context_window'])} tokens") if model["context_window"] else None),
+                (
+                    "Context window",
+                    Markup(f"{tokens(model['context_window'])} tokens")
+                    if model["context_window"]
+                    else None,
+                ),
                 ("Modes", join_inert(model["modes"])),
             )
             if value  # unknown facts are left out, not shown as "unknown"
@@ -215,7 +237,13 @@ class PageBuilder:
             spread=spread,
             conflicts=_conflict_rows(offerings),
             related=[
-                {"name": m["name"], "id": m["id"], "hosts": m["hosts"], "href": href(uri, self.model_uri(m["id"]))} for m in related
+                {
+                    "name": m["name"],
+                    "id": m["id"],
+                    "hosts": m["hosts"],
+                    "href": href(uri, self.model_uri(m["id"])),
+                }
+                for m in related
             ],
             sources=[self.source_names.get(s, {"name": s})["name"] for s in sources],
             data_href=href(uri, "data/models.json"),
@@ -223,7 +251,10 @@ class PageBuilder:
         )
 
     def provider_page(self, uri: str, provider: dict[str, Any]) -> str:
-        offerings = sorted(self.by_provider.get(provider["id"], []), key=lambda o: (o["model"], o["provider_model_id"]))
+        offerings = sorted(
+            self.by_provider.get(provider["id"], []),
+            key=lambda o: (o["model"], o["provider_model_id"]),
+        )
         rows = []
         for o in offerings:
             pricing = o.get("pricing", {})
@@ -248,16 +279,25 @@ class PageBuilder:
             for s in o["sources"]:
                 counts[s] += 1
         sources = [
-            {**self.source_names.get(s, {**source_placeholder(s)}), "count": n} for s, n in sorted(counts.items())
+            {**self.source_names.get(s, {**source_placeholder(s)}), "count": n}
+            for s, n in sorted(counts.items())
         ]
         links = [
             (label, provider[key])
-            for label, key in (("Website", "website"), ("Documentation", "docs_url"), ("Pricing", "pricing_url"))
+            for label, key in (
+                ("Website", "website"),
+                ("Documentation", "docs_url"),
+                ("Pricing", "pricing_url"),
+            )
             if isinstance(provider.get(key), str) and SAFE_LINK.match(provider[key])
         ]
         return self.render(
             "provider.md.j2",
-            provider={**provider, "aliases": provider.get("aliases", []), "auth_env": provider.get("auth_env", [])},
+            provider={
+                **provider,
+                "aliases": provider.get("aliases", []),
+                "auth_env": provider.get("auth_env", []),
+            },
             openai_compatible=_yes_no(provider.get("openai_compatible")),
             links=links,
             snippet=quick_start(provider, self._example_offering(offerings)),
@@ -269,7 +309,11 @@ class PageBuilder:
 
     @staticmethod
     def _example_offering(offerings: list[dict[str, Any]]) -> dict[str, Any] | None:
-        chat = [o for o in offerings if o.get("mode") == "chat" and o.get("status", "active") == "active"]
+        chat = [
+            o
+            for o in offerings
+            if o.get("mode") == "chat" and o.get("status", "active") == "active"
+        ]
         priced = [o for o in chat if _input_price(o) is not None]
         pool = priced or chat or offerings
         return min(pool, key=_price_key) if pool else None
@@ -313,19 +357,38 @@ class PageBuilder:
             if "/" in model["id"]:
                 community[model["id"].split("/", 1)[0]].append(model)
             else:
-                labs[model.get("creator") or "Unknown maker"][model.get("family") or "other"].append(model)
+                labs[model.get("creator") or "Unknown maker"][
+                    model.get("family") or "other"
+                ].append(model)
 
         def link(from_uri: str, m: dict[str, Any]) -> dict[str, Any]:
-            return {"name": m["name"], "hosts": m["hosts"], "href": href(from_uri, self.model_uri(m["id"]))}
+            return {
+                "name": m["name"],
+                "hosts": m["hosts"],
+                "href": href(from_uri, self.model_uri(m["id"])),
+            }
 
         creators = []
-        for name in sorted(labs, key=lambda n: (n == "Unknown maker", -sum(len(v) for v in labs[n].values()), n.lower())):
+        for name in sorted(
+            labs,
+            key=lambda n: (n == "Unknown maker", -sum(len(v) for v in labs[n].values()), n.lower()),
+        ):
             families = [
-                {"name": fam, "models": [link(uri, m) for m in sorted(ms, key=lambda m: (-m["hosts"], m["id"]))]}
+                {
+                    "name": fam,
+                    "models": [
+                        link(uri, m) for m in sorted(ms, key=lambda m: (-m["hosts"], m["id"]))
+                    ],
+                }
                 for fam, ms in sorted(labs[name].items(), key=lambda kv: (-len(kv[1]), kv[0]))
             ]
             creators.append(
-                {"name": name, "anchor": "maker-" + self.anchor_slugs(name.lower()), "count": sum(len(f["models"]) for f in families), "families": families}
+                {
+                    "name": name,
+                    "anchor": "maker-" + self.anchor_slugs(name.lower()),
+                    "count": sum(len(f["models"]) for f in families),
+                    "families": families,
+                }
             )
         by_letter: dict[str, list[str]] = defaultdict(list)
         for namespace in sorted(community):
@@ -358,7 +421,14 @@ class PageBuilder:
             creators=creators,
             community_total=sum(len(v) for v in community.values()),
             community_namespaces=len(community),
-            letters=[{"letter": x.upper(), "href": href(uri, letter_uri[x]), "count": sum(len(community[n]) for n in by_letter[x])} for x in letters],
+            letters=[
+                {
+                    "letter": x.upper(),
+                    "href": href(uri, letter_uri[x]),
+                    "count": sum(len(community[n]) for n in by_letter[x]),
+                }
+                for x in letters
+            ],
             description=f"{len(self.models)} LLMs by maker and family, each with every provider that serves it.",
         )
         return out
@@ -374,7 +444,8 @@ class PageBuilder:
             "version": catalog["schema_version"],
             "isAccessibleForFree": True,
             "distribution": [
-                {"@type": "DataDownload", "encodingFormat": f["format"], "contentUrl": f["name"]} for f in self.data.data_files
+                {"@type": "DataDownload", "encodingFormat": f["format"], "contentUrl": f["name"]}
+                for f in self.data.data_files
             ],
         }
         return self.render(
@@ -426,8 +497,12 @@ class PageBuilder:
                     "name": self.providers[provider_id]["name"],
                     "href": href(uri, self.provider_uri(provider_id)),
                     "offerings": n,
-                    "priced": round(100 * sum(1 for o in offerings if _input_price(o) is not None) / n),
-                    "context": round(100 * sum(1 for o in offerings if o.get("context_window")) / n),
+                    "priced": round(
+                        100 * sum(1 for o in offerings if _input_price(o) is not None) / n
+                    ),
+                    "context": round(
+                        100 * sum(1 for o in offerings if o.get("context_window")) / n
+                    ),
                     "conflicts": conflict_count.get(provider_id, 0),
                     "sources": sorted({s for o in offerings for s in o["sources"]}),
                 }
@@ -436,8 +511,13 @@ class PageBuilder:
             "quality.md.j2",
             acc=report["accounting"],
             conflicts=conflicts,
-            quarantined=[{"field": None, "value": None, **p} for p in report.get("quarantined", [])],
-            withheld=[{"field": None, "value": None, **p} for p in report.get("withheld_prices", []) + report.get("withheld_limits", [])],
+            quarantined=[
+                {"field": None, "value": None, **p} for p in report.get("quarantined", [])
+            ],
+            withheld=[
+                {"field": None, "value": None, **p}
+                for p in report.get("withheld_prices", []) + report.get("withheld_limits", [])
+            ],
             unmapped=report.get("unmapped_ids", []),
             stale=report.get("stale", []),
             coverage=coverage,
@@ -453,7 +533,10 @@ class PageBuilder:
             "changes.md.j2",
             diff=diff,
             sections=sections,
-            summary_line=", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(summary.items()) if v) or "no changes",
+            summary_line=", ".join(
+                f"{v} {k.replace('_', ' ')}" for k, v in sorted(summary.items()) if v
+            )
+            or "no changes",
             feed_href=href(uri, "changes/feed.xml"),
             description="What changed in the Knollm catalog since the previous published data: offerings, prices, limits.",
         )
@@ -475,7 +558,14 @@ class PageBuilder:
                     "summary": meta.get("summary", meta.get("rating_reason", "")),
                 }
             )
-            facts = [(k.replace("_", " ").capitalize(), v if not isinstance(v, list) else ", ".join(map(str, v))) for k, v in meta.items() if not isinstance(v, dict)]
+            facts = [
+                (
+                    k.replace("_", " ").capitalize(),
+                    v if not isinstance(v, list) else ", ".join(map(str, v)),
+                )
+                for k, v in meta.items()
+                if not isinstance(v, dict)
+            ]
             out[page] = self.render(
                 "library.md.j2",
                 name=meta.get("name", library["id"]),
@@ -497,33 +587,88 @@ def changes_sections(diff: dict[str, Any]) -> list[dict[str, Any]]:
         return "–" if value is None else f"{value:+.1f}%"
 
     specs = [
-        ("added", "New offerings", ["Provider", "API id", "Model"], offering_rows(diff.get("offerings", {}).get("added", []))),
-        ("removed", "Removed offerings", ["Provider", "API id", "Model"], offering_rows(diff.get("offerings", {}).get("removed", []))),
+        (
+            "added",
+            "New offerings",
+            ["Provider", "API id", "Model"],
+            offering_rows(diff.get("offerings", {}).get("added", [])),
+        ),
+        (
+            "removed",
+            "Removed offerings",
+            ["Provider", "API id", "Model"],
+            offering_rows(diff.get("offerings", {}).get("removed", [])),
+        ),
         (
             "prices",
             "Price changes",
             ["Provider", "API id", "Field", "Old", "New", "Change"],
-            [[c.get("provider"), c.get("provider_model_id"), c.get("field"), c.get("old"), c.get("new"), pct(c.get("pct"))] for c in diff.get("price_changes", [])],
+            [
+                [
+                    c.get("provider"),
+                    c.get("provider_model_id"),
+                    c.get("field"),
+                    c.get("old"),
+                    c.get("new"),
+                    pct(c.get("pct")),
+                ]
+                for c in diff.get("price_changes", [])
+            ],
         ),
         (
             "limits",
             "Limit changes",
             ["Provider", "API id", "Field", "Old", "New"],
-            [[c.get("provider"), c.get("provider_model_id"), c.get("field"), c.get("old"), c.get("new")] for c in diff.get("limit_changes", [])],
+            [
+                [
+                    c.get("provider"),
+                    c.get("provider_model_id"),
+                    c.get("field"),
+                    c.get("old"),
+                    c.get("new"),
+                ]
+                for c in diff.get("limit_changes", [])
+            ],
         ),
     ]
     return [
-        {"anchor": anchor, "title": title, "headers": headers, "rows": rows[:CHANGES_ROWS], "total": len(rows)}
+        {
+            "anchor": anchor,
+            "title": title,
+            "headers": headers,
+            "rows": rows[:CHANGES_ROWS],
+            "total": len(rows),
+        }
         for anchor, title, headers, rows in specs
     ]
 
 
 def field_reference() -> list[dict[str, Any]]:
     """Every model of the data contract with its fields, types and descriptions, from pydantic."""
-    from knollm_build.schema import Catalog, Conflict, Model, Offering, PriceTier, Pricing, Provider, Source, SourceValue
+    from knollm_build.schema import (
+        Catalog,
+        Conflict,
+        Model,
+        Offering,
+        PriceTier,
+        Pricing,
+        Provider,
+        Source,
+        SourceValue,
+    )
 
     out = []
-    for cls in (Catalog, Source, Provider, Model, Offering, Pricing, PriceTier, Conflict, SourceValue):
+    for cls in (
+        Catalog,
+        Source,
+        Provider,
+        Model,
+        Offering,
+        Pricing,
+        PriceTier,
+        Conflict,
+        SourceValue,
+    ):
         fields = []
         for name, info in cls.model_fields.items():
             annotation = info.annotation
@@ -531,12 +676,20 @@ def field_reference() -> list[dict[str, Any]]:
             fields.append(
                 {
                     "name": name,
-                    "type": text or str(annotation).replace("typing.", "").replace("knollm_build.schema.", ""),
+                    "type": text
+                    or str(annotation).replace("typing.", "").replace("knollm_build.schema.", ""),
                     "required": info.is_required(),
                     "description": info.description or "",
                 }
             )
-        out.append({"name": cls.__name__, "anchor": cls.__name__.lower(), "doc": (cls.__doc__ or "").strip(), "fields": fields})
+        out.append(
+            {
+                "name": cls.__name__,
+                "anchor": cls.__name__.lower(),
+                "doc": (cls.__doc__ or "").strip(),
+                "fields": fields,
+            }
+        )
     return out
 
 
@@ -557,7 +710,11 @@ def quick_start(provider: dict[str, Any], example: dict[str, Any] | None) -> dic
             f"message = client.messages.create(\n    model={model!r},\n    max_tokens=256,\n"
             '    messages=[{"role": "user", "content": "Say hello in five words."}],\n)\nprint(message.content[0].text)\n'
         )
-        return {"intro": f"With the anthropic SDK (pip install anthropic); the key is read from {env}.", "language": "python", "code": code}
+        return {
+            "intro": f"With the anthropic SDK (pip install anthropic); the key is read from {env}.",
+            "language": "python",
+            "code": code,
+        }
     if style == "bedrock":
         code = (
             "import boto3\n\n"
@@ -566,7 +723,11 @@ def quick_start(provider: dict[str, Any], example: dict[str, Any] | None) -> dic
             '    messages=[{"role": "user", "content": [{"text": "Say hello in five words."}]}],\n)\n'
             'print(response["output"]["message"]["content"][0]["text"])\n'
         )
-        return {"intro": "With boto3's Converse API (pip install boto3); credentials come from the AWS environment.", "language": "python", "code": code}
+        return {
+            "intro": "With boto3's Converse API (pip install boto3); credentials come from the AWS environment.",
+            "language": "python",
+            "code": code,
+        }
     if base and provider.get("openai_compatible") is not False:
         code = (
             "import os\nfrom openai import OpenAI\n\n"
@@ -574,7 +735,11 @@ def quick_start(provider: dict[str, Any], example: dict[str, Any] | None) -> dic
             f"reply = client.chat.completions.create(\n    model={model!r},\n"
             '    messages=[{"role": "user", "content": "Say hello in five words."}],\n)\nprint(reply.choices[0].message.content)\n'
         )
-        return {"intro": f"{name} speaks the OpenAI API: point the openai SDK (pip install openai) at its base URL; the key is read from {env}.", "language": "python", "code": code}
+        return {
+            "intro": f"{name} speaks the OpenAI API: point the openai SDK (pip install openai) at its base URL; the key is read from {env}.",
+            "language": "python",
+            "code": code,
+        }
     code = (
         "import os\nimport httpx\n\n"
         f"# {name}: see its documentation for the endpoint of your account or region.\n"
@@ -583,4 +748,8 @@ def quick_start(provider: dict[str, Any], example: dict[str, Any] | None) -> dic
         f'reply = httpx.post(f"{{BASE_URL}}/chat/completions", headers=headers, json={{\n    "model": {model!r},\n'
         '    "messages": [{"role": "user", "content": "Say hello in five words."}],\n}, timeout=60)\nprint(reply.json())\n'
     )
-    return {"intro": "No single public base URL is known for this provider; set it from your account.", "language": "python", "code": code}
+    return {
+        "intro": "No single public base URL is known for this provider; set it from your account.",
+        "language": "python",
+        "code": code,
+    }

@@ -44,10 +44,25 @@ from site_plugins.knollm.stats import headline_stats
 
 log = logging.getLogger("mkdocs.plugins.knollm")
 
-CSV_PRICE_FIELDS = frozenset({"input", "output", "cache_read", "cache_write", "batch_input", "batch_output"})
+CSV_PRICE_FIELDS = frozenset(
+    {"input", "output", "cache_read", "cache_write", "batch_input", "batch_output"}
+)
 CSV_FIELDS = (
-    "provider", "model", "provider_model_id", "mode", "status", "input", "output", "cache_read",
-    "cache_write", "batch_input", "batch_output", "context_window", "max_output_tokens", "capabilities", "variant",
+    "provider",
+    "model",
+    "provider_model_id",
+    "mode",
+    "status",
+    "input",
+    "output",
+    "cache_read",
+    "cache_write",
+    "batch_input",
+    "batch_output",
+    "context_window",
+    "max_output_tokens",
+    "capabilities",
+    "variant",
 )
 
 
@@ -91,7 +106,9 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
         config.extra["stats"] = headline_stats(self.document, self.report)
         log.info(
             "knollm: compiled %d offerings of %d models at %d providers in %.2f s",
-            len(self.document["offerings"]), len(self.document["models"]), len(self.document["providers"]),
+            len(self.document["offerings"]),
+            len(self.document["models"]),
+            len(self.document["providers"]),
             time.perf_counter() - started,
         )
         return config
@@ -111,7 +128,9 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
     def _data_files(self) -> dict[str, bytes]:
         assert self.document is not None and self.report is not None
         schema = orjson.dumps(json_schema(), option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2)
-        providers = to_bytes({k: self.document[k] for k in ("schema_version", "generated_at", "providers")})
+        providers = to_bytes(
+            {k: self.document[k] for k in ("schema_version", "generated_at", "providers")}
+        )
         return {
             "models.json": to_bytes(self.document),
             "schema.json": schema,
@@ -124,17 +143,32 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
         if not self.config.enabled or self.document is None or self.report is None:
             return files
         about = {
-            "models.json": ("The whole catalog: sources, providers, models, offerings.", "application/json"),
+            "models.json": (
+                "The whole catalog: sources, providers, models, offerings.",
+                "application/json",
+            ),
             "schema.json": ("JSON Schema of models.json.", "application/schema+json"),
             "providers.json": ("Providers only.", "application/json"),
-            "offerings.csv": ("One row per offering with prices and limits, for spreadsheets.", "text/csv"),
-            "report.json": ("The build report: counts, conflicts, quarantined records.", "application/json"),
+            "offerings.csv": (
+                "One row per offering with prices and limits, for spreadsheets.",
+                "text/csv",
+            ),
+            "report.json": (
+                "The build report: counts, conflicts, quarantined records.",
+                "application/json",
+            ),
         }
         listed = [
             {"name": name, "about": text, "format": fmt, "size": _size(self.data_files[name])}
             for name, (text, fmt) in about.items()
         ]
-        data = SiteData(self.document, self.report, self.diff, load_libraries(self._path(config, self.config.catalog) / "libraries"), listed)
+        data = SiteData(
+            self.document,
+            self.report,
+            self.diff,
+            load_libraries(self._path(config, self.config.catalog) / "libraries"),
+            listed,
+        )
         builder = PageBuilder(environment(self._path(config, self.config.templates)), data)
         started = time.perf_counter()
         pages = builder.pages()
@@ -142,7 +176,9 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
         for src_uri, content in pages.items():
             existing = files.get_file_from_path(src_uri)
             if existing is not None:
-                raise PluginError(f"knollm: {src_uri} is generated; remove the hand-written file of that name")
+                raise PluginError(
+                    f"knollm: {src_uri} is generated; remove the hand-written file of that name"
+                )
             front, body = split_front_matter(content)
             stripped = body.strip()
             if stripped.startswith("<div") and stripped.endswith("</div>"):
@@ -169,7 +205,9 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
             page.render = prebuilt_render(page, body)  # type: ignore[method-assign]
         return page
 
-    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation) -> dict[str, Any] | None:
+    def on_page_context(
+        self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> dict[str, Any] | None:
         if self.compact_nav is not None and page.file.generated_by == "knollm":
             # Generated pages carry the top-level nav only: Material renders the nav into every
             # page twice (tabs and sidebar), so its size multiplies by ~10,000 pages.
@@ -185,7 +223,9 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
             (out / name).write_bytes(data)
         feed = Path(config.site_dir) / "changes" / "feed.xml"
         feed.parent.mkdir(parents=True, exist_ok=True)
-        feed.write_text(atom_feed(self.document, self.diff, config.site_url or ""), encoding="utf-8")
+        feed.write_text(
+            atom_feed(self.document, self.diff, config.site_url or ""), encoding="utf-8"
+        )
 
 
 BODY_STUB = "<!-- generated by knollm: the HTML body is set in on_pre_page -->"
@@ -270,7 +310,10 @@ def atom_feed(document: dict[str, Any], diff: dict[str, Any] | None, site_url: s
     base = site_url.rstrip("/")
     if diff:
         summary = diff.get("summary", {})
-        text = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(summary.items()) if v) or "no changes"
+        text = (
+            ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(summary.items()) if v)
+            or "no changes"
+        )
     else:
         counts = (len(document["offerings"]), len(document["models"]), len(document["providers"]))
         text = f"{counts[0]} offerings of {counts[1]} models at {counts[2]} providers"
@@ -290,5 +333,3 @@ def atom_feed(document: dict[str, Any], diff: dict[str, Any] | None, site_url: s
         "  </entry>\n"
         "</feed>\n"
     )
-
-

@@ -63,11 +63,11 @@ def price(value: float | None) -> Markup:
     if value == 0:
         return Markup("free")
     if value >= 100:
-        text = f"${value:,.0f}"
-    elif value >= 0.01:
-        text = f"${value:,.2f}".rstrip("0").rstrip(".") if value < 1 else f"${value:,.2f}"
-    else:
-        text = f"${value:.2g}"
+        return Markup(f"${value:,.0f}")
+    text = f"{value:.6f}".rstrip("0")
+    if len(text.split(".")[1]) < 2:
+        text = f"{value:.2f}"  # money shows at least cents: $0.10, $2.50
+    text = "$" + text
     return Markup(text)
 
 
@@ -92,8 +92,13 @@ def json_script(value: Any) -> Markup:
 
 
 def yaml_string(value: Any) -> Markup:
-    """A YAML scalar for front matter: a JSON string is valid YAML and needs no further care."""
-    return Markup(json.dumps(str(value), ensure_ascii=True))
+    """A front matter scalar, already HTML-escaped.
+
+    MkDocs renders theme templates without autoescaping, and Material writes
+    ``page.title`` and ``page.meta.description`` into the page as they are, so
+    front matter from the data is escaped here. A JSON string is valid YAML.
+    """
+    return Markup(json.dumps(str(inert(value)), ensure_ascii=True))
 
 
 _SEGMENT = re.compile(r"[^a-z0-9._-]+")
@@ -130,7 +135,9 @@ def environment(templates: Path) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(price=price, tokens=tokens, inert=inert, json_script=json_script, yaml=yaml_string)
+    env.filters.update(
+        price=price, tokens=tokens, inert=inert, json_script=json_script, yaml=yaml_string
+    )
     env.globals["join_inert"] = join_inert
     return env
 

@@ -1,9 +1,15 @@
-"""Headline figures for hand-written pages, exposed to mkdocs-macros as ``stats``."""
+"""Headline figures for hand-written pages, exposed to mkdocs-macros as ``stats``.
+
+Strings in here come from the data and land in Markdown through macros, so each is
+already made inert (HTML entities for markup, table and template characters).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
+
+from site_plugins.knollm.render import inert
 
 SHOWCASE_MODELS = (
     "llama-3.3-70b-instruct",
@@ -21,15 +27,25 @@ def headline_stats(document: dict[str, Any], report: dict[str, Any]) -> dict[str
     offerings = document["offerings"]
     by_model: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for offering in offerings:
-        if offering["model"] in SHOWCASE_MODELS and offering.get("pricing", {}).get("input") is not None:
+        if (
+            offering["model"] in SHOWCASE_MODELS
+            and offering.get("pricing", {}).get("input") is not None
+        ):
             by_model[offering["model"]].append(offering)
     cheapest = {}
     for model_id, items in by_model.items():
-        items.sort(key=lambda o: (o["pricing"]["input"], o["pricing"].get("output") or 0, o["provider"], o["provider_model_id"]))
+        items.sort(
+            key=lambda o: (
+                o["pricing"]["input"],
+                o["pricing"].get("output") or 0,
+                o["provider"],
+                o["provider_model_id"],
+            )
+        )
         cheapest[model_id] = [
             {
-                "provider": o["provider"],
-                "provider_model_id": o["provider_model_id"],
+                "provider": str(inert(o["provider"])),
+                "provider_model_id": str(inert(o["provider_model_id"])),
                 "input": o["pricing"]["input"],
                 "output": o["pricing"].get("output"),
                 "cache_read": o["pricing"].get("cache_read"),
@@ -44,9 +60,16 @@ def headline_stats(document: dict[str, Any], report: dict[str, Any]) -> dict[str
         "models_3plus": counts["models_with_3_plus_hosts"],
         "generated_at": document["generated_at"],
         "conflicts": counts["conflicts"],
-        "widest": counts["widest_hosted_model"] or {"id": "", "hosts": 0},
+        "widest": {
+            "id": str(inert((counts["widest_hosted_model"] or {}).get("id", ""))),
+            "hosts": (counts["widest_hosted_model"] or {}).get("hosts", 0),
+        },
         "sources": [
-            {k: s.get(k) for k in ("id", "name", "version", "license", "kind")} for s in document["sources"]
+            {
+                k: (str(inert(s[k])) if isinstance(s.get(k), str) else s.get(k))
+                for k in ("id", "name", "version", "license", "kind")
+            }
+            for s in document["sources"]
         ],
         "cheapest": cheapest,
         "caching": sum(1 for o in offerings if o.get("pricing", {}).get("cache_read") is not None),

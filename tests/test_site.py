@@ -1,0 +1,208 @@
+"""The documentation site, built with MkDocs from a small fixture catalog inside the test.
+
+The fixture is the mini catalog (Groq, Together, OpenRouter, an old LiteLLM snapshot,
+a broken file) plus a provider whose every string is hostile. The hand-written pages
+of src_docs/md are built with it, so they must render with any catalog.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures"
+GOLDEN = REPO / "tests" / "golden" / "site"
+UPDATE = os.environ.get("KNOLLM_UPDATE_GOLDENS") == "1"
+# Raw markup or template syntax from the data must never reach a generated page body.
+HOSTILE = ("<script", "<img", "<b>", "{{", "{%")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("site-build")
+    catalog = root / "catalog"
+    shutil.copytree(FIXTURES / "mini" / "catalog", catalog)
+    shutil.copytree(FIXTURES / "site" / "catalog", catalog, dirs_exist_ok=True)
+    shutil.copy(REPO / "catalog" / "model_rules.toml", catalog / "model_rules.toml")
+    work = root / "work"
+    shutil.copytree(FIXTURES / "mini" / "work", work)
+    shutil.copytree(FIXTURES / "site" / "work", work, dirs_exist_ok=True)
+    os.environ["SOURCE_DATE_EPOCH"] = "1764028800"
+    config = load_config(
+        str(REPO / "src_docs" / "mkdocs.yml"),
+        site_dir=str(root / "site"),
+        strict=True,
+        plugins={
+            "knollm": {
+                "catalog": str(catalog),
+                "templates": str(REPO / "templates"),
+                "work": str(work),
+                "default_sources": False,
+            },
+            "search": {},
+            "macros": {"render_by_default": False, "on_undefined": "strict"},
+            "mkdocstrings": {"handlers": {"python": {"paths": [str(REPO)]}}},
+        },
+    )
+    build(config)
+    return root / "site"
+
+
+def page(site: Path, path: str) -> str:
+    return (site / path / "index.html").read_text(encoding="utf-8")
+
+
+def body(html: str) -> str:
+    """The generated part of a page: the knollm-page block."""
+    start = html.index('<div class="knollm-page')
+    return html[start : html.index("</article>", start)].strip()
+
+
+def test_every_section_has_its_pages(site: Path) -> None:
+    for path in (
+        "",
+        "providers",
+        "providers/groq",
+        "providers/evil",
+        "models",
+        "models/llama-3.3-70b-instruct",
+        "models/gpt-oss-120b",
+        "data",
+        "data/fields",
+        "data/quality",
+        "changes",
+        "libraries",
+        "guides/getting-started",
+        "guides/cutting-cost",
+        "reference/cli",
+        "reference/api",
+    ):
+        assert (site / path / "index.html").is_file(), path
+    for name in ("models.json", "schema.json", "providers.json", "offerings.csv", "report.json"):
+        assert (site / "data" / name).is_file(), name
+    assert (site / "changes" / "feed.xml").read_text().startswith("<?xml")
+    assert (site / "sitemap.xml").is_file() and (site / "404.html").is_file()
+
+
+def test_model_page_lists_hosts_cheapest_first_with_prices(site: Path) -> None:
+    html = body(page(site, "models/llama-3.3-70b-instruct"))
+    rows = re.findall(
+        r"<tr( class=\"knollm-cheapest\"[^>]*)?><td><a href=\"([^\"]+)\">([^<]+)</a></td><td><code>([^<]+)</code>",
+        html,
+    )
+    assert [(r[1], r[3]) for r in rows] == [
+        ("../../providers/evil/", "meta-llama/Llama-3.3-70B-Instruct"),
+        ("../../providers/openrouter/", "meta-llama/llama-3.3-70b-instruct"),
+        ("../../providers/groq/", "llama-3.3-70b-versatile"),
+        ("../../providers/together/", "meta-llama/Llama-3.3-70B-Instruct-Turbo"),
+    ]
+    assert rows[0][0].startswith(' class="knollm-cheapest"') and not rows[1][0]
+    assert '<td data-sort="0.59">$0.59</td>' in html
+    assert "$0.10 to $0.88" in html
+    assert "×8.8" in html
+
+
+def test_conflicts_and_provenance_show(site: Path) -> None:
+    html = body(page(site, "models/gpt-oss-120b"))
+    assert "Where sources disagree" in html
+    assert "probable unit error" in html
+    assert "dump:litellm: 60.0" in html
+    provider = body(page(site, "providers/together"))
+    assert "Conflicts (1)" in provider and "pricing.output" in provider
+
+
+def test_provider_page_quick_start_and_metadata(site: Path) -> None:
+    html = body(page(site, "providers/groq"))
+    assert "<code>https://api.groq.com/openai/v1</code>" in html
+    assert "<code>GROQ&#95;API&#95;KEY</code>" in html
+    assert "base&#95;url=&#39;https://api.groq.com/openai/v1&#39;" in html
+    # cheapest active chat offering is the example model
+    assert (
+        "model=&#39;openai/gpt-oss-120b&#39;" in html
+        or "model=&#39;llama-3.3-70b-versatile&#39;" in html
+    )
+
+
+def test_hostile_strings_are_inert_everywhere(site: Path) -> None:
+    for path in site.rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        generated = body(html) if 'class="knollm-page' in html else ""
+        generated = re.sub(
+            r'<script type="application/ld\+json">.*?</script>', "", generated, flags=re.S
+        )
+        for needle in HOSTILE:
+            assert needle not in generated, (path, needle)
+        assert 'href="javascript:' not in html, path
+        assert "alert('provider')</script>" not in html, path
+    evil = page(site, "providers/evil")
+    assert (
+        "&lt;script&gt;alert(&#39;provider&#39;)&lt;/script&gt; &#123;&#123; 7&#42;7 &#125;&#125; &#124; &#91;x&#93;(javascript:alert(1))"
+        in evil
+    )
+    # a javascript: link is not a link, and a hostile env var does not reach the snippet
+    assert "alert(&#39;website&#39;)" not in body(evil)
+    snippet = re.search(r"<pre><code[^>]*>(.*?)</code></pre>", body(evil), re.S)
+    assert snippet is not None
+    assert "os.system" not in snippet.group(
+        1
+    ) and "EVIL&#95;KEYimportosossystemxx" in snippet.group(1)
+    # <title> is escaped by the theme too
+    assert "<title>&lt;script&gt;" in evil
+
+
+def test_every_generated_link_resolves(site: Path) -> None:
+    broken = []
+    for path in site.rglob("index.html"):
+        html = path.read_text(encoding="utf-8")
+        if 'class="knollm-page' not in html:
+            continue
+        for link in re.findall(r'href="([^"#]+)"', body(html)):
+            if "://" in link or link.startswith("mailto:"):
+                continue
+            target = (path.parent / link).resolve()
+            if not (target.is_file() or (target / "index.html").is_file()):
+                broken.append((str(path.relative_to(site)), link))
+    assert broken == []
+
+
+def test_data_files_are_the_compiled_catalog(site: Path) -> None:
+    catalog = orjson.loads((site / "data" / "models.json").read_bytes())
+    assert catalog["schema_version"] == "1.0.0"
+    assert {p["id"] for p in catalog["providers"]} == {"evil", "groq", "openrouter", "together"}
+    csv_lines = (site / "data" / "offerings.csv").read_text().splitlines()
+    assert csv_lines[0].startswith("provider,model,provider_model_id")
+    assert len(csv_lines) == 1 + len(catalog["offerings"])
+    fields = page(site, "data/fields")
+    assert "The exact id to send to this provider&#39;s API." in fields
+
+
+def test_home_page_shows_live_figures(site: Path) -> None:
+    html = page(site, "")
+    catalog = orjson.loads((site / "data" / "models.json").read_bytes())
+    assert f">{len(catalog['offerings'])}<" in html or f" {len(catalog['offerings'])} " in html
+    assert "{{" not in html
+
+
+def test_model_pages_stay_out_of_the_search_index(site: Path) -> None:
+    index = orjson.loads((site / "search" / "search_index.json").read_bytes())
+    locations = {doc["location"].split("#")[0] for doc in index["docs"]}
+    assert "models/" in locations and "providers/" in locations
+    assert not any(loc.startswith("models/llama") for loc in locations)
+
+
+@pytest.mark.parametrize("path", ["models/llama-3.3-70b-instruct", "providers/groq"])
+def test_golden_pages(site: Path, path: str) -> None:
+    produced = body(page(site, path)) + "\n"
+    golden = GOLDEN / (path.replace("/", "__") + ".html")
+    if UPDATE:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(produced, encoding="utf-8")
+    assert produced == golden.read_text(encoding="utf-8")
