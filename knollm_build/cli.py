@@ -93,6 +93,9 @@ def compile_command(
         for item in written:
             click.echo(item.line())
     report = result.report
+    for problem in report["errors"] if quiet else []:  # without -q the summary lists them
+        where = f"{problem['position']}: " if problem["position"] else ""
+        click.echo(f"error: {problem['file']}: {where}{problem['reason']}", err=True)
     for problem in report["quarantined"]:
         click.echo(
             f"quarantined: {problem['file']}: {problem['position']}: {problem['reason']}", err=True

@@ -27,9 +27,12 @@ def headline_stats(document: dict[str, Any], report: dict[str, Any]) -> dict[str
     offerings = document["offerings"]
     by_model: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for offering in offerings:
+        price = offering.get("pricing", {}).get("input")
+        # Free tiers and batch-only ids are not what a cost comparison is about.
         if (
             offering["model"] in SHOWCASE_MODELS
-            and offering.get("pricing", {}).get("input") is not None
+            and price
+            and not {"free", "batch"} & set(offering.get("variant", []))
         ):
             by_model[offering["model"]].append(offering)
     cheapest = {}
