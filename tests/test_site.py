@@ -206,3 +206,62 @@ def test_golden_pages(site: Path, path: str) -> None:
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(produced, encoding="utf-8")
     assert produced == golden.read_text(encoding="utf-8")
+
+
+def test_library_pages_render_whatever_catalog_libraries_holds(site: Path) -> None:
+    index = body(page(site, "libraries"))
+    assert '<a href="../libraries/openai/">openai</a>' in index
+    assert "&lt;em&gt;really&lt;/em&gt;" in index  # front matter is data: escaped
+    review = page(site, "libraries/openai")
+    assert '<h2 id="when-to-use-it">When to use it' in review  # the body is Markdown, rendered
+    assert 'class="language-python' in review or "highlight" in review
+
+
+@pytest.fixture(scope="module")
+def site_with_changes(site: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A second build compared with an 'earlier' catalog: one price lower, one extra offering."""
+    root = site.parent
+    old = orjson.loads((site / "data" / "models.json").read_bytes())
+    old["generated_at"] = "2025-10-01T00:00:00Z"
+    for offering in old["offerings"]:
+        if (
+            offering["provider"] == "groq"
+            and offering["provider_model_id"] == "llama-3.3-70b-versatile"
+        ):
+            offering["pricing"]["input"] = 0.5
+    gone = dict(old["offerings"][0], provider_model_id="retired-model")
+    old["offerings"].append(gone)
+    previous = tmp_path_factory.mktemp("previous") / "models.json"
+    previous.write_bytes(orjson.dumps(old))
+    out = tmp_path_factory.mktemp("site-changes") / "site"
+    config = load_config(
+        str(REPO / "src_docs" / "mkdocs.yml"),
+        site_dir=str(out),
+        strict=True,
+        plugins={
+            "knollm": {
+                "catalog": str(root / "catalog"),
+                "templates": str(REPO / "templates"),
+                "work": str(root / "work"),
+                "default_sources": False,
+                "previous": str(previous),
+            },
+            "search": {},
+            "macros": {"render_by_default": False, "on_undefined": "strict"},
+            "mkdocstrings": {"handlers": {"python": {"paths": [str(REPO)]}}},
+        },
+    )
+    build(config)
+    return out
+
+
+def test_changes_page_and_feed_show_the_diff(site_with_changes: Path) -> None:
+    changes = body(page(site_with_changes, "changes"))
+    assert "2025-10-01T00:00:00Z" in changes
+    assert (
+        "<td>llama-3.3-70b-versatile</td><td>input</td><td>0.5</td><td>0.59</td><td>+18.0%</td>"
+        in changes
+    )
+    assert "<td>retired-model</td>" in changes
+    feed = (site_with_changes / "changes" / "feed.xml").read_text()
+    assert "<summary>" in feed and "price changes" in feed

@@ -610,7 +610,7 @@ def changes_sections(diff: dict[str, Any]) -> list[dict[str, Any]]:
                     c.get("field"),
                     c.get("old"),
                     c.get("new"),
-                    pct(c.get("pct")),
+                    pct(c.get("change_pct")),
                 ]
                 for c in diff.get("price_changes", [])
             ],
