@@ -24,7 +24,6 @@ from knollm_build.diff import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-BUILT = REPO / "build" / "data" / "models.json"
 
 HOSTILE = ["<script>alert(1)</script>|x", "[x](javascript:alert(1))", "{{ 7*7 }}"]
 
@@ -451,16 +450,17 @@ def test_cli_rejects_bad_limit(files: tuple[Path, Path]) -> None:
 # --------------------------------------------------------------------------- the real catalog
 
 
-@pytest.mark.skipif(not BUILT.is_file(), reason=f"{BUILT} not built")
-def test_real_catalog_against_itself_has_no_changes() -> None:
-    result = invoke(str(BUILT), str(BUILT))
+@pytest.mark.integration
+def test_real_catalog_against_itself_has_no_changes(full_build: dict[str, Path]) -> None:
+    built = full_build["a"] / "models.json"
+    result = invoke(str(built), str(built))
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == "no changes"
 
 
-@pytest.mark.skipif(not BUILT.is_file(), reason=f"{BUILT} not built")
-def test_real_catalog_single_price_change() -> None:
-    old = load_catalog(BUILT)
+@pytest.mark.integration
+def test_real_catalog_single_price_change(full_build: dict[str, Path]) -> None:
+    old = load_catalog(full_build["a"] / "models.json")
     new = copy.deepcopy(old)
     target = next(o for o in new["offerings"] if o["pricing"].get("input"))
     before = target["pricing"]["input"]
