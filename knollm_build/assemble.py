@@ -9,7 +9,7 @@ the sources that state them (models.dev first).
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 from knollm_build.catalog_files import ProviderFile
@@ -136,8 +136,10 @@ def build_models(
         entry["family"] = next((r.raw.family for r in known if r.raw.family), None) or _family(
             model_id
         )
-        released = sorted(r.raw.released for r in known if r.raw.released)
-        entry["released"] = released[0] if released else None
+        # Sources disagree on dates (a host's listing date is not the release): the date most
+        # sources give wins, the earliest among equals.
+        released = Counter(r.raw.released for r in known if r.raw.released)
+        entry["released"] = min(released, key=lambda d: (-released[d], d)) if released else None
         cutoff = sorted(r.raw.knowledge_cutoff for r in known if r.raw.knowledge_cutoff)
         entry["knowledge_cutoff"] = cutoff[-1] if cutoff else None
         open_flags = [r.raw.open_weights for r in known if r.raw.open_weights is not None]

@@ -161,7 +161,9 @@ class PageBuilder:
     def model_page(self, uri: str, model: dict[str, Any]) -> str:
         offerings = sorted(self.by_model.get(model["id"], []), key=_price_key)
         priced = [p for p in (_input_price(o) for o in offerings) if p is not None]
-        cheapest = min(priced) if priced else None
+        # Free tiers sort first but are rate-limited: the highlight goes to the cheapest paid price.
+        paid = [p for p in priced if p > 0]
+        cheapest = min(paid) if paid else None
         rows = []
         for o in offerings:
             pricing = o.get("pricing", {})
@@ -307,16 +309,19 @@ class PageBuilder:
             description=f"{provider['name']}: {len(offerings)} offerings, API base URL, key variable and a quick start.",
         )
 
-    @staticmethod
-    def _example_offering(offerings: list[dict[str, Any]]) -> dict[str, Any] | None:
+    def _example_offering(self, offerings: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The quick start's model: an active chat offering of the most widely hosted model."""
         chat = [
             o
             for o in offerings
             if o.get("mode") == "chat" and o.get("status", "active") == "active"
         ]
-        priced = [o for o in chat if _input_price(o) is not None]
-        pool = priced or chat or offerings
-        return min(pool, key=_price_key) if pool else None
+        pool = chat or offerings
+        if not pool:
+            return None
+        return min(
+            pool, key=lambda o: (-self.models.get(o["model"], {}).get("hosts", 0), _price_key(o))
+        )
 
     def providers_index(self, uri: str) -> str:
         rows = []
@@ -731,7 +736,7 @@ def quick_start(provider: dict[str, Any], example: dict[str, Any] | None) -> dic
     if base and provider.get("openai_compatible") is not False:
         code = (
             "import os\nfrom openai import OpenAI\n\n"
-            f'client = OpenAI(base_url={base!r}, api_key=os.environ.get("{env}", "unused"))\n'
+            f'client = OpenAI(\n    base_url={base!r},\n    api_key=os.environ.get("{env}", "unused"),\n)\n'
             f"reply = client.chat.completions.create(\n    model={model!r},\n"
             '    messages=[{"role": "user", "content": "Say hello in five words."}],\n)\nprint(reply.choices[0].message.content)\n'
         )
