@@ -9,7 +9,7 @@ API change: bump :data:`SCHEMA_VERSION` and note it in the changelog.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
@@ -126,23 +126,11 @@ class Pricing(Strict):
     tiers: list[PriceTier] = []
     """Higher prices above an input-size threshold (long-context tiers), lowest threshold first."""
 
-    @field_validator(
-        "input",
-        "output",
-        "cache_read",
-        "cache_write",
-        "reasoning",
-        "input_audio",
-        "output_audio",
-        "batch_input",
-        "batch_output",
-        "per_request",
-        "per_image",
-        "per_second",
-    )
+    @field_validator("*")
     @classmethod
-    def _non_negative(cls, value: float | None) -> float | None:
-        return _check_price(value)
+    def _non_negative(cls, value: Any) -> Any:
+        """Every scalar price: finite and >= 0 (tiers check their own)."""
+        return _check_price(value) if isinstance(value, float | int) else value
 
 
 class SourceValue(Strict):

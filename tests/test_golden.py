@@ -26,7 +26,7 @@ def compile_mini(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *extra: str
 ) -> tuple[int, str, Path]:
     catalog = tmp_path / "catalog"
-    shutil.copytree(MINI / "catalog", catalog)
+    shutil.copytree(MINI / "catalog", catalog, dirs_exist_ok=True)
     shutil.copy(REPO / "catalog" / "model_rules.toml", catalog / "model_rules.toml")
     shutil.copytree(MINI / "work", tmp_path / "work")
     monkeypatch.chdir(tmp_path)  # report paths are shown relative to the working directory
@@ -129,24 +129,8 @@ def test_overrides_apply_and_a_stale_override_is_an_error(
         'date = 2025-09-01\nset = { "pricing.input" = 0.6 }\n\n'
         '[[override]]\nprovider_model_id = "retired-model"\nreason = "gone"\ndate = 2025-09-01\nset = { "pricing.input" = 1 }\n'
     )
-    shutil.copytree(MINI / "catalog", tmp_path / "catalog", dirs_exist_ok=True)
-    shutil.copy(REPO / "catalog" / "model_rules.toml", tmp_path / "catalog" / "model_rules.toml")
-    shutil.copytree(MINI / "work", tmp_path / "work")
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(
-        main,
-        [
-            "compile",
-            "--out",
-            "out",
-            "--work",
-            "work",
-            "--catalog",
-            "catalog",
-            "--no-default-sources",
-        ],
-    )
-    assert result.exit_code == 0, result.output
+    code, output, _ = compile_mini(tmp_path, monkeypatch)
+    assert code == 0, output
     catalog = orjson.loads((tmp_path / "out" / "models.json").read_bytes())
     report = orjson.loads((tmp_path / "out" / "report.json").read_bytes())
     groq = next(
