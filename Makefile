@@ -24,7 +24,7 @@ help:
 	@echo "make serve                       serve the site with live reload"
 	@echo "make data [WORK=...]             compile the catalog into build/data/ only"
 	@echo "make test                        unit tests, then the full-catalog integration tests"
-	@echo "make bench                       compile time and memory, full and 10x synthetic"
+	@echo "make bench                       compile and site build: time, memory, size; full and 10x synthetic"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,7 @@ goldens: venv
 
 bench: venv sources
 	$(BIN)/python benchmarks/bench_compile.py --work $(or $(firstword $(WORK)),../shared/work)
+	$(BIN)/python benchmarks/bench_site.py --work $(or $(firstword $(WORK)),../shared/work)
 
 lint: venv
 	$(BIN)/python -m ruff check knollm_build tests benchmarks

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,22 +141,21 @@ class PageBuilder:
         return self.env.get_template(template).render(**context)
 
     # --- pages ------------------------------------------------------------------------------
-    def pages(self) -> dict[str, str]:
-        out: dict[str, str] = {}
+    def pages(self) -> Iterator[tuple[str, str]]:
+        """Every generated page as (src_uri, markdown), one at a time, so callers keep only what they need."""
         for model_id in sorted(self.models):
             uri = self.model_uri(model_id)
-            out[uri] = self.model_page(uri, self.models[model_id])
+            yield uri, self.model_page(uri, self.models[model_id])
         for provider_id in sorted(self.providers):
             uri = self.provider_uri(provider_id)
-            out[uri] = self.provider_page(uri, self.providers[provider_id])
-        out[f"{PROVIDER_DIR}/index.md"] = self.providers_index(f"{PROVIDER_DIR}/index.md")
-        out.update(self.models_index())
-        out["data/index.md"] = self.data_index("data/index.md")
-        out["data/fields.md"] = self.fields_page("data/fields.md")
-        out["data/quality.md"] = self.quality_page("data/quality.md")
-        out["changes/index.md"] = self.changes_page("changes/index.md")
-        out.update(self.library_pages())
-        return out
+            yield uri, self.provider_page(uri, self.providers[provider_id])
+        yield f"{PROVIDER_DIR}/index.md", self.providers_index(f"{PROVIDER_DIR}/index.md")
+        yield from self.models_index().items()
+        yield "data/index.md", self.data_index("data/index.md")
+        yield "data/fields.md", self.fields_page("data/fields.md")
+        yield "data/quality.md", self.quality_page("data/quality.md")
+        yield "changes/index.md", self.changes_page("changes/index.md")
+        yield from self.library_pages().items()
 
     def model_page(self, uri: str, model: dict[str, Any]) -> str:
         offerings = sorted(self.by_model.get(model["id"], []), key=_price_key)

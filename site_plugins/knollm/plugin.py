@@ -171,9 +171,10 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
         )
         builder = PageBuilder(environment(self._path(config, self.config.templates)), data)
         started = time.perf_counter()
-        pages = builder.pages()
         self.bodies = {}
-        for src_uri, content in pages.items():
+        count = 0
+        for src_uri, content in builder.pages():
+            count += 1
             existing = files.get_file_from_path(src_uri)
             if existing is not None:
                 raise PluginError(
@@ -189,8 +190,8 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
             generated = File.generated(config, src_uri, content=content)
             generated.generated_by = "knollm"
             files.append(generated)
-        self.page_count = len(pages)
-        log.info("knollm: generated %d pages in %.2f s", len(pages), time.perf_counter() - started)
+        self.page_count = count
+        log.info("knollm: generated %d pages in %.2f s", count, time.perf_counter() - started)
         return files
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation | None:
@@ -213,6 +214,13 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
             # page twice (tabs and sidebar), so its size multiplies by ~10,000 pages.
             context["nav"] = self.compact_nav
         return context
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        if page.file.generated_by == "knollm":
+            # Written once this returns: MkDocs keeps every Page to the end of the build, so the
+            # body is dropped here, or memory would hold the whole site's HTML.
+            page.content = None
+        return output
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if not self.config.enabled or self.document is None:
