@@ -127,11 +127,8 @@ def build_models(
             None,
         )
         plain = (r for r in known if r.raw.name and not r.variant and "/" not in r.raw.name)
-        entry["name"] = (
-            name
-            or next((clean_name(r.raw.name) for r in plain if r.raw.name), None)
-            or _title(model_id)
-        )
+        chosen = name or next((clean_name(r.raw.name) for r in plain if r.raw.name), None)
+        entry["name"] = " ".join((chosen or _title(model_id)).split())  # no stray tabs or newlines
         entry["creator"] = next((r.creator for r in known if r.creator), None)
         entry["family"] = next((r.raw.family for r in known if r.raw.family), None) or _family(
             model_id
@@ -172,6 +169,6 @@ def _facts_order(record: NormalRecord) -> tuple[bool, int, str, str]:
 
 
 def _family(model_id: str) -> str | None:
-    name = model_id.split("/")[-1]
-    head = name.split("-")[0]
-    return head.rstrip("0123456789.") or head or None
+    """A family guessed from the first word of the name (``llama`` of ``llama-3.3-70b``), if it is one."""
+    head = model_id.split("/")[-1].split("-")[0].rstrip("0123456789.")
+    return head if len(head) >= 3 else None
