@@ -22,7 +22,7 @@ from site_plugins.knollm.render import Slugs, join_inert, tokens
 MODEL_DIR = "models"
 PROVIDER_DIR = "providers"
 COMMUNITY_DIR = "models/community"
-RELATED_LIMIT = 24
+RELATED_LIMIT = 12
 CHANGES_ROWS = 300
 SAFE_LINK = re.compile(r"^https?://[^\s\"'<>]+$")
 
