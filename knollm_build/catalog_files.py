@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from knollm_build.records import Problem
-from knollm_build.schema import ApiStyle
+from knollm_build.schema import ProviderInfo
 
 PRICE_OVERRIDE_PREFIX = "pricing."
 OVERRIDABLE = frozenset(
@@ -41,33 +41,11 @@ OVERRIDABLE = frozenset(
 )
 
 
-class ProviderFile(BaseModel):
-    """``catalog/providers/<id>.toml``."""
+class ProviderFile(ProviderInfo):
+    """``catalog/providers/<id>.toml``: the provider's curated fields (the id is the file name)."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
-
-    name: str
-    """Display name."""
-    aliases: list[str] = []
-    """Other spellings of the id used by sources (``together_ai``, ``togetherai``)."""
     alias_prefixes: list[str] = []
     """Source spellings starting with one of these also mean this provider (``vertex_ai-``)."""
-    website: str | None = None
-    """Home page."""
-    docs_url: str | None = None
-    """API documentation."""
-    api_base_url: str | None = None
-    """Base URL to point an SDK at."""
-    api_style: ApiStyle | None = None
-    """Wire protocol."""
-    openai_compatible: bool | None = None
-    """True when the OpenAI SDK with ``api_base_url`` works for chat completions."""
-    auth_env: list[str] = []
-    """Environment variable(s) holding the API key."""
-    models_endpoint: str | None = None
-    """Model-list endpoint."""
-    pricing_url: str | None = None
-    """Pricing page."""
 
 
 class OverrideEntry(BaseModel):

@@ -180,15 +180,13 @@ class Source(Strict):
     """Records read from this source."""
 
 
-class Provider(Strict):
-    """A company or endpoint you pay to run models."""
+class ProviderInfo(Strict):
+    """What is known about a provider's API: the curated fields, shared by ``catalog/providers/*.toml``."""
 
-    id: str
-    """Canonical provider id (``groq``, ``amazon-bedrock``)."""
     name: str
     """Display name."""
     aliases: list[str] = []
-    """Other spellings of the id used by sources."""
+    """Other spellings of the id used by sources (``together_ai``, ``togetherai``)."""
     website: str | None = None
     """Home page."""
     docs_url: str | None = None
@@ -205,6 +203,13 @@ class Provider(Strict):
     """Model-list endpoint."""
     pricing_url: str | None = None
     """Pricing page."""
+
+
+class Provider(ProviderInfo):
+    """A company or endpoint you pay to run models."""
+
+    id: str
+    """Canonical provider id (``groq``, ``amazon-bedrock``)."""
     curated: bool = False
     """True when a hand-edited file in ``catalog/providers/`` describes this provider."""
     offerings: int = 0
