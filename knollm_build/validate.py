@@ -58,21 +58,17 @@ def validate(
     seen_offerings: set[tuple[str, str]] = set()
     for offering, (file, position), count in zip(offerings, origins, record_counts, strict=True):
         key = (offering["provider"], offering["provider_model_id"])
+        reason, field = None, None
         if key in seen_offerings:
-            out.problems.append(
-                Problem("quarantined", file, position, f"duplicate offering {key[0]} x {key[1]}")
-            )
-            out.quarantined += 1
-            out.quarantined_records += count
-            out.kept.append(False)
-            continue
-        try:
-            out.offerings.append(_dump(_OFFERING, offering))
-        except ValidationError as exc:
-            where, message = _reason(exc)
-            out.problems.append(
-                Problem("quarantined", file, position, f"invalid offering: {message}", field=where)
-            )
+            reason = f"duplicate offering {key[0]} x {key[1]}"
+        else:
+            try:
+                out.offerings.append(_dump(_OFFERING, offering))
+            except ValidationError as exc:
+                field, message = _reason(exc)
+                reason = f"invalid offering: {message}"
+        if reason is not None:
+            out.problems.append(Problem("quarantined", file, position, reason, field=field))
             out.quarantined += 1
             out.quarantined_records += count
             out.kept.append(False)

@@ -280,7 +280,7 @@ class PageBuilder:
             for s in o["sources"]:
                 counts[s] += 1
         sources = [
-            {**self.source_names.get(s, {**source_placeholder(s)}), "count": n}
+            {**self.source_names.get(s, source_placeholder(s)), "count": n}
             for s, n in sorted(counts.items())
         ]
         links = [

@@ -76,7 +76,6 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
         self.report: dict[str, Any] | None = None
         self.diff: dict[str, Any] | None = None
         self.data_files: dict[str, bytes] = {}
-        self.page_count = 0
 
     def _path(self, config: MkDocsConfig, value: str) -> Path:
         return (Path(config.config_file_path).parent / value).resolve()
@@ -190,7 +189,6 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
             generated = File.generated(config, src_uri, content=content)
             generated.generated_by = "knollm"
             files.append(generated)
-        self.page_count = count
         log.info("knollm: generated %d pages in %.2f s", count, time.perf_counter() - started)
         return files
 
