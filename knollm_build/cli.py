@@ -18,6 +18,9 @@ from knollm_build.diff import (
     write_json,
 )
 from knollm_build.emit import emit, summary
+from knollm_build.fetch_cli import fetch_command
+from knollm_build.libraries import libraries_document
+from knollm_build.library_facts import libraries_command
 from knollm_build.pipeline import BuildError, BuildOptions, compile_catalog
 
 
@@ -86,7 +89,7 @@ def compile_command(
         result = compile_catalog(options)
     except BuildError as exc:
         raise click.ClickException(str(exc)) from exc
-    written = emit(out_dir, result.document, result.report)
+    written = emit(out_dir, result.document, result.report, libraries_document(result.libraries))
     result.timings["total"] = time.perf_counter() - started
     if not quiet:
         click.echo(summary(result.report, result.timings))
@@ -151,6 +154,10 @@ def diff_command(old: Path, new: Path, json_out: Path | None, fmt: str, limit: i
     else:
         click.echo(render_text(result, limit))
 
+
+main.add_command(libraries_command)
+
+main.add_command(fetch_command)
 
 if __name__ == "__main__":
     main()

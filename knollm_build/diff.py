@@ -3,9 +3,11 @@
 Pure functions: :func:`load_catalog` reads a file, :func:`diff_catalogs` compares two
 documents in linear time (both sides indexed by key once), and :func:`render_text` /
 :func:`render_markdown` turn the JSON-ready result into a report. Offerings are keyed by
-``(provider, provider_model_id)``; per-offering changes (prices, limits, capabilities,
-status, conflicts) are reported only for offerings present on both sides; an offering
-that appears or disappears is reported once, under ``offerings``.
+``(provider, provider_model_id)``; per-offering changes (the canonical model it maps to,
+prices including context tiers, limits, capabilities, status, conflicts) are reported only
+for offerings present on both sides; an offering that appears or disappears is reported
+once, under ``offerings``. A tier price is a price row whose field names its threshold
+(``tiers[>200000].input``).
 """
 
 from __future__ import annotations
@@ -24,14 +26,21 @@ PRICE_FIELDS = (
     "output",
     "cache_read",
     "cache_write",
+    "reasoning",
+    "input_audio",
+    "output_audio",
     "batch_input",
     "batch_output",
     "per_request",
     "per_image",
+    "per_second",
 )
 """Pricing fields compared per offering."""
 
-LIMIT_FIELDS = ("context_window", "max_output_tokens")
+TIER_FIELDS = ("input", "output", "cache_read")
+"""Prices compared per context tier, matched by threshold."""
+
+LIMIT_FIELDS = ("context_window", "max_input_tokens", "max_output_tokens")
 """Token limits compared per offering."""
 
 SUMMARY_KEYS = (
@@ -41,6 +50,7 @@ SUMMARY_KEYS = (
     "models_removed",
     "offerings_added",
     "offerings_removed",
+    "model_changes",
     "price_changes",
     "limit_changes",
     "capability_changes",
@@ -156,6 +166,49 @@ def _sorted(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     )
 
 
+def _tier_prices(pricing: Mapping[str, Any]) -> dict[str, Any]:
+    """``tiers[>N].field`` -> price, for every tier of an offering's pricing."""
+    out: dict[str, Any] = {}
+    for tier in pricing.get("tiers") or []:
+        if isinstance(tier, dict) and "above_input_tokens" in tier:
+            for field in TIER_FIELDS:
+                if tier.get(field) is not None:
+                    out[f"tiers[>{tier['above_input_tokens']}].{field}"] = tier[field]
+    return out
+
+
+def _price_rows(
+    ref: dict[str, Any], old_pricing: Mapping[str, Any], new_pricing: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    rows = []
+    for field in PRICE_FIELDS:
+        was, now = old_pricing.get(field), new_pricing.get(field)
+        if was != now:
+            rows.append(
+                {
+                    **ref,
+                    "field": field,
+                    "old": was,
+                    "new": now,
+                    "change_pct": percent_change(was, now),
+                }
+            )
+    old_tiers, new_tiers = _tier_prices(old_pricing), _tier_prices(new_pricing)
+    for field in sorted(old_tiers.keys() | new_tiers.keys()):
+        was, now = old_tiers.get(field), new_tiers.get(field)
+        if was != now:
+            rows.append(
+                {
+                    **ref,
+                    "field": field,
+                    "old": was,
+                    "new": now,
+                    "change_pct": percent_change(was, now),
+                }
+            )
+    return rows
+
+
 def _compare_offering(
     ref: dict[str, Any],
     before: Mapping[str, Any],
@@ -163,16 +216,12 @@ def _compare_offering(
     rows: dict[str, list[dict[str, Any]]],
 ) -> None:
     """Append the changes between two versions of one offering to ``rows``."""
+    if before.get("model") != after.get("model"):
+        rows["models"].append({**ref, "old": before.get("model"), "new": after.get("model")})
     old_pricing = before.get("pricing") or {}
     new_pricing = after.get("pricing") or {}
     if old_pricing != new_pricing:
-        for field in PRICE_FIELDS:
-            was, now = old_pricing.get(field), new_pricing.get(field)
-            if was != now:
-                change = percent_change(was, now)
-                rows["prices"].append(
-                    {**ref, "field": field, "old": was, "new": now, "change_pct": change}
-                )
+        rows["prices"].extend(_price_rows(ref, old_pricing, new_pricing))
     for field in LIMIT_FIELDS:
         was, now = before.get(field), after.get(field)
         if was != now:
@@ -205,7 +254,8 @@ def diff_catalogs(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, A
     added = [_ref(k, new_index[k]) for k in new_index.keys() - old_index.keys()]
     removed = [_ref(k, old_index[k]) for k in old_index.keys() - new_index.keys()]
     rows: dict[str, list[dict[str, Any]]] = {
-        name: [] for name in ("prices", "limits", "capabilities", "status", "appeared", "resolved")
+        name: []
+        for name in ("models", "prices", "limits", "capabilities", "status", "appeared", "resolved")
     }
     for key, before in old_index.items():
         after = new_index.get(key)
@@ -224,6 +274,7 @@ def diff_catalogs(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, A
             "removed": sorted(old_models - new_models),
         },
         "offerings": {"added": _sorted(added), "removed": _sorted(removed)},
+        "model_changes": _sorted(rows["models"]),
         "price_changes": _sorted(rows["prices"]),
         "limit_changes": _sorted(rows["limits"]),
         "capability_changes": _sorted(rows["capabilities"]),
@@ -243,6 +294,7 @@ def _sections(diff: Mapping[str, Any]) -> list[tuple[str, list[Any]]]:
         ("models_removed", diff["models"]["removed"]),
         ("offerings_added", diff["offerings"]["added"]),
         ("offerings_removed", diff["offerings"]["removed"]),
+        ("model_changes", diff["model_changes"]),
         ("price_changes", diff["price_changes"]),
         ("limit_changes", diff["limit_changes"]),
         ("capability_changes", diff["capability_changes"]),
@@ -276,6 +328,7 @@ TITLES = {
     "models_removed": "Models removed",
     "offerings_added": "Offerings added",
     "offerings_removed": "Offerings removed",
+    "model_changes": "Offerings mapped to another model",
     "price_changes": "Price changes",
     "limit_changes": "Limit changes",
     "capability_changes": "Capability changes",
@@ -338,6 +391,8 @@ def _cells(name: str, row: Any) -> list[str]:
     if name.startswith("offerings_"):
         return [row["provider"], row["provider_model_id"], str(row["model"])]
     head = [row["provider"], row["provider_model_id"]]
+    if name == "model_changes":
+        return [*head, str(row["old"]), str(row["new"])]
     if name == "price_changes":
         return [
             *head,
@@ -363,6 +418,7 @@ _HEADERS = {
     "providers": ["Provider"],
     "models": ["Model"],
     "offerings": ["Provider", "Provider model id", "Model"],
+    "model_changes": ["Provider", "Provider model id", "Old model", "New model"],
     "price_changes": ["Provider", "Provider model id", "Field", "Old", "New", "Change"],
     "limit_changes": ["Provider", "Provider model id", "Field", "Old", "New"],
     "capability_changes": ["Provider", "Provider model id", "Gained", "Lost"],
@@ -382,6 +438,8 @@ def _text_row(name: str, row: Any) -> str:
     offering = f"{cells[0]}/{cells[1]}"
     if name.startswith("offerings_"):
         return f"{offering} (model {cells[2]})"
+    if name == "model_changes":
+        return f"{offering}: model {cells[2]} → {cells[3]}"
     if name == "price_changes":
         return f"{offering} {cells[2]}: {cells[3]} → {cells[4]} ({cells[5]})"
     if name == "limit_changes":
@@ -400,6 +458,7 @@ def summary_line(diff: Mapping[str, Any]) -> str:
         f"providers +{s['providers_added']} -{s['providers_removed']} · "
         f"models +{s['models_added']} -{s['models_removed']} · "
         f"offerings +{s['offerings_added']} -{s['offerings_removed']} · "
+        f"model changes {s['model_changes']} · "
         f"price changes {s['price_changes']} · limit changes {s['limit_changes']} · "
         f"capability changes {s['capability_changes']} · status changes {s['status_changes']} · "
         f"conflicts +{s['conflicts_appeared']} -{s['conflicts_resolved']}"

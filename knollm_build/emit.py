@@ -68,9 +68,15 @@ def write_if_changed(path: Path, data: bytes) -> Written:
     return Written(path, True, len(data), gzipped)
 
 
-def emit(out_dir: Path, document: dict[str, Any], report: dict[str, Any]) -> list[Written]:
-    """Write models.json, schema.json, providers.json and report.json into ``out_dir``."""
-    return [
+def emit(
+    out_dir: Path,
+    document: dict[str, Any],
+    report: dict[str, Any],
+    libraries: list[dict[str, Any]] | None = None,
+) -> list[Written]:
+    """Write models.json, schema.json, providers.json, report.json (and libraries.json) into ``out_dir``."""
+    extra = [] if libraries is None else [("libraries.json", to_bytes(libraries))]
+    return [write_if_changed(out_dir / name, data) for name, data in extra] + [
         write_if_changed(out_dir / "models.json", to_bytes(document)),
         write_if_changed(
             out_dir / "schema.json",

@@ -22,6 +22,7 @@ from typing import Any
 from knollm_build.assemble import build_models, build_providers
 from knollm_build.canonical import RulesError, load_rules
 from knollm_build.catalog_files import Curated, load_curated
+from knollm_build.libraries import Library, load_libraries
 from knollm_build.merge import merge
 from knollm_build.normalise import NormalRecord, ProviderResolver, normalise
 from knollm_build.records import Problem, RawRecord, SourceInfo, SourceResult
@@ -53,6 +54,8 @@ class BuildResult:
     report: dict[str, Any]
     problems: list[Problem]
     timings: dict[str, float]
+    libraries: list[Library] = field(default_factory=list)
+    """Valid reviews of ``catalog/libraries/`` (their errors are in ``problems``)."""
 
 
 def build_time(options: BuildOptions) -> datetime:
@@ -230,6 +233,10 @@ def _compile(options: BuildOptions) -> BuildResult:
     clock = time.perf_counter()
     checked = validate(providers, models, merged.offerings, merged.origins, counts)
     problems.extend(checked.problems)
+    libraries = load_libraries(
+        options.catalog_dir / "libraries", {p["id"] for p in checked.providers}
+    )
+    problems.extend(libraries.problems)
     timings["validate"] = time.perf_counter() - clock
 
     sources = _sources(infos)
@@ -269,7 +276,7 @@ def _compile(options: BuildOptions) -> BuildResult:
         merged.conflicts,
         merged.unit_errors,
     )
-    return BuildResult(document, report, problems, timings)
+    return BuildResult(document, report, problems, timings, libraries.libraries)
 
 
 def _record_counts(offerings: list[dict[str, Any]], normal: list[NormalRecord]) -> list[int]:

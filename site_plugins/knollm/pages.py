@@ -546,39 +546,17 @@ class PageBuilder:
         )
 
     def library_pages(self) -> dict[str, str]:
-        index = "libraries/index.md"
-        rows = []
-        out: dict[str, str] = {}
-        for library in sorted(self.data.libraries, key=lambda lib: lib["id"]):
-            page = f"libraries/{self.library_slugs(library['id'])}.md"
-            meta = library["meta"]
-            rows.append(
-                {
-                    "name": meta.get("name", library["id"]),
-                    "href": href(index, page),
-                    "category": meta.get("category", "–"),
-                    "rating": meta.get("rating", "–"),
-                    "package": meta.get("pypi", meta.get("package", library["id"])),
-                    "summary": meta.get("summary", meta.get("rating_reason", "")),
-                }
-            )
-            facts = [
-                (
-                    k.replace("_", " ").capitalize(),
-                    v if not isinstance(v, list) else ", ".join(map(str, v)),
-                )
-                for k, v in meta.items()
-                if not isinstance(v, dict)
-            ]
-            out[page] = self.render(
-                "library.md.j2",
-                name=meta.get("name", library["id"]),
-                description=meta.get("summary", f"Review of the {library['id']} Python library."),
-                facts=facts,
-                body=Markup(library["body"]),
-            )
-        out[index] = self.render("libraries_index.md.j2", rows=rows)
-        return out
+        from site_plugins.knollm.libraries import LibraryPages
+
+        return LibraryPages(
+            self.data.libraries,
+            self.providers,
+            {p: len(o) for p, o in self.by_provider.items()},
+            self.render,
+            href,
+            self.provider_uri,
+            self.library_slugs,
+        ).pages()
 
 
 def changes_sections(diff: dict[str, Any]) -> list[dict[str, Any]]:

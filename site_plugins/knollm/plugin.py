@@ -19,6 +19,7 @@ import gzip
 import io
 import logging
 import re
+import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +36,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
 from knollm_build.emit import json_schema, to_bytes
+from knollm_build.explorer import explorer_payload
 from knollm_build.pipeline import BuildError, BuildOptions, compile_catalog
 from site_plugins.knollm.config import KnollmConfig
 from site_plugins.knollm.libraries import load_libraries
@@ -43,6 +45,15 @@ from site_plugins.knollm.render import environment
 from site_plugins.knollm.stats import headline_stats
 
 log = logging.getLogger("mkdocs.plugins.knollm")
+
+# Browser libraries (pinned in package.json, installed by `npm ci`) copied into site/assets/vendor/
+# with their licences: the explorer, calculator and charts load them from the site, never a CDN.
+VENDOR_FILES = {
+    "uFuzzy.iife.min.js": "@leeoniya/ufuzzy/dist/uFuzzy.iife.min.js",
+    "uFuzzy.LICENSE.txt": "@leeoniya/ufuzzy/LICENSE",
+    "chart.umd.min.js": "chart.js/dist/chart.umd.min.js",
+    "chart.LICENSE.md": "chart.js/LICENSE.md",
+}
 
 CSV_PRICE_FIELDS = frozenset(
     {"input", "output", "cache_read", "cache_write", "batch_input", "batch_output"}
@@ -76,6 +87,7 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
         self.report: dict[str, Any] | None = None
         self.diff: dict[str, Any] | None = None
         self.data_files: dict[str, bytes] = {}
+        self.vendor: dict[str, Path] = {}
 
     def _path(self, config: MkDocsConfig, value: str) -> Path:
         return (Path(config.config_file_path).parent / value).resolve()
@@ -190,7 +202,23 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
             generated.generated_by = "knollm"
             files.append(generated)
         log.info("knollm: generated %d pages in %.2f s", count, time.perf_counter() - started)
+        # The explorer links rows to the pages just generated, so it gets their URL slugs.
+        self.data_files["explorer.json"] = orjson.dumps(
+            explorer_payload(self.document, builder.model_slugs, builder.provider_slugs)
+        )
+        self.vendor = self._vendor_files(config)
         return files
+
+    def _vendor_files(self, config: MkDocsConfig) -> dict[str, Path]:
+        folder = self._path(config, self.config.vendor)
+        found = {name: folder / path for name, path in VENDOR_FILES.items()}
+        missing = sorted(str(path) for path in found.values() if not path.is_file())
+        if missing:
+            raise PluginError(
+                "knollm: browser libraries missing (run `npm ci` in the repository root, "
+                f"or `make site`): {', '.join(missing)}"
+            )
+        return found
 
     def on_nav(self, nav: Navigation, *, config: MkDocsConfig, files: Files) -> Navigation | None:
         if self.config.enabled:
@@ -227,6 +255,10 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
         out.mkdir(parents=True, exist_ok=True)
         for name, data in self.data_files.items():
             (out / name).write_bytes(data)
+        vendor = Path(config.site_dir) / "assets" / "vendor"
+        vendor.mkdir(parents=True, exist_ok=True)
+        for name, source in self.vendor.items():
+            shutil.copyfile(source, vendor / name)
         feed = Path(config.site_dir) / "changes" / "feed.xml"
         feed.parent.mkdir(parents=True, exist_ok=True)
         feed.write_text(

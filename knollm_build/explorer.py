@@ -1,0 +1,154 @@
+"""The explorer payload: a compact, column-oriented view of ``models.json`` for the browser.
+
+The site's explorer, calculator and charts fetch this one file (``explorer.json``). It holds
+what they filter, sort, price and link on — no provenance, no conflict details — laid out
+as one array per field so that repeated keys are not spelled out ~15,000 times and the
+browser can turn each column into a typed array. Strings (providers, creators, families,
+modes) are stored once in tables and referenced by index.
+
+Format (``format`` = 1), every ``offerings`` column has one entry per offering:
+
+- ``providers``: ``id``, ``name``, ``path`` (site URL slug, ``null`` when it equals the id);
+- ``models``: ``id``, ``name``, ``creator`` / ``family`` (index into ``creators`` /
+  ``families`` or -1), ``released`` (date or ``null``), ``open`` (1, 0 or ``null``),
+  ``hosts``, ``path``;
+- ``offerings``: ``p`` provider index, ``m`` model index, ``api`` the provider's API id
+  (``""`` when it is the model id), ``mode`` index into ``modes``, ``st`` status (0 active,
+  1 deprecated, 2 preview), ``ctx`` context window, ``mo`` max output tokens, prices in
+  USD per 1M tokens ``in``, ``out``, ``cr`` (cache read), ``cw`` (cache write), ``bi`` /
+  ``bo`` (batch input / output), ``req`` (per request, USD), ``img`` (per image, USD),
+  ``tier`` (``[above_input_tokens, input, output, cache_read]`` of the first context tier,
+  or ``null``), ``im`` / ``om`` input / output modality bit sets over ``modalities``,
+  ``cap`` capability bit set over ``capabilities``, ``conf`` number of conflicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, get_args
+
+from knollm_build.schema import Capability, Modality, Mode
+
+PAYLOAD_FORMAT = 1
+MODES: tuple[str, ...] = get_args(Mode)
+MODALITIES: tuple[str, ...] = get_args(Modality)
+CAPABILITIES: tuple[str, ...] = get_args(Capability)
+STATUS = {"active": 0, "deprecated": 1, "preview": 2}
+PRICE_COLUMNS = {
+    "in": "input",
+    "out": "output",
+    "cr": "cache_read",
+    "cw": "cache_write",
+    "bi": "batch_input",
+    "bo": "batch_output",
+    "req": "per_request",
+    "img": "per_image",
+}
+
+Slug = Callable[[str], str]
+
+
+def bits(values: list[str], order: tuple[str, ...]) -> int:
+    """A bit set of ``values`` over ``order`` (bit i = ``order[i]``); unknown values are ignored."""
+    out = 0
+    for value in values:
+        if value in order:
+            out |= 1 << order.index(value)
+    return out
+
+
+def _table(values: list[str | None]) -> tuple[list[str], dict[str, int]]:
+    names = sorted({v for v in values if v})
+    return names, {name: i for i, name in enumerate(names)}
+
+
+def _path(slug: Slug | None, identifier: str) -> str | None:
+    if slug is None:
+        return None
+    path = slug(identifier)
+    return None if path == identifier else path
+
+
+def _first_tier(pricing: dict[str, Any]) -> list[Any] | None:
+    tiers = pricing.get("tiers") or []
+    if not tiers:
+        return None
+    tier = min(tiers, key=lambda t: t["above_input_tokens"])
+    return [
+        tier["above_input_tokens"],
+        tier.get("input"),
+        tier.get("output"),
+        tier.get("cache_read"),
+    ]
+
+
+def explorer_payload(
+    document: dict[str, Any],
+    model_slug: Slug | None = None,
+    provider_slug: Slug | None = None,
+) -> dict[str, Any]:
+    """The explorer payload of a ``models.json`` document (see the module docstring).
+
+    ``model_slug`` / ``provider_slug`` map ids to the site's page paths, where they differ.
+    """
+    providers = document["providers"]
+    models = document["models"]
+    offerings = document["offerings"]
+    provider_index = {p["id"]: i for i, p in enumerate(providers)}
+    model_index = {m["id"]: i for i, m in enumerate(models)}
+    creators, creator_index = _table([m.get("creator") for m in models])
+    families, family_index = _table([m.get("family") for m in models])
+    mode_index = {mode: i for i, mode in enumerate(MODES)}
+
+    columns: dict[str, list[Any]] = {
+        name: []
+        for name in ("p", "m", "api", "mode", "st", "ctx", "mo", *PRICE_COLUMNS)
+        + ("tier", "im", "om", "cap", "conf")
+    }
+    for o in offerings:
+        pricing = o.get("pricing") or {}
+        columns["p"].append(provider_index[o["provider"]])
+        columns["m"].append(model_index[o["model"]])
+        columns["api"].append(
+            "" if o["provider_model_id"] == o["model"] else o["provider_model_id"]
+        )
+        columns["mode"].append(mode_index.get(o.get("mode", "chat"), mode_index["other"]))
+        columns["st"].append(STATUS.get(o.get("status", "active"), 0))
+        columns["ctx"].append(o.get("context_window"))
+        columns["mo"].append(o.get("max_output_tokens"))
+        for column, field in PRICE_COLUMNS.items():
+            columns[column].append(pricing.get(field))
+        columns["tier"].append(_first_tier(pricing))
+        columns["im"].append(bits(o.get("input_modalities", []), MODALITIES))
+        columns["om"].append(bits(o.get("output_modalities", []), MODALITIES))
+        columns["cap"].append(bits(o.get("capabilities", []), CAPABILITIES))
+        columns["conf"].append(len(o.get("conflicts", [])))
+
+    return {
+        "format": PAYLOAD_FORMAT,
+        "schema_version": document["schema_version"],
+        "generated_at": document["generated_at"],
+        "modes": list(MODES),
+        "modalities": list(MODALITIES),
+        "capabilities": list(CAPABILITIES),
+        "creators": creators,
+        "families": families,
+        "providers": {
+            "id": [p["id"] for p in providers],
+            "name": [p["name"] for p in providers],
+            "path": [_path(provider_slug, p["id"]) for p in providers],
+        },
+        "models": {
+            "id": [m["id"] for m in models],
+            "name": [m["name"] for m in models],
+            "creator": [creator_index.get(m.get("creator") or "", -1) for m in models],
+            "family": [family_index.get(m.get("family") or "", -1) for m in models],
+            "released": [m.get("released") for m in models],
+            "open": [
+                None if m.get("open_weights") is None else int(m["open_weights"]) for m in models
+            ],
+            "hosts": [m.get("hosts", 0) for m in models],
+            "path": [_path(model_slug, m["id"]) for m in models],
+        },
+        "offerings": columns,
+    }

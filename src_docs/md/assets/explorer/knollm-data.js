@@ -1,0 +1,398 @@
+/* Knollm explorer data layer: loads /data/explorer.json (see knollm_build/explorer.py for the
+ * format), turns its columns into typed arrays, and provides search, filters, costs, formatting
+ * and URL state shared by the explorer, calculator and charts pages. No DOM work here.
+ * Every string from the data is only ever handed to textContent / attributes by the pages. */
+(function () {
+  "use strict";
+
+  const PRICE_COLUMNS = ["in", "out", "cr", "cw", "bi", "bo", "req", "img"];
+  const INT_COLUMNS = ["ctx", "mo"];
+  const DAYS_PER_MONTH = 30;
+
+  function floats(values) {
+    const out = new Float64Array(values.length);
+    for (let i = 0; i < values.length; i++) out[i] = values[i] == null ? NaN : values[i];
+    return out;
+  }
+
+  /* Lower-case, letters and digits only, other characters become spaces: "GPT-4o" -> "gpt 4o". */
+  function normalise(text) {
+    return String(text)
+      .toLowerCase()
+      .normalize("NFKD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .replace(/[^a-z0-9]+/g, " ")
+      .trim();
+  }
+  /* Each path segment without its separators: "meta/llama-3.3-70b" -> "meta llama3370b", so a
+   * query typed without separators ("gpt4o", "llama3") still starts a word. */
+  function squash(text) {
+    return String(text).toLowerCase().split("/").map((part) => normalise(part).replace(/ /g, "")).join(" ");
+  }
+
+  function Catalog(raw) {
+    const o = raw.offerings;
+    const n = o.p.length;
+    this.raw = raw;
+    this.n = n;
+    this.generatedAt = raw.generated_at;
+    this.providers = raw.providers;
+    this.models = raw.models;
+    this.creators = raw.creators;
+    this.families = raw.families;
+    this.modes = raw.modes;
+    this.modalities = raw.modalities;
+    this.capabilities = raw.capabilities;
+    this.p = Int32Array.from(o.p);
+    this.m = Int32Array.from(o.m);
+    this.mode = Uint8Array.from(o.mode);
+    this.st = Uint8Array.from(o.st);
+    this.im = Uint32Array.from(o.im);
+    this.om = Uint32Array.from(o.om);
+    this.cap = Uint32Array.from(o.cap);
+    this.conf = Uint16Array.from(o.conf);
+    this.api = o.api;
+    this.tier = o.tier;
+    for (const c of PRICE_COLUMNS.concat(INT_COLUMNS)) this[c] = floats(o[c]);
+    /* 3:1 input:output blend, the usual single-number price of a chat model. */
+    this.blend = new Float64Array(n);
+    for (let i = 0; i < n; i++) this.blend[i] = (3 * this.in[i] + this.out[i]) / 4;
+    const released = raw.models.released;
+    this.releasedTime = new Float64Array(released.length);
+    for (let j = 0; j < released.length; j++) {
+      const t = released[j] ? Date.parse(released[j]) : NaN;
+      this.releasedTime[j] = t;
+    }
+    this.providerIndex = new Map(raw.providers.id.map((id, i) => [id, i]));
+    this.modelIndex = new Map(raw.models.id.map((id, i) => [id, i]));
+    this._keys = null;
+    this._haystack = null;
+  }
+
+  Catalog.prototype.apiId = function (i) {
+    return this.api[i] || this.models.id[this.m[i]];
+  };
+  /* A stable key for an offering in URLs: provider id + "~" + the provider's API id. */
+  Catalog.prototype.key = function (i) {
+    return this.providers.id[this.p[i]] + "~" + this.apiId(i);
+  };
+  Catalog.prototype.byKey = function (key) {
+    if (!this._keys) {
+      this._keys = new Map();
+      for (let i = 0; i < this.n; i++) if (!this._keys.has(this.key(i))) this._keys.set(this.key(i), i);
+    }
+    const i = this._keys.get(key);
+    return i === undefined ? -1 : i;
+  };
+  Catalog.prototype.haystack = function () {
+    if (!this._haystack) {
+      const h = new Array(this.n);
+      const mid = this.models.id, mname = this.models.name, pid = this.providers.id, pname = this.providers.name;
+      const modelText = mname.map((name, j) => normalise(name + " " + mid[j]) + " " + squash(mid[j]) + " " + squash(name));
+      const providerText = pname.map((name, j) => normalise(name + " " + pid[j]));
+      for (let i = 0; i < this.n; i++) {
+        h[i] = modelText[this.m[i]] + " " + providerText[this.p[i]] + (this.api[i] ? " " + normalise(this.api[i]) + " " + squash(this.api[i]) : "");
+      }
+      this._haystack = h;
+    }
+    return this._haystack;
+  };
+  Catalog.prototype.modelUrl = function (root, j) {
+    return root + "models/" + (this.models.path[j] || this.models.id[j]) + "/";
+  };
+  Catalog.prototype.providerUrl = function (root, p) {
+    return root + "providers/" + (this.providers.path[p] || this.providers.id[p]) + "/";
+  };
+  Catalog.prototype.capabilityBit = function (name) {
+    const k = this.capabilities.indexOf(name);
+    return k < 0 ? 0 : 1 << k;
+  };
+  Catalog.prototype.modalityBit = function (name) {
+    const k = this.modalities.indexOf(name);
+    return k < 0 ? 0 : 1 << k;
+  };
+
+  /* Fuzzy search over model names and ids, provider names and ids and API ids, with uFuzzy.
+   * Terms match at the start of a word (falling back to anywhere when that finds nothing).
+   * Terms may come in any order; each term narrows the previous matches, and a query that
+   * extends the previous one starts from its matches, so typing gets cheaper as it goes. */
+  function Searcher(catalog) {
+    this.catalog = catalog;
+    const opts = { interLft: 2, intraMode: 0 };
+    this.strict = new uFuzzy(opts);
+    this.loose = new uFuzzy({ interLft: 0, intraMode: 0 });
+    this.last = { query: "", idxs: null, loose: false };
+  }
+  Searcher.RANK_LIMIT = 1000;
+  /* Returns {idxs: ranked or in-index-order matches, ranked: bool}, or null for "everything". */
+  Searcher.prototype.search = function (query) {
+    const needle = normalise(query);
+    if (!needle) {
+      this.last = { query: "", idxs: null, loose: false };
+      return null;
+    }
+    const hay = this.catalog.haystack();
+    const terms = needle.split(" ").sort((a, b) => b.length - a.length);
+    const extends_ = this.last.query && needle.startsWith(this.last.query) && this.last.idxs;
+    let idxs = this._filter(this.strict, hay, terms, extends_ && !this.last.loose ? this.last.idxs : null);
+    let loose = false;
+    if (idxs.length === 0) {
+      loose = true;
+      idxs = this._filter(this.loose, hay, terms, extends_ ? this.last.idxs : null);
+    }
+    this.last = { query: needle, idxs: idxs, loose: loose };
+    if (idxs.length > 0 && idxs.length <= Searcher.RANK_LIMIT) {
+      const uf = loose ? this.loose : this.strict;
+      const [found, , order] = uf.search(hay, needle, terms.length > 1 ? 3 : 0, Searcher.RANK_LIMIT, idxs.slice());
+      if (found && order) {
+        /* uFuzzy's order (tight, early, short matches first) within each level of popularity:
+         * "llama 70b" should open on the Llama 70B that 40 providers serve, not a rare fine-tune. */
+        const hosts = this.catalog.models.hosts, m = this.catalog.m;
+        const ranked = order.map((k) => found[k]).concat(missing(found, idxs));
+        ranked.sort((a, b) => hosts[m[b]] - hosts[m[a]]);
+        return { idxs: ranked, ranked: true };
+      }
+    }
+    return { idxs: idxs, ranked: false };
+  };
+  Searcher.prototype._filter = function (uf, hay, terms, start) {
+    let idxs = start;
+    for (const term of terms) {
+      if (idxs && idxs.length === 0) break;
+      idxs = uf.filter(hay, term, idxs) || [];
+    }
+    return idxs || [];
+  };
+  /* Matches that the ranking pass dropped (more than 3 terms out of order) keep their place at the end. */
+  function missing(found, all) {
+    if (found.length === all.length) return [];
+    const seen = new Set(found);
+    return all.filter((i) => !seen.has(i));
+  }
+
+  /* Filters: one predicate over offering indices, built once per state change. */
+  function makeFilter(catalog, state) {
+    const c = catalog;
+    const provider = state.provider ? c.providerIndex.get(state.provider) : undefined;
+    const creator = state.creator ? c.creators.indexOf(state.creator) : -2;
+    const family = state.family ? c.families.indexOf(state.family) : -2;
+    const mode = state.mode ? c.modes.indexOf(state.mode) : -2;
+    const im = state.inMod ? c.modalityBit(state.inMod) : 0;
+    const om = state.outMod ? c.modalityBit(state.outMod) : 0;
+    let caps = 0;
+    let openOnly = false;
+    for (const name of state.caps) {
+      if (name === "open_weights") openOnly = true;
+      else caps |= c.capabilityBit(name);
+    }
+    const minCtx = state.minCtx || 0;
+    const maxIn = state.maxIn === "" || state.maxIn == null ? Infinity : Number(state.maxIn);
+    const maxOut = state.maxOut === "" || state.maxOut == null ? Infinity : Number(state.maxOut);
+    const showDeprecated = state.deprecated;
+    const paidOnly = !!state.paid;
+    const mCreator = c.models.creator, mFamily = c.models.family, mOpen = c.models.open;
+    /* A filter naming something the data doesn't have matches nothing (not everything). */
+    const impossible = (state.provider && provider === undefined) || creator === -1 || family === -1 || mode === -1 ||
+      (state.inMod && !im) || (state.outMod && !om);
+    return function (i) {
+      if (impossible) return false;
+      if (provider !== undefined && c.p[i] !== provider) return false;
+      const j = c.m[i];
+      if (creator >= 0 && mCreator[j] !== creator) return false;
+      if (family >= 0 && mFamily[j] !== family) return false;
+      if (mode >= 0 && c.mode[i] !== mode) return false;
+      if (im && (c.im[i] & im) !== im) return false;
+      if (om && (c.om[i] & om) !== om) return false;
+      if (caps && (c.cap[i] & caps) !== caps) return false;
+      if (openOnly && mOpen[j] !== 1) return false;
+      if (minCtx && !(c.ctx[i] >= minCtx)) return false;
+      if (maxIn !== Infinity && !(c.in[i] <= maxIn)) return false;
+      if (maxOut !== Infinity && !(c.out[i] <= maxOut)) return false;
+      if (!showDeprecated && c.st[i] === 1) return false;
+      if (paidOnly && isFree(c, i)) return false;
+      return true;
+    };
+  }
+
+  /* Free: priced, and every known price is 0 (an offering without prices is unknown, not free). */
+  function isFree(c, i) {
+    let known = false;
+    for (const col of [c.in, c.out, c.req, c.img]) {
+      const v = col[i];
+      if (v > 0) return false;
+      if (v === 0) known = true;
+    }
+    return known;
+  }
+
+  /* Cost of a workload at offering i. Missing prices are never counted as zero: a part with no
+   * price either falls back to a stated substitute (cache -> input price, batch -> standard
+   * price) with a note, or makes the total unknown (no input price; no output price while the
+   * workload has output tokens). */
+  function cost(c, i, w) {
+    const notes = [];
+    const inputTokens = Math.max(0, w.input || 0);
+    const outputTokens = Math.max(0, w.output || 0);
+    const share = Math.min(1, Math.max(0, w.cached || 0));
+    let pin = c.in[i], pout = c.out[i], pcr = c.cr[i];
+    let tier = null;
+    const t = c.tier[i];
+    if (t && inputTokens > t[0]) {
+      tier = t[0];
+      if (t[1] != null) pin = t[1];
+      if (t[2] != null) pout = t[2];
+      if (t[3] != null) pcr = t[3];
+      notes.push("long-context price (above " + formatTokens(t[0]) + " input tokens)");
+    }
+    if (w.batch) {
+      if (!isNaN(c.bi[i])) pin = c.bi[i];
+      if (!isNaN(c.bo[i])) pout = c.bo[i];
+      if (isNaN(c.bi[i]) && isNaN(c.bo[i])) notes.push("no batch price: standard prices used");
+    }
+    const cachedTokens = inputTokens * share;
+    const freshTokens = inputTokens - cachedTokens;
+    const parts = { input: null, cached: 0, output: 0, fees: 0 };
+    let unknown = null;
+    if (isNaN(pin)) unknown = "no input price";
+    else parts.input = (freshTokens * pin) / 1e6;
+    if (cachedTokens > 0) {
+      if (!isNaN(pcr)) parts.cached = (cachedTokens * pcr) / 1e6;
+      else if (!isNaN(pin)) {
+        parts.cached = (cachedTokens * pin) / 1e6;
+        notes.push("no cache price: cached tokens charged at the input price");
+      } else parts.cached = null;
+    }
+    if (outputTokens > 0) {
+      if (isNaN(pout)) {
+        parts.output = null;
+        unknown = unknown || "no output price";
+      } else parts.output = (outputTokens * pout) / 1e6;
+    }
+    if (!isNaN(c.req[i])) parts.fees = c.req[i];
+    const perRequest = unknown ? NaN : parts.input + parts.cached + parts.output + parts.fees;
+    const requests = monthlyRequests(w);
+    return {
+      perRequest: perRequest,
+      monthly: perRequest * requests,
+      requests: requests,
+      parts: parts,
+      prices: { input: pin, cached: pcr, output: pout },
+      tier: tier,
+      notes: notes,
+      unknown: unknown,
+    };
+  }
+
+  function monthlyRequests(w) {
+    const r = Math.max(0, w.requests || 0);
+    return w.per === "day" ? r * DAYS_PER_MONTH : r;
+  }
+
+  /* ---- formatting ------------------------------------------------------------------------ */
+  function formatTokens(n) {
+    if (n == null || isNaN(n)) return "—";
+    if (n >= 1e6) return trim(n / 1e6) + "M";
+    if (n >= 1e3) return trim(n / 1e3) + "k";
+    return String(n);
+  }
+  function trim(x) {
+    return x >= 100 ? String(Math.round(x)) : String(Math.round(x * 10) / 10);
+  }
+  function formatPrice(x) {
+    if (x == null || isNaN(x)) return "—";
+    if (x === 0) return "$0";
+    if (x < 0.01) return "$" + small(x);
+    if (x >= 1000) return "$" + Math.round(x).toLocaleString("en-US");
+    if (x >= 1) return "$" + x.toFixed(2);
+    return "$" + x.toFixed(3).replace(/(\.\d\d)0$/, "$1");
+  }
+  /* A few significant digits without trailing zeros: 0.0080 -> "0.008", 0.000192 -> "0.000192". */
+  function small(x, digits) {
+    const text = String(Number(x.toPrecision(digits || 2)));
+    return text.includes("e") ? x.toPrecision(digits || 2) : text;
+  }
+  function formatMoney(x) {
+    if (x == null || isNaN(x)) return "—";
+    if (x === 0) return "$0.00";
+    if (x < 0.01) return "$" + small(x, 3);
+    return "$" + x.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  }
+  /* "128k", "2M", "1_000", "1,000" -> number; NaN when it isn't one. */
+  function parseQuantity(text) {
+    const m = /^\s*([0-9][0-9_,]*(?:\.[0-9]+)?)\s*([kKmM]?)\s*$/.exec(String(text));
+    if (!m) return NaN;
+    const base = Number(m[1].replace(/[_,]/g, ""));
+    const unit = m[2].toLowerCase();
+    return unit === "k" ? base * 1e3 : unit === "m" ? base * 1e6 : base;
+  }
+
+  /* ---- URL state -------------------------------------------------------------------------- */
+  const FILTER_DEFAULTS = {
+    q: "", provider: "", creator: "", family: "", mode: "", inMod: "", outMod: "",
+    caps: [], minCtx: 0, maxIn: "", maxOut: "", deprecated: false,
+  };
+  const PARAMS = {
+    q: "search", provider: "provider", creator: "creator", family: "family", mode: "mode", inMod: "in",
+    outMod: "out", caps: "cap", minCtx: "ctx", maxIn: "max_in", maxOut: "max_out", deprecated: "deprecated",
+    view: "view", sort: "sort", dir: "dir", page: "page", hide: "hide", compare: "compare",
+    input: "input_tokens", output: "output_tokens", cached: "cached", requests: "requests", per: "per",
+    batch: "batch", paid: "paid", selected: "offering", preset: "preset", model: "model", chart: "chart", colour: "colour",
+  };
+  const LISTS = new Set(["caps", "hide", "compare"]);
+  const NUMBERS = new Set(["minCtx", "page", "input", "output", "cached", "requests"]);
+  const BOOLS = new Set(["deprecated", "batch", "paid"]);
+
+  function readState(defaults, search) {
+    const params = new URLSearchParams(search === undefined ? location.search : search);
+    const state = Object.assign({}, defaults);
+    for (const key of Object.keys(defaults)) {
+      const name = PARAMS[key] || key;
+      if (!params.has(name)) continue;
+      const value = params.get(name);
+      if (LISTS.has(key)) state[key] = value ? value.split(",").filter(Boolean) : [];
+      else if (NUMBERS.has(key)) {
+        const n = parseQuantity(value);
+        if (!isNaN(n)) state[key] = n;
+      } else if (BOOLS.has(key)) state[key] = value === "1" || value === "true";
+      else state[key] = value;
+    }
+    return state;
+  }
+
+  function stateQuery(state, defaults) {
+    const params = new URLSearchParams();
+    for (const key of Object.keys(defaults)) {
+      const value = state[key];
+      const base = defaults[key];
+      const name = PARAMS[key] || key;
+      if (LISTS.has(key)) {
+        if (value.length && value.join(",") !== base.join(",")) params.set(name, value.join(","));
+      } else if (BOOLS.has(key)) {
+        if (value !== base) params.set(name, value ? "1" : "0");
+      } else if (value !== base && value !== "" && value != null) params.set(name, String(value));
+    }
+    const text = params.toString();
+    return text ? "?" + text : "";
+  }
+
+  function writeState(state, defaults, push) {
+    const query = stateQuery(state, defaults);
+    if (query === location.search) return;
+    const url = location.pathname + query + location.hash;
+    if (push) history.pushState(null, "", url);
+    else history.replaceState(null, "", url);
+  }
+
+  async function load(url) {
+    const response = await fetch(url, { cache: "default" });
+    if (!response.ok) throw new Error("could not load the catalog data (" + response.status + ")");
+    const raw = await response.json();
+    if (raw.format !== 1) throw new Error("unsupported catalog data format " + raw.format);
+    return new Catalog(raw);
+  }
+
+  window.Knollm = {
+    load, normalise, Catalog, Searcher, makeFilter, cost, monthlyRequests, formatTokens, formatPrice,
+    formatMoney, parseQuantity, readState, writeState, stateQuery, FILTER_DEFAULTS, DAYS_PER_MONTH,
+  };
+})();

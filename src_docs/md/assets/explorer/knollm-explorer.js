@@ -1,0 +1,696 @@
+/* Knollm explorer and pricing calculator (the pages /explorer/ and /calculator/).
+ * Plain JavaScript over window.Knollm (knollm-data.js) and uFuzzy. All data strings reach the
+ * page through text nodes or element properties, never through HTML parsing. */
+(function () {
+  "use strict";
+  const K = window.Knollm;
+  const root = document.querySelector("[data-knollm-app]");
+  if (!root || !K) return;
+  const APP = root.getAttribute("data-knollm-app");
+  const SITE = root.getAttribute("data-site-root") || "../";
+  const PAGE_SIZE = 50;
+  const COMPARE_LIMIT = 6;
+  const CONTEXT_STEPS = [0, 8e3, 16e3, 32e3, 64e3, 128e3, 200e3, 1e6];
+  const CAPABILITY_FILTERS = [
+    ["tools", "Tools"], ["structured_output", "Structured output"], ["reasoning", "Reasoning"],
+    ["vision", "Vision"], ["caching", "Caching"], ["open_weights", "Open weights"],
+    ["json_mode", "JSON mode"], ["web_search", "Web search"],
+  ];
+  const PRESETS = {
+    chatbot: { label: "Chatbot", input: 2000, output: 400, cached: 0.5, requests: 10000, per: "day", batch: false, mode: "chat" },
+    rag: { label: "RAG over long documents", input: 30000, output: 500, cached: 0.2, requests: 2000, per: "day", batch: false, mode: "chat" },
+    summarise: { label: "Batch summarisation", input: 8000, output: 600, cached: 0, requests: 100000, per: "month", batch: true, mode: "chat" },
+    agent: { label: "Coding agent", input: 60000, output: 2000, cached: 0.8, requests: 1000, per: "day", batch: false, mode: "chat" },
+    embeddings: { label: "Embeddings", input: 500, output: 0, cached: 0, requests: 1000000, per: "month", batch: false, mode: "embedding" },
+  };
+  const WORKLOAD_DEFAULTS = { input: 2000, output: 400, cached: 0.5, requests: 10000, per: "day", batch: false, preset: "" };
+  const DEFAULTS = Object.assign({}, K.FILTER_DEFAULTS, WORKLOAD_DEFAULTS, {
+    view: "offerings", sort: "", dir: "", page: 1, hide: ["cr", "mode"], compare: [], selected: "",
+    /* The calculator is for paying workloads: free tiers (price 0) are hidden unless asked for. */
+    paid: APP === "calculator",
+  });
+
+  /* ---- tiny DOM helper: strings always become text nodes ----------------------------------- */
+  /* Set as DOM properties (live state); everything else is an attribute. */
+  const PROPERTIES = new Set(["className", "value", "checked", "selected", "disabled", "hidden", "open", "inputMode"]);
+  function h(tag, props, ...children) {
+    const node = document.createElement(tag);
+    if (props) for (const [k, v] of Object.entries(props)) {
+      if (v == null || v === false) continue;
+      if (k === "dataset") Object.assign(node.dataset, v);
+      else if (PROPERTIES.has(k)) node[k] = v;
+      else node.setAttribute(k, v === true ? "" : String(v));
+    }
+    for (const child of children.flat()) {
+      if (child == null || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+  function option(value, label, selected) {
+    return h("option", { value: value, selected: selected }, label);
+  }
+
+  let catalog = null;
+  let searcher = null;
+  let state = K.readState(DEFAULTS);
+  const ui = {};
+  const sortCache = new Map();
+  let costs = null;
+  let costsFor = "";
+
+  /* ---- columns ------------------------------------------------------------------------------ */
+  const OFFERING_COLUMNS = [
+    { key: "model", label: "Model", sort: "name" },
+    { key: "provider", label: "Provider", sort: "provider" },
+    { key: "api", label: "API id" },
+    { key: "mode", label: "Mode" },
+    { key: "in", label: "Input $/1M", sort: "in", num: true },
+    { key: "out", label: "Output $/1M", sort: "out", num: true },
+    { key: "blend", label: "Blended $/1M", sort: "blend", num: true, title: "3 parts input to 1 part output" },
+    { key: "cr", label: "Cache read $/1M", sort: "cr", num: true },
+    { key: "ctx", label: "Context", sort: "ctx", num: true },
+    { key: "mo", label: "Max output", sort: "mo", num: true },
+    { key: "released", label: "Released", sort: "released" },
+    { key: "hosts", label: "Hosts", sort: "hosts", num: true },
+    { key: "caps", label: "Capabilities" },
+  ];
+  const MODEL_COLUMNS = [
+    { key: "model", label: "Model", sort: "name" },
+    { key: "creator", label: "Creator" },
+    { key: "in", label: "Cheapest input $/1M", sort: "in", num: true },
+    { key: "out", label: "Cheapest output $/1M", sort: "out", num: true },
+    { key: "blend", label: "Cheapest blended $/1M", sort: "blend", num: true },
+    { key: "ctx", label: "Context", sort: "ctx", num: true },
+    { key: "mo", label: "Max output", sort: "mo", num: true },
+    { key: "released", label: "Released", sort: "released" },
+    { key: "hosts", label: "Hosts", sort: "hosts", num: true },
+    { key: "hostlist", label: "Served by" },
+  ];
+  const CALC_COLUMNS = [
+    { key: "model", label: "Model", sort: "name" },
+    { key: "provider", label: "Provider", sort: "provider" },
+    { key: "monthly", label: "Monthly cost", sort: "cost", num: true },
+    { key: "request", label: "Per request", sort: "cost", num: true },
+    { key: "in", label: "Input $/1M", sort: "in", num: true },
+    { key: "out", label: "Output $/1M", sort: "out", num: true },
+    { key: "cr", label: "Cache read $/1M", sort: "cr", num: true },
+    { key: "ctx", label: "Context", sort: "ctx", num: true },
+    { key: "notes", label: "Notes" },
+  ];
+  const ASCENDING_FIRST = new Set(["in", "out", "blend", "cr", "cost", "name", "provider"]);
+
+  function defaultSort() {
+    if (APP === "calculator") return "cost";
+    return state.q ? "relevance" : "hosts";
+  }
+  function currentSort() {
+    const key = state.sort || defaultSort();
+    const dir = state.dir || (ASCENDING_FIRST.has(key) ? "asc" : "desc");
+    return { key: key, dir: dir };
+  }
+
+  /* Sort value of offering i (NaN = unknown, always sorted last). */
+  function sortValue(key) {
+    const c = catalog;
+    switch (key) {
+      case "in": case "out": case "blend": case "cr": case "ctx": case "mo": return (i) => c[key][i];
+      case "released": return (i) => c.releasedTime[c.m[i]];
+      case "hosts": return (i) => c.models.hosts[c.m[i]];
+      case "cost": return (i) => costs[i];
+      default: return null;
+    }
+  }
+  function textValue(key) {
+    const c = catalog;
+    if (key === "name") {
+      const names = c.models.name.map((s) => s.toLowerCase());
+      return (i) => names[c.m[i]];
+    }
+    const names = c.providers.name.map((s) => s.toLowerCase());
+    return (i) => names[c.p[i]];
+  }
+
+  /* All offerings in sort order, unknown values last; cached per key and direction. */
+  function sortedOrder(key, dir) {
+    const id = key + ":" + dir + (key === "cost" ? ":" + costsFor : "");
+    let order = sortCache.get(id);
+    if (order) return order;
+    const n = catalog.n;
+    const sign = dir === "asc" ? 1 : -1;
+    const all = new Int32Array(n);
+    for (let i = 0; i < n; i++) all[i] = i;
+    const num = sortValue(key);
+    if (num) {
+      const values = new Float64Array(n);
+      for (let i = 0; i < n; i++) values[i] = num(i);
+      all.sort((a, b) => {
+        const x = values[a], y = values[b];
+        if (x !== x) return y !== y ? a - b : 1;
+        if (y !== y) return -1;
+        return (x - y) * sign || a - b;
+      });
+    } else {
+      const text = textValue(key);
+      const values = Array.from(all, text);
+      all.sort((a, b) => (values[a] < values[b] ? -sign : values[a] > values[b] ? sign : a - b));
+    }
+    if (key === "cost") for (const k of sortCache.keys()) if (k.startsWith("cost:")) sortCache.delete(k);
+    sortCache.set(id, all);
+    return all;
+  }
+
+  /* ---- costs (calculator, compare) --------------------------------------------------------- */
+  function workload() {
+    return { input: state.input, output: state.output, cached: state.cached, requests: state.requests, per: state.per, batch: state.batch };
+  }
+  function ensureCosts() {
+    const w = workload();
+    const id = JSON.stringify(w);
+    if (costs && costsFor === id) return;
+    costs = costs || new Float64Array(catalog.n);
+    for (let i = 0; i < catalog.n; i++) costs[i] = K.cost(catalog, i, w).monthly;
+    costsFor = id;
+  }
+
+  /* ---- the query: search + filters + sort -> rows --------------------------------------------- */
+  let matchedMask = null;
+  function query() {
+    const c = catalog;
+    const found = searcher.search(state.q);
+    const keep = K.makeFilter(c, state);
+    const sort = currentSort();
+    let rows = [];
+    if (found && (found.ranked || (sort.key !== "relevance" && found.idxs.length < 2000))) {
+      rows = found.idxs.filter(keep);
+      if (sort.key !== "relevance") rows = sortList(rows, sort);
+    } else {
+      /* Too many matches to rank one by one: the most widely hosted models first. */
+      if (sort.key === "relevance") Object.assign(sort, { key: "hosts", dir: "desc" });
+      const order = sortedOrder(sort.key, sort.dir);
+      if (found) {
+        if (!matchedMask || matchedMask.length !== c.n) matchedMask = new Uint8Array(c.n);
+        else matchedMask.fill(0);
+        for (const i of found.idxs) matchedMask[i] = 1;
+        for (let k = 0; k < order.length; k++) {
+          const i = order[k];
+          if (matchedMask[i] && keep(i)) rows.push(i);
+        }
+      } else {
+        for (let k = 0; k < order.length; k++) if (keep(order[k])) rows.push(order[k]);
+      }
+    }
+    return rows;
+  }
+  function sortList(rows, sort) {
+    const order = sortedOrder(sort.key, sort.dir);
+    if (rows.length > 20000) return rows; // unreachable: large sets go through the cached order
+    const rank = new Map();
+    const wanted = new Set(rows);
+    let r = 0;
+    for (let k = 0; k < order.length && rank.size < wanted.size; k++) if (wanted.has(order[k])) rank.set(order[k], r++);
+    return rows.sort((a, b) => rank.get(a) - rank.get(b));
+  }
+
+  /* One row per model: its offerings that passed search and filters, folded. */
+  function foldModels(rows) {
+    const c = catalog;
+    const byModel = new Map();
+    for (const i of rows) {
+      const j = c.m[i];
+      let g = byModel.get(j);
+      if (!g) byModel.set(j, (g = { model: j, offerings: [], in: NaN, out: NaN, blend: NaN, ctx: NaN, mo: NaN, cheapest: -1, order: byModel.size }));
+      g.offerings.push(i);
+      if (!(c.in[i] >= g.in)) { if (!isNaN(c.in[i])) { g.in = c.in[i]; g.cheapest = i; } }
+      if (!(c.out[i] >= g.out) && !isNaN(c.out[i])) g.out = c.out[i];
+      if (!(c.blend[i] >= g.blend) && !isNaN(c.blend[i])) g.blend = c.blend[i];
+      if (!(c.ctx[i] <= g.ctx) && !isNaN(c.ctx[i])) g.ctx = c.ctx[i];
+      if (!(c.mo[i] <= g.mo) && !isNaN(c.mo[i])) g.mo = c.mo[i];
+    }
+    const groups = Array.from(byModel.values());
+    const sort = currentSort();
+    if (sort.key === "relevance" || sort.key === "name") return groups; // rows already in that order
+    const sign = sort.dir === "asc" ? 1 : -1;
+    const value = (g) => {
+      if (sort.key === "released") return c.releasedTime[g.model];
+      if (sort.key === "hosts") return new Set(g.offerings.map((i) => c.p[i])).size;
+      return g[sort.key];
+    };
+    for (const g of groups) g.key = value(g);
+    return groups.sort((a, b) => {
+      const x = a.key, y = b.key;
+      if (x !== x) return y !== y ? a.order - b.order : 1;
+      if (y !== y) return -1;
+      return (x - y) * sign || a.order - b.order;
+    });
+  }
+
+  /* ---- rendering ----------------------------------------------------------------------------- */
+  function modelLink(j) {
+    return h("a", { href: catalog.modelUrl(SITE, j), className: "knollm-model" }, catalog.models.name[j]);
+  }
+  function providerLink(p) {
+    return h("a", { href: catalog.providerUrl(SITE, p) }, catalog.providers.name[p]);
+  }
+  function capabilityText(bits) {
+    const out = [];
+    catalog.capabilities.forEach((name, k) => { if (bits & (1 << k)) out.push(name.replace(/_/g, " ")); });
+    return out.join(", ");
+  }
+  function releasedText(j) {
+    return catalog.models.released[j] || "—";
+  }
+
+  function offeringCell(key, i) {
+    const c = catalog;
+    const j = c.m[i];
+    switch (key) {
+      case "model": {
+        const cell = h("td", null, modelLink(j));
+        if (c.st[i] === 1) cell.append(" ", h("span", { className: "knollm-badge" }, "deprecated"));
+        return cell;
+      }
+      case "provider": return h("td", null, providerLink(c.p[i]));
+      case "api": return h("td", null, h("code", null, c.apiId(i)));
+      case "mode": return h("td", null, c.modes[c.mode[i]]);
+      case "in": case "out": case "blend": case "cr": return h("td", { className: "knollm-num" }, K.formatPrice(c[key][i]));
+      case "ctx": case "mo": return h("td", { className: "knollm-num" }, K.formatTokens(c[key][i]));
+      case "released": return h("td", null, releasedText(j));
+      case "hosts": return h("td", { className: "knollm-num" }, String(c.models.hosts[j]));
+      case "caps": return h("td", { className: "knollm-caps" }, capabilityText(c.cap[i]));
+      case "monthly": return h("td", { className: "knollm-num knollm-cost" }, K.formatMoney(costs[i]));
+      case "request": {
+        const r = K.cost(c, i, workload());
+        return h("td", { className: "knollm-num" }, K.formatMoney(r.perRequest));
+      }
+      case "notes": {
+        const r = K.cost(c, i, workload());
+        return h("td", { className: "knollm-notes" }, [r.unknown].concat(r.notes.map((t) => t.split(":")[0])).filter(Boolean).join("; "));
+      }
+    }
+    return h("td");
+  }
+  function modelCell(key, g) {
+    const c = catalog;
+    const j = g.model;
+    switch (key) {
+      case "model": return h("td", null, modelLink(j));
+      case "creator": {
+        const k = c.models.creator[j];
+        return h("td", null, k >= 0 ? c.creators[k] : "—");
+      }
+      case "in": {
+        const cell = h("td", { className: "knollm-num" }, K.formatPrice(g.in));
+        if (g.cheapest >= 0) cell.append(h("span", { className: "knollm-at" }, " at " + c.providers.name[c.p[g.cheapest]]));
+        return cell;
+      }
+      case "out": case "blend": return h("td", { className: "knollm-num" }, K.formatPrice(g[key]));
+      case "ctx": case "mo": return h("td", { className: "knollm-num" }, K.formatTokens(g[key]));
+      case "released": return h("td", null, releasedText(j));
+      case "hosts": return h("td", { className: "knollm-num" }, String(new Set(g.offerings.map((i) => c.p[i])).size));
+      case "hostlist": {
+        const names = Array.from(new Set(g.offerings.map((i) => c.p[i]))).map((p) => c.providers.name[p]);
+        const shown = names.slice(0, 4).join(", ");
+        return h("td", { className: "knollm-hostlist" }, names.length > 4 ? shown + " +" + (names.length - 4) : shown);
+      }
+    }
+    return h("td");
+  }
+
+  function columns() {
+    if (APP === "calculator") return CALC_COLUMNS;
+    const all = state.view === "models" ? MODEL_COLUMNS : OFFERING_COLUMNS;
+    return all.filter((col) => !state.hide.includes(col.key));
+  }
+
+  function headerRow(cols) {
+    const sort = currentSort();
+    const tr = h("tr");
+    if (APP === "explorer" && state.view !== "models") tr.append(h("th", { className: "knollm-pick", title: "Add to compare" }, "±"));
+    for (const col of cols) {
+      const th = h("th", { scope: "col", title: col.title || null, className: col.num ? "knollm-num" : "" });
+      if (col.sort) {
+        const active = sort.key === col.sort;
+        const button = h("button", { type: "button", className: "knollm-sort", dataset: { sort: col.sort } }, col.label);
+        th.append(button);
+        if (active) th.setAttribute("aria-sort", sort.dir === "asc" ? "ascending" : "descending");
+      } else th.append(col.label);
+      tr.append(th);
+    }
+    return h("thead", null, tr);
+  }
+
+  function render() {
+    const started = performance.now();
+    if (APP === "calculator") ensureCosts();
+    const rows = query();
+    const cols = columns();
+    const models = state.view === "models" && APP === "explorer";
+    const items = models ? foldModels(rows) : rows;
+    const pages = Math.max(1, Math.ceil(items.length / PAGE_SIZE));
+    if (state.page > pages) state.page = pages;
+    if (state.page < 1) state.page = 1;
+    const slice = items.slice((state.page - 1) * PAGE_SIZE, state.page * PAGE_SIZE);
+    const body = h("tbody");
+    for (const item of slice) {
+      const tr = h("tr");
+      if (models) {
+        for (const col of cols) tr.append(modelCell(col.key, item));
+      } else {
+        const key = catalog.key(item);
+        tr.dataset.key = key;
+        if (APP === "explorer") {
+          tr.append(h("td", { className: "knollm-pick" }, h("input", {
+            type: "checkbox", checked: state.compare.includes(key), title: "Compare", "aria-label": "Compare " + key,
+            dataset: { compare: key },
+          })));
+        }
+        if (APP === "calculator" && key === state.selected) tr.className = "knollm-selected";
+        for (const col of cols) tr.append(offeringCell(col.key, item));
+      }
+      body.append(tr);
+    }
+    ui.table.replaceChildren(headerRow(cols), body);
+    const noun = models ? "models" : "offerings";
+    const sort = currentSort();
+    ui.count.textContent = items.length.toLocaleString("en-US") + " " + noun + " match" +
+      (items.length === 1 ? "es" : "") + " · sorted by " + sortLabel(sort);
+    ui.pager.replaceChildren(
+      h("button", { type: "button", disabled: state.page <= 1, dataset: { page: String(state.page - 1) } }, "‹ Previous"),
+      h("span", null, " page " + state.page + " of " + pages + " "),
+      h("button", { type: "button", disabled: state.page >= pages, dataset: { page: String(state.page + 1) } }, "Next ›"),
+    );
+    if (APP === "explorer") renderCompare();
+    if (APP === "calculator") renderBreakdown();
+    const finished = performance.now();
+    performance.measure("knollm:update", { start: started, end: finished });
+    root.setAttribute("data-state", "ready");
+  }
+
+  function sortLabel(sort) {
+    if (sort.key === "relevance") return "relevance";
+    const names = { name: "model name", provider: "provider", in: "input price", out: "output price", blend: "blended price",
+      cr: "cache price", ctx: "context", mo: "max output", released: "release date", hosts: "hosts", cost: "monthly cost" };
+    return (names[sort.key] || sort.key) + (sort.dir === "asc" ? " ↑" : " ↓");
+  }
+
+  /* ---- compare tray (explorer) ---------------------------------------------------------------- */
+  function renderCompare() {
+    const c = catalog;
+    const picked = state.compare.map((k) => c.byKey(k)).filter((i) => i >= 0);
+    ui.tray.hidden = picked.length === 0;
+    if (!picked.length) { ui.compare.replaceChildren(); return; }
+    ui.trayList.replaceChildren(...picked.map((i) => h("li", null,
+      c.models.name[c.m[i]] + " @ " + c.providers.name[c.p[i]] + " ",
+      h("button", { type: "button", className: "knollm-remove", title: "Remove", "aria-label": "Remove " + c.key(i), dataset: { uncompare: c.key(i) } }, "×"))));
+    const w = workload();
+    const results = picked.map((i) => K.cost(c, i, w));
+    const rows = [
+      ["Provider", (i) => providerLink(c.p[i])],
+      ["Model", (i) => modelLink(c.m[i])],
+      ["API id", (i) => h("code", null, c.apiId(i))],
+      ["Input $/1M", (i) => K.formatPrice(c.in[i])],
+      ["Output $/1M", (i) => K.formatPrice(c.out[i])],
+      ["Cache read $/1M", (i) => K.formatPrice(c.cr[i])],
+      ["Cache write $/1M", (i) => K.formatPrice(c.cw[i])],
+      ["Batch input / output $/1M", (i) => K.formatPrice(c.bi[i]) + " / " + K.formatPrice(c.bo[i])],
+      ["Context", (i) => K.formatTokens(c.ctx[i])],
+      ["Max output", (i) => K.formatTokens(c.mo[i])],
+      ["Capabilities", (i) => capabilityText(c.cap[i]) || "—"],
+      ["Status", (i) => ["active", "deprecated", "preview"][c.st[i]]],
+      ["Monthly cost of the workload", (i, k) => h("strong", { className: "knollm-cost" }, K.formatMoney(results[k].monthly))],
+      ["Notes", (i, k) => [results[k].unknown].concat(results[k].notes).filter(Boolean).join("; ") || "—"],
+    ];
+    const table = h("table", { className: "knollm-table knollm-compare-table" },
+      h("tbody", null, rows.map(([label, cell]) => h("tr", null, h("th", { scope: "row" }, label),
+        picked.map((i, k) => h("td", null, cell(i, k)))))));
+    const calcUrl = SITE + "calculator/" + K.stateQuery(Object.assign({}, state, { compare: [], page: 1, view: "offerings", hide: DEFAULTS.hide }), DEFAULTS);
+    ui.compare.replaceChildren(
+      h("h2", { id: "compare" }, "Side by side"),
+      h("p", null, "Workload: " + workloadText(w) + ". ", h("a", { href: calcUrl }, "Change it in the calculator")),
+      h("div", { className: "knollm-scroll" }, table),
+    );
+  }
+  function workloadText(w) {
+    return K.formatTokens(w.input) + " input and " + K.formatTokens(w.output) + " output tokens per request, " +
+      Math.round(w.cached * 100) + "% of input cached, " + K.formatTokens(w.requests) + " requests per " + w.per +
+      (w.batch ? ", batch" : "");
+  }
+
+  /* ---- calculator breakdown ----------------------------------------------------------------- */
+  function renderBreakdown() {
+    const c = catalog;
+    const i = state.selected ? c.byKey(state.selected) : -1;
+    if (i < 0) {
+      ui.breakdown.replaceChildren(h("p", { className: "knollm-hint" }, "Pick a row to see its cost broken down."));
+      return;
+    }
+    const w = workload();
+    const r = K.cost(c, i, w);
+    const cached = w.input * Math.min(1, Math.max(0, w.cached));
+    const line = (label, tokens, price, amount) => h("tr", null, h("th", { scope: "row" }, label),
+      h("td", { className: "knollm-num" }, tokens), h("td", { className: "knollm-num" }, price),
+      h("td", { className: "knollm-num" }, K.formatMoney(amount)));
+    ui.breakdown.replaceChildren(
+      h("h2", { id: "breakdown" }, "Breakdown: ", c.models.name[c.m[i]], " @ ", c.providers.name[c.p[i]]),
+      h("table", { className: "knollm-table knollm-breakdown" },
+        h("thead", null, h("tr", null, h("th", null, "Part"), h("th", null, "Tokens per request"), h("th", null, "Price $/1M"), h("th", null, "Cost per request"))),
+        h("tbody", null,
+          line("Input", K.formatTokens(w.input - cached), K.formatPrice(r.prices.input), r.parts.input),
+          line("Cached input", K.formatTokens(cached), isNaN(r.prices.cached) ? "no cache price" : K.formatPrice(r.prices.cached), r.parts.cached),
+          line("Output", K.formatTokens(w.output), K.formatPrice(r.prices.output), r.parts.output),
+          line("Per-request fee", "", "", r.parts.fees),
+          h("tr", { className: "knollm-total" }, h("th", { scope: "row" }, "Per request"), h("td"), h("td"), h("td", { className: "knollm-num" }, K.formatMoney(r.perRequest))),
+          h("tr", { className: "knollm-total" }, h("th", { scope: "row" }, "Per month"), h("td", { className: "knollm-num" }, "× " + r.requests.toLocaleString("en-US") + " requests"), h("td"),
+            h("td", { className: "knollm-num knollm-monthly" }, K.formatMoney(r.monthly))))),
+      r.unknown || r.notes.length ? h("ul", { className: "knollm-notes" }, [r.unknown].concat(r.notes).filter(Boolean).map((t) => h("li", null, t))) : null,
+    );
+  }
+
+  /* ---- controls ------------------------------------------------------------------------------- */
+  function field(label, control) {
+    return h("label", { className: "knollm-field" }, h("span", null, label), control);
+  }
+  function buildControls() {
+    const c = catalog;
+    const providerOrder = c.providers.id.map((id, p) => p).sort((a, b) => c.providers.name[a].localeCompare(c.providers.name[b]));
+    ui.q = h("input", { type: "search", className: "knollm-search", placeholder: "Search models, providers, API ids — e.g. llama 70b, gpt4o, sonnet 4", "aria-label": "Search", autocomplete: "off" });
+    ui.provider = h("select", { "aria-label": "Provider" }, option("", "any provider"), providerOrder.map((p) => option(c.providers.id[p], c.providers.name[p])));
+    ui.creator = h("select", { "aria-label": "Creator" }, option("", "any creator"), c.creators.map((name) => option(name, name)));
+    const familyList = h("datalist", { id: "knollm-families" }, c.families.map((name) => option(name, name)));
+    ui.family = h("input", { type: "text", list: "knollm-families", placeholder: "any family", "aria-label": "Family", size: 12 });
+    ui.mode = h("select", { "aria-label": "Mode" }, option("", "any mode"), c.modes.map((m) => option(m, m)));
+    ui.inMod = h("select", { "aria-label": "Input modality" }, option("", "any input"), c.modalities.map((m) => option(m, m)));
+    ui.outMod = h("select", { "aria-label": "Output modality" }, option("", "any output"), c.modalities.map((m) => option(m, m)));
+    ui.caps = CAPABILITY_FILTERS.map(([name, label]) => h("input", { type: "checkbox", value: name, "aria-label": label }));
+    ui.minCtx = h("select", { "aria-label": "Minimum context" }, CONTEXT_STEPS.map((n) => option(String(n), n ? "≥ " + K.formatTokens(n) : "any context")));
+    ui.maxIn = h("input", { type: "number", min: 0, step: "any", placeholder: "any", "aria-label": "Maximum input price", size: 6 });
+    ui.maxOut = h("input", { type: "number", min: 0, step: "any", placeholder: "any", "aria-label": "Maximum output price", size: 6 });
+    ui.deprecated = h("input", { type: "checkbox", "aria-label": "Show deprecated" });
+    ui.paid = h("input", { type: "checkbox", "aria-label": "Paid only" });
+    ui.reset = h("button", { type: "button", className: "md-button" }, "Reset filters");
+    const filters = h("details", { className: "knollm-filters", open: window.matchMedia("(min-width: 60em)").matches },
+      h("summary", null, "Filters"),
+      h("div", { className: "knollm-filter-grid" },
+        field("Provider", ui.provider), field("Creator", ui.creator), field("Family", h("span", null, ui.family, familyList)),
+        field("Mode", ui.mode), field("Input", ui.inMod), field("Output", ui.outMod), field("Context", ui.minCtx),
+        field("Max input $/1M", ui.maxIn), field("Max output $/1M", ui.maxOut)),
+      h("div", { className: "knollm-checks" },
+        CAPABILITY_FILTERS.map(([, label], k) => h("label", null, ui.caps[k], " " + label)),
+        h("label", null, ui.deprecated, " Show deprecated"), h("label", null, ui.paid, " Hide free ($0)"), ui.reset));
+    const parts = [h("div", { className: "knollm-searchbar" }, ui.q)];
+    if (APP === "explorer") {
+      ui.view = h("select", { "aria-label": "View" }, option("offerings", "one row per offering"), option("models", "one row per model"));
+      ui.columns = h("details", { className: "knollm-columns" }, h("summary", null, "Columns"),
+        h("div", null, OFFERING_COLUMNS.concat(MODEL_COLUMNS.filter((m) => !OFFERING_COLUMNS.some((o) => o.key === m.key))).map((col) =>
+          h("label", null, h("input", { type: "checkbox", value: col.key, dataset: { column: col.key } }), " " + col.label))));
+      parts[0].append(ui.view, ui.columns);
+    }
+    if (APP === "calculator") parts.unshift(buildWorkload());
+    parts.push(filters);
+    ui.count = h("p", { className: "knollm-count", role: "status" });
+    ui.table = h("table", { className: "knollm-table knollm-results" });
+    ui.pager = h("div", { className: "knollm-pager" });
+    parts.push(ui.count, h("div", { className: "knollm-scroll" }, ui.table), ui.pager);
+    if (APP === "explorer") {
+      ui.trayList = h("ul");
+      ui.tray = h("div", { className: "knollm-tray", hidden: true }, h("strong", null, "Compare: "), ui.trayList,
+        h("a", { href: "#compare", className: "md-button md-button--primary" }, "Side by side"),
+        h("button", { type: "button", className: "md-button", dataset: { clearCompare: "1" } }, "Clear"));
+      ui.compare = h("section", { className: "knollm-compare" });
+      parts.push(ui.compare, ui.tray);
+    }
+    if (APP === "calculator") {
+      ui.breakdown = h("section", { className: "knollm-breakdown-panel" });
+      parts.push(ui.breakdown);
+    }
+    root.replaceChildren(...parts);
+  }
+
+  function buildWorkload() {
+    ui.presets = h("div", { className: "knollm-presets" }, h("span", null, "Presets: "),
+      Object.entries(PRESETS).map(([id, p]) => h("button", { type: "button", className: "md-button", dataset: { preset: id } }, p.label)));
+    ui.input = h("input", { type: "text", inputMode: "numeric", "aria-label": "Input tokens per request", size: 8 });
+    ui.output = h("input", { type: "text", inputMode: "numeric", "aria-label": "Output tokens per request", size: 8 });
+    ui.cached = h("input", { type: "number", min: 0, max: 100, step: 1, "aria-label": "Cached share of input (%)", size: 4 });
+    ui.requests = h("input", { type: "text", inputMode: "numeric", "aria-label": "Requests", size: 9 });
+    ui.per = h("select", { "aria-label": "Requests per" }, option("day", "per day"), option("month", "per month"));
+    ui.batch = h("input", { type: "checkbox", "aria-label": "Batch" });
+    return h("fieldset", { className: "knollm-workload" }, h("legend", null, "Workload"), ui.presets,
+      h("div", { className: "knollm-filter-grid" },
+        field("Input tokens / request", ui.input), field("Output tokens / request", ui.output),
+        field("Cached input %", ui.cached), field("Requests", h("span", null, ui.requests, ui.per)),
+        h("label", { className: "knollm-field" }, h("span", null, "Batch API"), ui.batch)),
+      h("p", { className: "knollm-hint" }, "Quantities take 128k, 2M or 1_000. A month is " + K.DAYS_PER_MONTH + " days."));
+  }
+
+  /* State -> controls (after load and on back/forward). */
+  function syncControls() {
+    ui.q.value = state.q;
+    for (const name of ["provider", "creator", "mode", "inMod", "outMod"]) ui[name].value = state[name];
+    ui.family.value = state.family;
+    ui.minCtx.value = String(state.minCtx || 0);
+    if (ui.minCtx.value !== String(state.minCtx || 0)) {
+      ui.minCtx.append(option(String(state.minCtx), "≥ " + K.formatTokens(state.minCtx)));
+      ui.minCtx.value = String(state.minCtx);
+    }
+    ui.maxIn.value = state.maxIn;
+    ui.maxOut.value = state.maxOut;
+    ui.caps.forEach((box) => { box.checked = state.caps.includes(box.value); });
+    ui.deprecated.checked = state.deprecated;
+    ui.paid.checked = state.paid;
+    if (ui.view) ui.view.value = state.view;
+    if (ui.columns) ui.columns.querySelectorAll("input").forEach((box) => { box.checked = !state.hide.includes(box.value); });
+    if (ui.input) {
+      ui.input.value = String(state.input);
+      ui.output.value = String(state.output);
+      ui.cached.value = String(Math.round(state.cached * 100));
+      ui.requests.value = String(state.requests);
+      ui.per.value = state.per;
+      ui.batch.checked = state.batch;
+    }
+  }
+
+  function update(change, push) {
+    Object.assign(state, change);
+    if (!("page" in change)) state.page = 1;
+    K.writeState(state, DEFAULTS, push);
+    render();
+  }
+
+  function wire() {
+    ui.q.addEventListener("input", () => update({ q: ui.q.value }, false));
+    ui.q.addEventListener("change", () => K.writeState(state, DEFAULTS, true));
+    for (const name of ["provider", "creator", "mode", "inMod", "outMod", "minCtx"]) {
+      ui[name].addEventListener("change", () => update({ [name]: name === "minCtx" ? Number(ui[name].value) : ui[name].value }, true));
+    }
+    ui.family.addEventListener("change", () => update({ family: ui.family.value.trim() }, true));
+    ui.maxIn.addEventListener("input", () => update({ maxIn: ui.maxIn.value }, false));
+    ui.maxOut.addEventListener("input", () => update({ maxOut: ui.maxOut.value }, false));
+    ui.caps.forEach((box) => box.addEventListener("change", () =>
+      update({ caps: ui.caps.filter((b) => b.checked).map((b) => b.value) }, true)));
+    ui.deprecated.addEventListener("change", () => update({ deprecated: ui.deprecated.checked }, true));
+    ui.paid.addEventListener("change", () => update({ paid: ui.paid.checked }, true));
+    ui.reset.addEventListener("click", () => {
+      update(Object.assign({}, K.FILTER_DEFAULTS, { caps: [], paid: DEFAULTS.paid }), true);
+      syncControls();
+    });
+    if (ui.view) ui.view.addEventListener("change", () => update({ view: ui.view.value, sort: "", dir: "" }, true));
+    if (ui.columns) ui.columns.addEventListener("change", () => {
+      const hidden = Array.from(ui.columns.querySelectorAll("input")).filter((b) => !b.checked).map((b) => b.value);
+      update({ hide: hidden, page: state.page }, true);
+    });
+    if (ui.input) {
+      const quantity = (box, key) => box.addEventListener("input", () => {
+        const n = K.parseQuantity(box.value);
+        box.setCustomValidity(isNaN(n) ? "Enter a number such as 2000, 128k or 2M" : "");
+        if (!isNaN(n)) update({ [key]: n, preset: "" }, false);
+      });
+      quantity(ui.input, "input");
+      quantity(ui.output, "output");
+      quantity(ui.requests, "requests");
+      ui.cached.addEventListener("input", () => {
+        const n = Number(ui.cached.value);
+        if (ui.cached.value !== "" && n >= 0 && n <= 100) update({ cached: n / 100, preset: "" }, false);
+      });
+      ui.per.addEventListener("change", () => update({ per: ui.per.value, preset: "" }, true));
+      ui.batch.addEventListener("change", () => update({ batch: ui.batch.checked, preset: "" }, true));
+      ui.presets.addEventListener("click", (event) => {
+        const id = event.target.closest("[data-preset]")?.dataset.preset;
+        const p = id && PRESETS[id];
+        if (!p) return;
+        update({ input: p.input, output: p.output, cached: p.cached, requests: p.requests, per: p.per, batch: p.batch, mode: p.mode, preset: id, selected: "" }, true);
+        syncControls();
+      });
+    }
+    root.addEventListener("click", (event) => {
+      const target = event.target;
+      const sortButton = target.closest("[data-sort]");
+      if (sortButton) {
+        const key = sortButton.dataset.sort;
+        const now = currentSort();
+        const dir = now.key === key ? (now.dir === "asc" ? "desc" : "asc") : (ASCENDING_FIRST.has(key) ? "asc" : "desc");
+        update({ sort: key, dir: dir }, true);
+        return;
+      }
+      const pageButton = target.closest("[data-page]");
+      if (pageButton) {
+        update({ page: Number(pageButton.dataset.page) }, true);
+        ui.table.scrollIntoView({ block: "nearest" });
+        return;
+      }
+      const remove = target.closest("[data-uncompare]");
+      if (remove) {
+        update({ compare: state.compare.filter((k) => k !== remove.dataset.uncompare), page: state.page }, true);
+        return;
+      }
+      if (target.closest("[data-clear-compare]")) {
+        update({ compare: [], page: state.page }, true);
+        return;
+      }
+      if (APP === "calculator" && !target.closest("a")) {
+        const row = target.closest("tr[data-key]");
+        if (row) update({ selected: row.dataset.key, page: state.page }, true);
+      }
+    });
+    root.addEventListener("change", (event) => {
+      const box = event.target.closest("[data-compare]");
+      if (!box) return;
+      const key = box.dataset.compare;
+      let picked = state.compare.filter((k) => k !== key);
+      if (box.checked) {
+        if (picked.length >= COMPARE_LIMIT) {
+          box.checked = false;
+          ui.count.textContent = "Compare takes up to " + COMPARE_LIMIT + " offerings; remove one first.";
+          return;
+        }
+        picked = picked.concat([key]);
+      }
+      update({ compare: picked, page: state.page }, true);
+    });
+    window.addEventListener("popstate", () => {
+      state = K.readState(DEFAULTS);
+      syncControls();
+      render();
+    });
+  }
+
+  async function start() {
+    root.setAttribute("data-state", "loading");
+    root.replaceChildren(h("p", { className: "knollm-hint" }, "Loading the catalog…"));
+    try {
+      catalog = await K.load(root.getAttribute("data-payload"));
+    } catch (error) {
+      root.setAttribute("data-state", "error");
+      root.replaceChildren(h("p", { className: "knollm-error" }, "The explorer could not start: " + error.message));
+      return;
+    }
+    searcher = new K.Searcher(catalog);
+    buildControls();
+    syncControls();
+    wire();
+    render();
+    performance.mark("knollm:ready");
+  }
+  start();
+})();
