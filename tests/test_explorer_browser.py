@@ -354,7 +354,7 @@ def test_phone_width_and_dark_palette(browser: Any, base_url: str) -> None:
 
 
 @pytest.mark.integration
-def test_full_site_explorer() -> None:
+def test_full_site_explorer(browser: Any) -> None:
     site = REPO / "site"
     if not (site / "explorer" / "index.html").is_file():
         if os.environ.get("CI"):
@@ -364,19 +364,16 @@ def test_full_site_explorer() -> None:
     total = len(document["offerings"])
     server, url = serve(site)
     try:
-        with playwright_api.sync_playwright() as pw:
-            launched = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            page = Page(launched, url)
-            p = page.open("explorer/?deprecated=1")
-            assert page.count().startswith(f"{total:,} offerings match")
-            search(page, "llama 3.3 70b")
-            first = page.column(MODEL)[0]
-            assert first == "Llama 3.3 70B Instruct"
-            href = p.get_attribute(".knollm-results tbody tr:first-child td:nth-child(2) a", "href")
-            response = p.request.get(url + "explorer/" + href)
-            assert response.status == 200
-            page.close()
-            launched.close()
+        page = Page(browser, url)
+        p = page.open("explorer/?deprecated=1")
+        assert page.count().startswith(f"{total:,} offerings match")
+        search(page, "llama 3.3 70b")
+        assert page.column(MODEL)[0] == "Llama 3.3 70B Instruct"
+        href = p.get_attribute(".knollm-results tbody tr:first-child td:nth-child(2) a", "href")
+        response = p.request.get(url + "explorer/" + href)
+        assert response.status == 200
+        assert "Llama 3.3 70B Instruct" in response.text()
+        page.close()
     finally:
         server.shutdown()
         server.server_close()

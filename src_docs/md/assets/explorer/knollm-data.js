@@ -16,18 +16,16 @@
   }
 
   /* Lower-case, letters and digits only, other characters become spaces: "GPT-4o" -> "gpt 4o". */
+  const NON_ASCII = /[^\x00-\x7f]/;
   function normalise(text) {
-    return String(text)
-      .toLowerCase()
-      .normalize("NFKD")
-      .replace(/[\u0300-\u036f]/g, "")
-      .replace(/[^a-z0-9]+/g, " ")
-      .trim();
+    let out = String(text).toLowerCase();
+    if (NON_ASCII.test(out)) out = out.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+    return out.replace(/[^a-z0-9]+/g, " ").trim();
   }
   /* Each path segment without its separators: "meta/llama-3.3-70b" -> "meta llama3370b", so a
    * query typed without separators ("gpt4o", "llama3") still starts a word. */
   function squash(text) {
-    return String(text).toLowerCase().split("/").map((part) => normalise(part).replace(/ /g, "")).join(" ");
+    return String(text).toLowerCase().split("/").map((part) => part.replace(/[^a-z0-9]+/g, "")).join(" ");
   }
 
   function Catalog(raw) {
@@ -84,19 +82,54 @@
     const i = this._keys.get(key);
     return i === undefined ? -1 : i;
   };
+  /* One search text per offering: the words of its model's name and id (also with separators
+   * removed), its provider's name and id, and its API id, each word once — shorter texts are
+   * what makes a scan fast. Built once, after the first table shows. */
   Catalog.prototype.haystack = function () {
     if (!this._haystack) {
       const h = new Array(this.n);
       const mid = this.models.id, mname = this.models.name, pid = this.providers.id, pname = this.providers.name;
-      const modelText = mname.map((name, j) => normalise(name + " " + mid[j]) + " " + squash(mid[j]) + " " + squash(name));
-      const providerText = pname.map((name, j) => normalise(name + " " + pid[j]));
+      const modelText = mname.map((name, j) => uniqueWords(normalise(name + " " + mid[j]) + " " + squash(mid[j]) + " " + squash(name)));
+      const providerText = pname.map((name, j) => uniqueWords(normalise(name + " " + pid[j])));
       for (let i = 0; i < this.n; i++) {
-        h[i] = modelText[this.m[i]] + " " + providerText[this.p[i]] + (this.api[i] ? " " + normalise(this.api[i]) + " " + squash(this.api[i]) : "");
+        const own = " " + modelText[this.m[i]] + " ";
+        let text = modelText[this.m[i]];
+        const extra = providerText[this.p[i]] + (this.api[i] ? " " + normalise(this.api[i]) + " " + squash(this.api[i]) : "");
+        for (const word of extra.split(" ")) {
+          if (word && !own.includes(" " + word + " ")) text += " " + word;
+        }
+        h[i] = text;
       }
       this._haystack = h;
+      this.initials = wordInitials(h);
     }
     return this._haystack;
   };
+  function uniqueWords(text) {
+    return Array.from(new Set(text.split(" ").filter(Boolean))).join(" ");
+  }
+
+  /* For each text, a bit per letter (and per digit) that starts one of its words: a one-character
+   * query — the first keystroke, which would otherwise scan every text — is one bit test per
+   * offering. */
+  function wordInitials(texts) {
+    const letters = new Uint32Array(texts.length);
+    const digits = new Uint16Array(texts.length);
+    for (let i = 0; i < texts.length; i++) {
+      const t = texts[i];
+      let l = 0, d = 0;
+      for (let k = 0; k < t.length; k++) {
+        if (k > 0 && t.charCodeAt(k - 1) !== 32) continue;
+        const code = t.charCodeAt(k);
+        if (code >= 97 && code <= 122) l |= 1 << (code - 97);
+        else if (code >= 48 && code <= 57) d |= 1 << (code - 48);
+      }
+      letters[i] = l;
+      digits[i] = d;
+    }
+    return { letters: letters, digits: digits };
+  }
+
   Catalog.prototype.modelUrl = function (root, j) {
     return root + "models/" + (this.models.path[j] || this.models.id[j]) + "/";
   };
@@ -126,21 +159,42 @@
   Searcher.RANK_LIMIT = 1000;
   /* Returns {idxs: ranked or in-index-order matches, ranked: bool}, or null for "everything". */
   Searcher.prototype.search = function (query) {
+    const started = performance.now();
+    const found = this._search(query);
+    performance.measure("knollm:search", { start: started, end: performance.now() });
+    return found;
+  };
+  Searcher.prototype._search = function (query) {
     const needle = normalise(query);
     if (!needle) {
       this.last = { query: "", idxs: null, loose: false };
       return null;
     }
+    if (needle === this.last.query && this.last.result) return this.last.result;
     const hay = this.catalog.haystack();
     const terms = needle.split(" ").sort((a, b) => b.length - a.length);
+    /* Typing on: the last matches already satisfy every term the query still has, so only the
+     * new or lengthened terms are searched, and only among those matches. */
     const extends_ = this.last.query && needle.startsWith(this.last.query) && this.last.idxs;
-    let idxs = this._filter(this.strict, hay, terms, extends_ && !this.last.loose ? this.last.idxs : null);
+    const done = extends_ ? new Set(this.last.query.split(" ")) : new Set();
+    const todo = terms.filter((t) => !done.has(t));
+    let idxs;
     let loose = false;
+    if (needle.length === 1) idxs = this._initial(needle.charCodeAt(0));
+    else if (extends_ && !this.last.loose) idxs = this._filter(this.strict, hay, todo, this.last.idxs);
+    else idxs = this._filter(this.strict, hay, terms, null);
     if (idxs.length === 0) {
       loose = true;
-      idxs = this._filter(this.loose, hay, terms, extends_ ? this.last.idxs : null);
+      idxs = extends_ && this.last.loose
+        ? this._filter(this.loose, hay, todo, this.last.idxs)
+        : this._filter(this.loose, hay, terms, null);
     }
-    this.last = { query: needle, idxs: idxs, loose: loose };
+    this.last = { query: needle, idxs: idxs, loose: loose, result: null };
+    this.last.result = this._rank(needle, terms, idxs, loose);
+    return this.last.result;
+  };
+  Searcher.prototype._rank = function (needle, terms, idxs, loose) {
+    const hay = this.catalog.haystack();
     if (idxs.length > 0 && idxs.length <= Searcher.RANK_LIMIT) {
       const uf = loose ? this.loose : this.strict;
       const [found, , order] = uf.search(hay, needle, terms.length > 1 ? 3 : 0, Searcher.RANK_LIMIT, idxs.slice());
@@ -155,8 +209,18 @@
     }
     return { idxs: idxs, ranked: false };
   };
+  Searcher.prototype._initial = function (code) {
+    const out = [];
+    const letter = code >= 97 && code <= 122, digit = code >= 48 && code <= 57;
+    if (!letter && !digit) return out;
+    const column = letter ? this.catalog.initials.letters : this.catalog.initials.digits;
+    const bit = 1 << (code - (letter ? 97 : 48));
+    for (let i = 0; i < column.length; i++) if (column[i] & bit) out.push(i);
+    return out;
+  };
   Searcher.prototype._filter = function (uf, hay, terms, start) {
     let idxs = start;
+    if (terms.length === 0) return idxs ? idxs.slice() : [];
     for (const term of terms) {
       if (idxs && idxs.length === 0) break;
       idxs = uf.filter(hay, term, idxs) || [];

@@ -175,10 +175,26 @@
 
   /* ---- the query: search + filters + sort -> rows --------------------------------------------- */
   let matchedMask = null;
+  let keepMask = null;
+  let keepFor = "";
+  /* The filters' verdict for every offering, computed once per filter state (typing a query
+   * doesn't change it), as a predicate that is one byte read. */
+  function filterMask() {
+    const id = JSON.stringify([state.provider, state.creator, state.family, state.mode, state.inMod, state.outMod,
+      state.caps, state.minCtx, state.maxIn, state.maxOut, state.deprecated, state.paid]);
+    if (id !== keepFor || !keepMask) {
+      const test = K.makeFilter(catalog, state);
+      keepMask = keepMask && keepMask.length === catalog.n ? keepMask : new Uint8Array(catalog.n);
+      for (let i = 0; i < catalog.n; i++) keepMask[i] = test(i) ? 1 : 0;
+      keepFor = id;
+    }
+    const mask = keepMask;
+    return (i) => mask[i] === 1;
+  }
   function query() {
     const c = catalog;
     const found = searcher.search(state.q);
-    const keep = K.makeFilter(c, state);
+    const keep = filterMask();
     const sort = currentSort();
     let rows = [];
     if (found && (found.ranked || (sort.key !== "relevance" && found.idxs.length < 2000))) {
@@ -212,37 +228,73 @@
     return rows.sort((a, b) => rank.get(a) - rank.get(b));
   }
 
-  /* One row per model: its offerings that passed search and filters, folded. */
+  /* One row per model: its offerings that passed search and filters, folded into per-model
+   * minimum prices and maximum limits. Typed arrays indexed by model, reset by a generation
+   * stamp, keep this one pass without allocating per model, at any catalog size. */
+  let fold = null;
+  let foldGeneration = 0;
+  const FOLD_MIN = ["in", "out", "blend"];
+  const FOLD_MAX = ["ctx", "mo"];
   function foldModels(rows) {
     const c = catalog;
-    const byModel = new Map();
-    for (const i of rows) {
-      const j = c.m[i];
-      let g = byModel.get(j);
-      if (!g) byModel.set(j, (g = { model: j, offerings: [], in: NaN, out: NaN, blend: NaN, ctx: NaN, mo: NaN, cheapest: -1, order: byModel.size }));
-      g.offerings.push(i);
-      if (!(c.in[i] >= g.in)) { if (!isNaN(c.in[i])) { g.in = c.in[i]; g.cheapest = i; } }
-      if (!(c.out[i] >= g.out) && !isNaN(c.out[i])) g.out = c.out[i];
-      if (!(c.blend[i] >= g.blend) && !isNaN(c.blend[i])) g.blend = c.blend[i];
-      if (!(c.ctx[i] <= g.ctx) && !isNaN(c.ctx[i])) g.ctx = c.ctx[i];
-      if (!(c.mo[i] <= g.mo) && !isNaN(c.mo[i])) g.mo = c.mo[i];
+    const count = c.models.id.length;
+    if (!fold || fold.stamp.length !== count) {
+      fold = { stamp: new Int32Array(count), cheapest: new Int32Array(count) };
+      for (const key of FOLD_MIN.concat(FOLD_MAX)) fold[key] = new Float64Array(count);
     }
-    const groups = Array.from(byModel.values());
+    const generation = ++foldGeneration;
+    const order = [];
+    const stamp = fold.stamp, cheapest = fold.cheapest, model = c.m;
+    const fin = fold.in, fout = fold.out, fblend = fold.blend, fctx = fold.ctx, fmo = fold.mo;
+    const cin = c.in, cout = c.out, cblend = c.blend, cctx = c.ctx, cmo = c.mo;
+    for (let k = 0; k < rows.length; k++) {
+      const i = rows[k];
+      const j = model[i];
+      if (stamp[j] !== generation) {
+        stamp[j] = generation;
+        order.push(j);
+        fin[j] = cin[i]; fout[j] = cout[i]; fblend[j] = cblend[i]; fctx[j] = cctx[i]; fmo[j] = cmo[i];
+        cheapest[j] = cin[i] === cin[i] ? i : -1;
+        continue;
+      }
+      /* NaN (unknown) never wins a comparison and is replaced by any known value. */
+      if (cin[i] < fin[j] || (fin[j] !== fin[j] && cin[i] === cin[i])) { fin[j] = cin[i]; cheapest[j] = i; }
+      if (cout[i] < fout[j] || fout[j] !== fout[j]) fout[j] = cout[i] === cout[i] ? cout[i] : fout[j];
+      if (cblend[i] < fblend[j] || fblend[j] !== fblend[j]) fblend[j] = cblend[i] === cblend[i] ? cblend[i] : fblend[j];
+      if (cctx[i] > fctx[j] || fctx[j] !== fctx[j]) fctx[j] = cctx[i] === cctx[i] ? cctx[i] : fctx[j];
+      if (cmo[i] > fmo[j] || fmo[j] !== fmo[j]) fmo[j] = cmo[i] === cmo[i] ? cmo[i] : fmo[j];
+    }
+    /* Rows arrive in the sort order, so a model's first row already places it when the sort is by
+     * a model-level value or runs towards the value the model shows (its minimum price, its
+     * largest context). Other directions sort the models. */
     const sort = currentSort();
-    if (sort.key === "relevance" || sort.key === "name") return groups; // rows already in that order
+    const inPlace = sort.key === "relevance" || sort.key === "name" || sort.key === "hosts" || sort.key === "released" ||
+      (FOLD_MIN.includes(sort.key) && sort.dir === "asc") || (FOLD_MAX.includes(sort.key) && sort.dir === "desc");
+    if (inPlace) return order;
     const sign = sort.dir === "asc" ? 1 : -1;
-    const value = (g) => {
-      if (sort.key === "released") return c.releasedTime[g.model];
-      if (sort.key === "hosts") return new Set(g.offerings.map((i) => c.p[i])).size;
-      return g[sort.key];
-    };
-    for (const g of groups) g.key = value(g);
-    return groups.sort((a, b) => {
-      const x = a.key, y = b.key;
-      if (x !== x) return y !== y ? a.order - b.order : 1;
+    const value = fold[sort.key];
+    const position = new Map(order.map((j, k) => [j, k]));
+    return order.sort((a, b) => {
+      const x = value[a], y = value[b];
+      if (x !== x) return y !== y ? position.get(a) - position.get(b) : 1;
       if (y !== y) return -1;
-      return (x - y) * sign || a.order - b.order;
+      return (x - y) * sign || position.get(a) - position.get(b);
     });
+  }
+  /* The visible models' groups: their folded figures and their matching offerings. */
+  function modelGroups(models, rows) {
+    const groups = models.map((j) => ({
+      model: j, offerings: [], in: fold.in[j], out: fold.out[j], blend: fold.blend[j], ctx: fold.ctx[j], mo: fold.mo[j], cheapest: fold.cheapest[j],
+    }));
+    const generation = ++foldGeneration;
+    const slot = fold.slot || (fold.slot = new Int32Array(fold.stamp.length));
+    models.forEach((j, k) => { fold.stamp[j] = generation; slot[j] = k; });
+    const model = catalog.m;
+    for (let k = 0; k < rows.length; k++) {
+      const j = model[rows[k]];
+      if (fold.stamp[j] === generation) groups[slot[j]].offerings.push(rows[k]);
+    }
+    return groups;
   }
 
   /* ---- rendering ----------------------------------------------------------------------------- */
@@ -307,7 +359,7 @@
       case "out": case "blend": return h("td", { className: "knollm-num" }, K.formatPrice(g[key]));
       case "ctx": case "mo": return h("td", { className: "knollm-num" }, K.formatTokens(g[key]));
       case "released": return h("td", null, releasedText(j));
-      case "hosts": return h("td", { className: "knollm-num" }, String(new Set(g.offerings.map((i) => c.p[i])).size));
+      case "hosts": return h("td", { className: "knollm-num" }, String(c.models.hosts[j]));
       case "hostlist": {
         const names = Array.from(new Set(g.offerings.map((i) => c.p[i]))).map((p) => c.providers.name[p]);
         const shown = names.slice(0, 4).join(", ");
@@ -344,13 +396,16 @@
     const started = performance.now();
     if (APP === "calculator") ensureCosts();
     const rows = query();
+    const queried = performance.now();
     const cols = columns();
     const models = state.view === "models" && APP === "explorer";
     const items = models ? foldModels(rows) : rows;
+    const folded = performance.now();
     const pages = Math.max(1, Math.ceil(items.length / PAGE_SIZE));
     if (state.page > pages) state.page = pages;
     if (state.page < 1) state.page = 1;
-    const slice = items.slice((state.page - 1) * PAGE_SIZE, state.page * PAGE_SIZE);
+    let slice = items.slice((state.page - 1) * PAGE_SIZE, state.page * PAGE_SIZE);
+    if (models) slice = modelGroups(slice, rows);
     const body = h("tbody");
     for (const item of slice) {
       const tr = h("tr");
@@ -384,6 +439,8 @@
     if (APP === "calculator") renderBreakdown();
     const finished = performance.now();
     performance.measure("knollm:update", { start: started, end: finished });
+    performance.measure("knollm:query", { start: started, end: queried });
+    performance.measure("knollm:fold", { start: queried, end: folded });
     root.setAttribute("data-state", "ready");
   }
 
@@ -691,6 +748,8 @@
     wire();
     render();
     performance.mark("knollm:ready");
+    /* The search index is built once the table shows, not before (or on the first keystroke). */
+    setTimeout(() => catalog.haystack(), 0);
   }
   start();
 })();

@@ -1,0 +1,145 @@
+"""Benchmark the knollm client at full catalog: load time, query medians, CLI wall time.
+
+Run with ``python benchmarks/bench_client.py [--catalog build/data/models.json]``. Budgets (design.md
+section 5): load < 300 ms, queries < 1 ms median, a CLI search < 0.5 s wall. The machine is shared, so
+the parse-only floor (orjson on the same bytes) and a bare interpreter start are printed beside the
+figures as baselines. Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import gzip
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+
+from knollm import Catalog, Preferences, estimate_cost
+from knollm.queries import search_index
+from knollm.source import bundled_file
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def median_ms(func: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def once_ms(func: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    func()
+    return (time.perf_counter() - start) * 1000
+
+
+def wall_ms(args: list[str], env: dict[str, str], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(args, env=env, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def row(name: str, ms: float, budget: str = "") -> None:
+    print(f"| {name:<58} | {ms:>9.3f} | {budget:>8} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--catalog", type=Path, default=REPO / "build" / "data" / "models.json")
+    parser.add_argument("--repeat", type=int, default=200, help="runs per query")
+    parser.add_argument("--cli-repeat", type=int, default=5)
+    args = parser.parse_args()
+    path: Path = args.catalog
+    raw = path.read_bytes()
+    bundled = bundled_file("models.json")
+
+    print(f"catalog: {path} ({len(raw) / 2**20:.1f} MiB)")
+    print("| what                                                       |        ms |   budget |")
+    print("|------------------------------------------------------------|-----------|----------|")
+
+    def parse_floor() -> None:
+        gc.disable()
+        try:
+            orjson.loads(raw)
+        finally:
+            gc.enable()
+
+    row("parse-only floor: orjson.loads (GC paused), median of 5", median_ms(parse_floor, 5))
+    row("Catalog.load(models.json), median of 5", median_ms(lambda: Catalog.load(path), 5), "< 300")
+    if bundled is not None:
+        row(
+            "Catalog.load() bundled models.json.gz, median of 5",
+            median_ms(Catalog.load, 5),
+            "< 300",
+        )
+        row("  of which gunzip", median_ms(lambda: gzip.decompress(bundled.read_bytes()), 5))
+
+    catalog = Catalog.load(path)
+    print(
+        f"| {len(catalog.offerings):,} offerings, {len(catalog.models):,} models" + " " * 20 + "|"
+    )
+    row("first use: search index", once_ms(lambda: search_index(catalog)))
+    row("first use: filter indexes", once_ms(lambda: catalog.filter(
+        capabilities=["tools"], mode="chat", status="active", creator="Meta", min_context=1,
+        max_input_price=1, max_output_price=1, input_modalities=["text"], provider="groq")))  # fmt: skip
+    row("first use: ranking columns", once_ms(lambda: catalog.cheapest(limit=1)))
+
+    queries: list[tuple[str, Callable[[], object]]] = [
+        ("filter provider=groq", lambda: catalog.filter(provider="groq")),
+        ("filter tools+vision, context>=128k, input<=$1",
+         lambda: catalog.filter(capabilities=["tools", "vision"], min_context=128_000, max_input_price=1.0)),
+        ("filter mode=chat, status=active (~16k results)",
+         lambda: catalog.filter(mode="chat", status="active")),
+        ("search 'llama 70b' (limit 20)", lambda: catalog.search("llama 70b")),
+        ("search 'gpt4o'", lambda: catalog.search("gpt4o")),
+        ("search 'sonnet 4'", lambda: catalog.search("sonnet 4")),
+        ("search 'r1'", lambda: catalog.search("r1")),
+        ("cheapest host of llama-3.3-70b-instruct",
+         lambda: catalog.cheapest(model="llama-3.3-70b-instruct", limit=1)),
+        ("cheapest tools, context>=64k (top 10)",
+         lambda: catalog.cheapest(capabilities=["tools"], min_context=64_000)),
+        ("find_optimal tools, context>=128k, cost only (default)",
+         lambda: catalog.find_optimal(capabilities=["tools"], min_context=128_000)),
+        ("find_optimal tools, context>=128k, cost+context",
+         lambda: catalog.find_optimal(Preferences(cost=1, context=1), capabilities=["tools"], min_context=128_000)),
+        ("find_optimal no constraints, all four weights",
+         lambda: catalog.find_optimal(Preferences(cost=1, context=1, recency=1, hosts=1))),
+        ("estimate_cost one offering (tiers, cache)",
+         lambda: estimate_cost(catalog.offerings[0], 2e6, 5e5, cached_share=0.3, requests=100)),
+    ]  # fmt: skip
+    for name, func in queries:
+        func()  # warm
+        row(f"{name}, median", median_ms(func, args.repeat), "< 1")
+
+    empty_cache = tempfile.mkdtemp(prefix="knollm-bench-")  # no updated copy may win over bundled
+    env = dict(os.environ, KNOLLM_CATALOG=str(path), KNOLLM_CACHE_DIR=empty_cache, COLUMNS="160")
+    knollm = str(Path(sys.executable).with_name("knollm"))
+    row(
+        "python -c pass (interpreter start)",
+        wall_ms([sys.executable, "-c", "pass"], env, args.cli_repeat),
+    )
+    row("knollm --help (imports)", wall_ms([knollm, "--help"], env, args.cli_repeat))
+    row("knollm models search 'llama 70b' (wall)",
+        wall_ms([knollm, "models", "search", "llama 70b"], env, args.cli_repeat), "< 500")  # fmt: skip
+    if bundled is not None:
+        env.pop("KNOLLM_CATALOG")
+        row("knollm models search 'llama 70b', bundled data (wall)",
+            wall_ms([knollm, "models", "search", "llama 70b"], env, args.cli_repeat), "< 500")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Benchmark the explorer in headless Chromium: payload size, time to first table, keystrokes.
+
+Run with ``make bench`` after ``make site WORK=../shared/work`` (it serves the built pages of
+``site/`` with a payload of its own choosing). For the full catalog and a 10x synthetic one
+(every model and offering copied ten times under new ids), it reports:
+
+- the payload ``explorer.json``, raw and gzipped (budget: < 500 KB gzipped at full size);
+- time to the first usable table: navigation start to the page's ``knollm:ready`` mark
+  (fetch + parse + typed arrays + first render), median of ``--repeat`` loads;
+- per-keystroke latency: each character of a set of queries is typed as its own input
+  event, and the page's ``knollm:update`` measure (search + filter + sort + render of the
+  visible rows, all synchronous in the input handler) is read back; median and p95, in the
+  offerings view and the models view (budget: < 16 ms p95).
+
+Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gzip
+import http.server
+import shutil
+import statistics
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import orjson
+from playwright.sync_api import sync_playwright
+
+from knollm_build.explorer import explorer_payload
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = [
+    "llama 70b",
+    "gpt4o",
+    "sonnet 4",
+    "r1",
+    "deepseek v3",
+    "qwen 2.5 72b",
+    "mistral small",
+    "groq llama",
+    "claude opus",
+    "gemini flash",
+    "embedding",
+    "kimi k2",
+]
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        pass
+
+
+def synthetic(document: dict[str, Any], copies: int) -> dict[str, Any]:
+    """``copies`` copies of every model and offering under new ids (copy 0 keeps the real ids)."""
+    models, offerings = [], []
+    for n in range(copies):
+        suffix = "" if n == 0 else f"-copy{n}"
+        for m in document["models"]:
+            models.append({**m, "id": m["id"] + suffix, "name": m["name"] + suffix})
+        for o in document["offerings"]:
+            offerings.append(
+                {
+                    **o,
+                    "model": o["model"] + suffix,
+                    "provider_model_id": o["provider_model_id"] + suffix,
+                }
+            )
+    return {**document, "models": models, "offerings": offerings}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def measure(browser: Any, url: str, repeat: int) -> dict[str, Any]:
+    ready = []
+    for _ in range(repeat):
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url + "explorer/")
+        page.wait_for_selector("[data-state=ready]", state="attached", timeout=120_000)
+        page.wait_for_function("performance.getEntriesByName('knollm:ready').length > 0")
+        ready.append(page.evaluate("performance.getEntriesByName('knollm:ready')[0].startTime"))
+        page.close()
+    result: dict[str, Any] = {"ready_ms": statistics.median(ready)}
+    for view in ("offerings", "models"):
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url + f"explorer/?view={view}")
+        page.wait_for_selector("[data-state=ready]", state="attached", timeout=120_000)
+        box = page.locator(".knollm-search")
+        keystrokes: list[float] = []
+        for query in QUERIES:
+            page.evaluate("performance.clearMeasures('knollm:update')")
+            box.press_sequentially(query)
+            durations = page.evaluate(
+                "performance.getEntriesByName('knollm:update').map(e => e.duration)"
+            )
+            keystrokes.extend(durations)
+            box.fill("")
+        page.close()
+        result[view] = {
+            "keystrokes": len(keystrokes),
+            "median_ms": statistics.median(keystrokes),
+            "p95_ms": percentile(keystrokes, 0.95),
+            "max_ms": max(keystrokes),
+        }
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--site", type=Path, default=ROOT / "site")
+    parser.add_argument("--copies", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    if not (args.site / "explorer" / "index.html").is_file():
+        raise SystemExit(f"{args.site} has no explorer: run `make site WORK=../shared/work` first")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        raise SystemExit("chromium not found (apt-get install chromium)")
+    document = orjson.loads((args.site / "data" / "models.json").read_bytes())
+    full = (args.site / "data" / "explorer.json").read_bytes()
+    big = orjson.dumps(explorer_payload(synthetic(document, args.copies)))
+    print(
+        f"explorer benchmark — {len(document['offerings']):,} offerings, "
+        f"{len(document['models']):,} models; {args.copies}x synthetic"
+    )
+    print(
+        f"{'catalog':<12}{'payload':>10}{'gzip':>10}{'ready':>10}{'view':>11}"
+        f"{'keys':>6}{'median':>9}{'p95':>9}{'max':>9}"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-explorer-") as scratch, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        for label, payload in (("full", full), (f"{args.copies}x", big)):
+            root = Path(scratch) / label
+            for folder in ("explorer", "assets"):
+                shutil.copytree(args.site / folder, root / folder)
+            (root / "data").mkdir(parents=True)
+            (root / "data" / "explorer.json").write_bytes(payload)
+            handler = functools.partial(Quiet, directory=str(root))
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            try:
+                figures = measure(browser, f"http://127.0.0.1:{server.server_port}/", args.repeat)
+            finally:
+                server.shutdown()
+                server.server_close()
+            gz = len(gzip.compress(payload, 6, mtime=0))
+            for n, view in enumerate(("offerings", "models")):
+                v = figures[view]
+                head = (
+                    f"{label:<12}{len(payload) / 1024:>8,.0f}KB{gz / 1024:>8,.0f}KB"
+                    f"{figures['ready_ms']:>8,.0f}ms"
+                    if n == 0
+                    else " " * 40
+                )
+                print(
+                    f"{head}{view:>11}{v['keystrokes']:>6}{v['median_ms']:>7.2f}ms"
+                    f"{v['p95_ms']:>7.2f}ms{v['max_ms']:>7.1f}ms"
+                )
+        browser.close()
+    print("budgets: payload < 500 KB gzipped at full size; keystroke < 16 ms p95, full and 10x")
+
+
+if __name__ == "__main__":
+    main()

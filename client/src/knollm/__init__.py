@@ -1,0 +1,33 @@
+"""Knollm: the catalog of LLM providers, models, offerings and prices, in Python.
+
+>>> from knollm import Catalog
+>>> catalog = Catalog.load()
+>>> catalog.cheapest(model="llama-3.3-70b-instruct", limit=1)[0].offering.provider  # doctest: +SKIP
+"""
+
+from knollm.catalog import Catalog, Criteria, NotFound
+from knollm.costs import CostEstimate, estimate_cost, usage_cost
+from knollm.queries import Comparison, ModelMatch, Preferences, Ranked
+from knollm.records import Model, Offering, Pricing, PriceTier, Provider
+from knollm.source import CatalogError, DataSource
+
+__all__ = [
+    "Catalog",
+    "CatalogError",
+    "Comparison",
+    "CostEstimate",
+    "Criteria",
+    "DataSource",
+    "Model",
+    "ModelMatch",
+    "NotFound",
+    "Offering",
+    "Preferences",
+    "PriceTier",
+    "Pricing",
+    "Provider",
+    "Ranked",
+    "estimate_cost",
+    "usage_cost",
+]
+__version__ = "0.1.0"

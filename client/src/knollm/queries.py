@@ -1,0 +1,527 @@
+"""Questions over the catalog: model search, cheapest offerings, optimal offerings, comparisons.
+
+Each works on the position sets of :mod:`knollm.catalog` and per-offering columns computed once,
+so a query over the full catalog stays under a millisecond. ``Catalog`` exposes them as methods.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from knollm.costs import CostEstimate, estimate_cost
+from knollm.records import Model, Offering
+from knollm.search import SearchIndex
+
+from knollm._gc import paused_gc
+
+if TYPE_CHECKING:
+    from knollm.catalog import Catalog, Criteria
+
+# The usual "blended" workload: three input tokens for each output token.
+DEFAULT_INPUT = 3_000_000
+DEFAULT_OUTPUT = 1_000_000
+SORTS = ("relevance", "price", "context", "released", "hosts", "name")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelMatch:
+    """A model found by :meth:`Catalog.search`: its offerings that met the filters, cheapest first."""
+
+    model: Model
+    score: int
+    offerings: list[Offering]
+
+    @property
+    def cheapest(self) -> Offering | None:
+        """The matching offering with the lowest known, non-zero input price (free tiers aside)."""
+        for o in self.offerings:
+            if o.pricing.input is None:
+                return None
+            if not o.is_free and o.pricing.input > 0:
+                return o
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    """Weights (>= 0) of what :meth:`Catalog.find_optimal` should favour; only ratios matter.
+
+    ``latency`` and ``quality`` count only where the catalog has measurements (it has none yet, and
+    the reasons say so). Cost is the blended price of ``input_tokens``/``output_tokens``.
+    """
+
+    cost: float = 1.0
+    context: float = 0.0
+    recency: float = 0.0
+    hosts: float = 0.0
+    latency: float = 0.0
+    quality: float = 0.0
+    input_tokens: int = DEFAULT_INPUT
+    output_tokens: int = DEFAULT_OUTPUT
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """One offering chosen by :meth:`Catalog.find_optimal`, its score (0-1) and why it ranks there."""
+
+    rank: int
+    offering: Offering
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+
+def _clamp(x: float) -> float:
+    return 0.0 if x < 0 else 1.0 if x > 1 else x
+
+
+def _month(date: str | None) -> float | None:
+    if not date or len(date) < 7 or not date[:4].isdigit() or not date[5:7].isdigit():
+        return None
+    return int(date[:4]) * 12 + int(date[5:7]) - 1
+
+
+class Columns:
+    """Per-offering numbers the ranking needs, computed once per catalog."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        offerings = catalog.offerings
+        self.input = [o.pricing.input for o in offerings]
+        self.output = [o.pricing.output for o in offerings]
+        self.simple = [not o.pricing.tiers and not o.pricing.per_request for o in offerings]
+        self.fee = [bool(o.pricing.per_request) for o in offerings]
+        newest = _month(catalog.generated_at) or 0
+        oldest = newest - 48
+        model_by_id = catalog.model_by_id
+        hosts_max = max((m.hosts for m in catalog.models), default=1)
+        self.released: list[str | None] = []
+        self.hosts: list[int] = []
+        self.recency: list[float] = []
+        self.host_score: list[float] = []
+        self.context: list[float] = []
+        for o in offerings:
+            model = model_by_id.get(o.model)
+            released = model.released if model else None
+            month = _month(released)
+            self.released.append(released)
+            self.recency.append(0.0 if month is None else _clamp((month - oldest) / 48))
+            hosts = model.hosts if model else 1
+            self.hosts.append(hosts)
+            self.host_score.append(math.log(hosts) / math.log(hosts_max) if hosts_max > 1 else 0.0)
+            ctx = o.context_window
+            # 4k tokens scores 0, 2M scores 1, on a log scale.
+            self.context.append(0.0 if not ctx else _clamp(math.log2(ctx / 4096) / 9))
+
+        self._cost: dict[tuple[float, float], list[float]] = {}
+        self._orders: dict[tuple[str, float, float, bool], list[int]] = {}
+
+    def cost_order(
+        self, input_tokens: float, output_tokens: float, paid: bool = False
+    ) -> list[int]:
+        """Positions of simply priced offerings (both token prices known, no per-request fee) by
+        workload cost, cheapest first; ties in contract order; ``paid`` leaves out free ones.
+        Cached per workload."""
+        key = ("cost", input_tokens, output_tokens, paid)
+        order = self._orders.get(key)
+        if order is None:
+            i_m, o_m = input_tokens / 1e6, output_tokens / 1e6
+            pairs = [
+                (pi * i_m + po * o_m, pos)
+                for pos, (pi, po, fee) in enumerate(
+                    zip(self.input, self.output, self.fee, strict=True)
+                )
+                if pi is not None
+                and po is not None
+                and not fee
+                and not (paid and pi == 0 and po == 0)
+            ]
+            pairs.sort()
+            order = self._orders[key] = [pos for _, pos in pairs]
+        return order
+
+    def score_order(
+        self, input_tokens: float, output_tokens: float, paid: bool = False
+    ) -> list[int]:
+        """Every position by cost score, best first; ties in contract order; ``paid`` leaves out
+        free ones. Cached per workload."""
+        key = ("score", input_tokens, output_tokens, paid)
+        order = self._orders.get(key)
+        if order is None:
+            scores = self.cost_scores(input_tokens, output_tokens)
+            inp, out = self.input, self.output
+            order = self._orders[key] = sorted(
+                (
+                    pos
+                    for pos in range(len(scores))
+                    if not (paid and inp[pos] == 0 and out[pos] == 0)
+                ),
+                key=lambda pos: (-scores[pos], pos),
+            )
+        return order
+
+    def cost_scores(self, input_tokens: float, output_tokens: float) -> list[float]:
+        """Per offering, the blended price of the workload on a log scale: $0.01 per 1M tokens or
+        less scores 1, $100 scores 0, unknown 0. Cached per input/output ratio."""
+        key = (input_tokens, output_tokens)
+        cached = self._cost.get(key)
+        if cached is not None:
+            return cached
+        whole = (input_tokens + output_tokens) or 1.0
+        scores = []
+        for pi, po in zip(self.input, self.output, strict=True):
+            if pi is None or po is None:
+                scores.append(0.0)
+                continue
+            price = (pi * input_tokens + po * output_tokens) / whole
+            scores.append(1.0 if price <= 0.01 else _clamp(1 - math.log10(price / 0.01) / 4))
+        self._cost[key] = scores
+        return scores
+
+
+def _columns(catalog: Catalog) -> Columns:
+    cols = catalog.__dict__.get("_columns")
+    if cols is None:
+        with paused_gc():
+            cols = catalog.__dict__["_columns"] = Columns(catalog)
+    return cols
+
+
+def search_index(catalog: Catalog) -> SearchIndex:
+    index = catalog.__dict__.get("_search")
+    if index is None:
+        with paused_gc():
+            index = SearchIndex(catalog.models, catalog.offerings)
+        catalog.__dict__["_search"] = index
+    return index
+
+
+def _price_key(o: Offering) -> tuple[bool, float, float, str]:
+    """Cheapest input first, then cheapest output; unknown prices last."""
+    p = o.pricing
+    return (p.input is None, p.input or 0.0, p.output or 0.0, o.key)
+
+
+def search(
+    catalog: Catalog,
+    query: str | None,
+    criteria: Criteria,
+    sort: str = "relevance",
+    limit: int | None = 20,
+) -> list[ModelMatch]:
+    """Models matching ``query`` (fuzzy; all models when empty) that have an offering meeting
+    ``criteria``; each with those offerings, cheapest input price first."""
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}")
+    found = catalog.positions(criteria)
+    offerings = catalog.offerings
+    if found is None:
+        allowed_models = None
+    else:
+        allowed_models = {offerings[pos].model for pos in found}
+    models = catalog.models
+    if query and query.strip():
+        index = search_index(catalog)
+        model_pos = catalog.__dict__.get("_model_pos")
+        if model_pos is None:
+            model_pos = catalog.__dict__["_model_pos"] = {m.id: i for i, m in enumerate(models)}
+        allowed = (
+            None
+            if allowed_models is None
+            else {model_pos[m] for m in allowed_models if m in model_pos}
+        )
+        hits = index.search(query, allowed, limit if sort == "relevance" else None)
+        ranked = [(models[pos], score) for pos, score in hits]
+    else:
+        pool = (
+            models
+            if allowed_models is None
+            else [catalog.model_by_id[m] for m in allowed_models if m in catalog.model_by_id]
+        )
+        ranked = [(m, 0) for m in sorted(pool, key=lambda m: (-m.hosts, m.id))]
+    if sort == "relevance" and limit is not None:
+        ranked = ranked[:limit]
+
+    def matched(model: Model) -> list[Offering]:
+        own = catalog._by_model.get(model.id, ())
+        chosen = own if found is None else [pos for pos in own if pos in found]
+        return sorted((offerings[pos] for pos in chosen), key=_price_key)
+
+    results = [ModelMatch(m, score, matched(m)) for m, score in ranked]
+    if sort == "price":
+        results.sort(
+            key=lambda r: (
+                r.cheapest is None,
+                r.cheapest.pricing.input if r.cheapest else 0.0,
+                r.model.id,
+            )
+        )
+    elif sort == "context":
+        results.sort(key=lambda r: (-(r.model.context_window or 0), r.model.id))
+    elif sort == "released":
+        results.sort(
+            key=lambda r: (r.model.released is None, _neg_date(r.model.released), r.model.id)
+        )
+    elif sort == "hosts":
+        results.sort(key=lambda r: (-r.model.hosts, r.model.id))
+    elif sort == "name":
+        results.sort(key=lambda r: (r.model.name.lower(), r.model.id))
+    return results if limit is None else results[:limit]
+
+
+def _neg_date(date: str | None) -> tuple[int, ...]:
+    return tuple(-ord(ch) for ch in (date or ""))
+
+
+def cheapest(
+    catalog: Catalog,
+    criteria: Criteria,
+    input_tokens: float = DEFAULT_INPUT,
+    output_tokens: float = DEFAULT_OUTPUT,
+    cached_share: float = 0.0,
+    requests: int | None = None,
+    batch: bool = False,
+    limit: int | None = 10,
+) -> list[CostEstimate]:
+    """Offerings meeting ``criteria`` ranked by the cost of the workload, cheapest first.
+
+    Offerings whose estimate lacks a needed price are left out: they cannot be shown to be cheap.
+    """
+    cols = _columns(catalog)
+    offerings = catalog.offerings
+    if (
+        limit is not None
+        and not cached_share
+        and not batch
+        and requests is None
+        and not criteria.selective
+    ):
+        walked = _walk(
+            catalog,
+            criteria,
+            cols.cost_order(input_tokens, output_tokens, criteria.free is False),
+            limit,
+        )
+        if walked is not None:
+            with_fees = [pos for pos, fee in enumerate(cols.fee) if fee]
+            match = catalog.matcher(criteria)
+            found_walk = walked + [pos for pos in with_fees if match(offerings[pos])]
+            estimates = [
+                estimate_cost(offerings[pos], input_tokens, output_tokens) for pos in found_walk
+            ]
+            ranked = sorted(
+                (
+                    (e.total, pos, e)
+                    for e, pos in zip(estimates, found_walk, strict=True)
+                    if e.complete
+                ),
+                key=lambda t: (t[0], t[1]),
+            )
+            return [e for _, _, e in ranked[:limit]]
+    found = catalog.positions(criteria)
+    positions = range(len(catalog.offerings)) if found is None else found
+    fast = not cached_share and not batch
+    inp, out, simple = cols.input, cols.output, cols.simple
+    i_m, o_m = input_tokens / 1e6, output_tokens / 1e6
+    keyed: list[tuple[float, int]] = []
+    slow: list[int] = []
+    for pos in positions:
+        if fast and simple[pos]:
+            pi, po = inp[pos], out[pos]
+            if pi is not None and po is not None:
+                keyed.append((pi * i_m + po * o_m, pos))
+        else:
+            slow.append(pos)
+    for pos in slow:
+        est = estimate_cost(
+            offerings[pos],
+            input_tokens,
+            output_tokens,
+            cached_share=cached_share,
+            requests=requests,
+            batch=batch,
+        )
+        if est.complete:
+            keyed.append((est.total, pos))
+    # Ties break by position, which is contract order (provider, then API id).
+    best = sorted(keyed) if limit is None else heapq.nsmallest(limit, keyed)
+    return [
+        estimate_cost(
+            offerings[pos],
+            input_tokens,
+            output_tokens,
+            cached_share=cached_share,
+            requests=requests,
+            batch=batch,
+        )
+        for _, pos in best
+    ]
+
+
+WALK_LIMIT = 4000
+
+
+def _walk(catalog: Catalog, criteria: Criteria, order: list[int], limit: int) -> list[int] | None:
+    """The first ``limit`` positions in ``order`` that meet ``criteria``, checking one offering at a
+    time; ``None`` if that takes more than WALK_LIMIT steps (rare criteria: use the indexes)."""
+    match = catalog.matcher(criteria)
+    offerings = catalog.offerings
+    found: list[int] = []
+    for step, pos in enumerate(order):
+        if step >= WALK_LIMIT:
+            return None
+        if match(offerings[pos]):
+            found.append(pos)
+            if len(found) == limit:
+                break
+    return found
+
+
+def find_optimal(
+    catalog: Catalog, criteria: Criteria, prefs: Preferences, limit: int = 10
+) -> list[Ranked]:
+    """Offerings meeting every hard constraint, ranked by the weighted preferences.
+
+    With cost the only preference (the default) the ranking is a walk down the precomputed cost
+    order; otherwise every candidate is scored."""
+    weights = {
+        k: getattr(prefs, k) for k in ("cost", "context", "recency", "hosts", "latency", "quality")
+    }
+    if any(w < 0 or not math.isfinite(w) for w in weights.values()):
+        raise ValueError("preference weights must be finite and >= 0")
+    total = sum(weights.values()) or 1.0
+    cols = _columns(catalog)
+    offerings = catalog.offerings
+    scored_only_by_cost = (
+        all(w == 0 for k, w in weights.items() if k != "cost") and weights["cost"] > 0
+    )
+    if scored_only_by_cost and not criteria.selective:
+        walked = _walk(
+            catalog,
+            criteria,
+            cols.score_order(prefs.input_tokens, prefs.output_tokens, criteria.free is False),
+            limit,
+        )
+        if walked is not None:
+            cost = cols.cost_scores(prefs.input_tokens, prefs.output_tokens)
+            return [
+                Ranked(rank, offerings[pos], round(cost[pos], 4),
+                       _reasons(cols, pos, offerings[pos], weights, prefs, None))
+                for rank, pos in enumerate(walked, 1)
+            ]  # fmt: skip
+    found = catalog.positions(criteria)
+    positions = range(len(catalog.offerings)) if found is None else found
+    w_cost, w_ctx, w_rec, w_host = (
+        weights[k] / total for k in ("cost", "context", "recency", "hosts")
+    )
+    ctx, rec, hst = cols.context, cols.recency, cols.host_score
+    cost = cols.cost_scores(prefs.input_tokens, prefs.output_tokens)
+    # Negated positions: equal scores keep contract order (provider, then API id).
+    scored = [
+        (w_cost * cost[pos] + w_ctx * ctx[pos] + w_rec * rec[pos] + w_host * hst[pos], -pos)
+        for pos in positions
+    ]
+    best = [(s, -neg) for s, neg in heapq.nlargest(limit, scored)]
+    ranked = []
+    for rank, (score, pos) in enumerate(best, 1):
+        ranked.append(
+            Ranked(
+                rank,
+                offerings[pos],
+                round(score, 4),
+                _reasons(cols, pos, offerings[pos], weights, prefs, len(scored)),
+            )
+        )
+    return ranked
+
+
+def _reasons(
+    cols: Columns,
+    pos: int,
+    o: Offering,
+    weights: dict[str, float],
+    prefs: Preferences,
+    n: int | None,
+) -> list[str]:
+    out = [
+        f"meets every constraint (1 of {n:,} candidates)"
+        if n is not None
+        else "meets every constraint"
+    ]
+    if weights["cost"]:
+        pi, po = cols.input[pos], cols.output[pos]
+        if pi is None or po is None:
+            out.append("cost: price unknown, scored as worst")
+        else:
+            out.append(f"cost: ${pi:g} in / ${po:g} out per 1M tokens")
+    if weights["context"]:
+        out.append(
+            f"context: {o.context_window:,} tokens" if o.context_window else "context: unknown"
+        )
+    if weights["recency"]:
+        released = cols.released[pos]
+        out.append(f"released {released}" if released else "release date unknown, scored as oldest")
+    if weights["hosts"]:
+        out.append(f"model served by {cols.hosts[pos]} provider(s)")
+    for name in ("latency", "quality"):
+        if weights[name]:
+            out.append(f"{name}: no measurements in the catalog, not counted")
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """One model in a side-by-side comparison, with its cheapest offering for a workload."""
+
+    model: Model
+    offerings: int
+    cheapest: CostEstimate | None
+    max_context: int | None
+    capabilities: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.model.id,
+            "name": self.model.name,
+            "creator": self.model.creator,
+            "released": self.model.released,
+            "hosts": self.model.hosts,
+            "offerings": self.offerings,
+            "max_context": self.max_context,
+            "capabilities": list(self.capabilities),
+            "cheapest": self.cheapest.as_dict() if self.cheapest else None,
+        }
+
+
+def compare(
+    catalog: Catalog,
+    model_ids: list[str],
+    input_tokens: float = DEFAULT_INPUT,
+    output_tokens: float = DEFAULT_OUTPUT,
+) -> list[Comparison]:
+    """Models side by side; unknown ids raise :class:`~knollm.catalog.NotFound`."""
+    from knollm.catalog import Criteria
+
+    out = []
+    for model_id in model_ids:
+        model = catalog.model(model_id)
+        best = cheapest(
+            catalog,
+            Criteria(model=(model.id,), status=("active", "preview"), free=False),
+            input_tokens,
+            output_tokens,
+            limit=1,
+        )
+        own = catalog.offerings_of(model.id)
+        contexts = [o.context_window for o in own if o.context_window]
+        out.append(
+            Comparison(
+                model=model,
+                offerings=len(own),
+                cheapest=best[0] if best else None,
+                max_context=max(contexts) if contexts else None,
+                capabilities=model.capabilities,
+            )
+        )
+    return out

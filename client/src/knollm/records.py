@@ -1,0 +1,227 @@
+"""Typed, read-only views of the records in ``models.json`` (the public data contract).
+
+Plain slotted dataclasses built straight from the parsed JSON: cheap to create for ~18,000
+offerings, typed for editors and mypy. Each record keeps the dict it came from in ``raw`` so
+fields the client does not model (provenance, conflicts) stay reachable and ``--json`` output
+can echo the contract unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Token prices are USD per 1M tokens; these are the scalar fields of the contract's Pricing.
+PRICE_FIELDS = (
+    "input",
+    "output",
+    "cache_read",
+    "cache_write",
+    "reasoning",
+    "input_audio",
+    "output_audio",
+    "batch_input",
+    "batch_output",
+    "per_request",
+    "per_image",
+    "per_second",
+)
+
+
+@dataclass(slots=True)
+class PriceTier:
+    """Prices that replace the base ones once a request's input exceeds ``above_input_tokens``."""
+
+    above_input_tokens: int
+    input: float | None = None
+    output: float | None = None
+    cache_read: float | None = None
+
+
+@dataclass(slots=True)
+class Pricing:
+    """What an offering costs; token prices in USD per 1M tokens, ``None`` when unknown."""
+
+    input: float | None = None
+    output: float | None = None
+    cache_read: float | None = None
+    cache_write: float | None = None
+    reasoning: float | None = None
+    input_audio: float | None = None
+    output_audio: float | None = None
+    batch_input: float | None = None
+    batch_output: float | None = None
+    per_request: float | None = None
+    per_image: float | None = None
+    per_second: float | None = None
+    tiers: tuple[PriceTier, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Pricing:
+        if not data:
+            return _NO_PRICES
+        get = data.get
+        raw_tiers = get("tiers")
+        tiers = (
+            tuple(
+                PriceTier(
+                    t["above_input_tokens"], t.get("input"), t.get("output"), t.get("cache_read")
+                )
+                for t in raw_tiers
+            )
+            if raw_tiers
+            else ()
+        )
+        return cls(
+            get("input"),
+            get("output"),
+            get("cache_read"),
+            get("cache_write"),
+            get("reasoning"),
+            get("input_audio"),
+            get("output_audio"),
+            get("batch_input"),
+            get("batch_output"),
+            get("per_request"),
+            get("per_image"),
+            get("per_second"),
+            tiers,
+        )
+
+    def known(self) -> dict[str, float]:
+        """The scalar prices that are known, by field name."""
+        return {name: v for name in PRICE_FIELDS if (v := getattr(self, name)) is not None}
+
+
+_NO_PRICES = Pricing()
+
+
+@dataclass(slots=True)
+class Provider:
+    """A company or endpoint you pay; carries what a router needs to call it."""
+
+    id: str
+    name: str
+    api_base_url: str | None
+    api_style: str | None
+    openai_compatible: bool | None
+    auth_env: tuple[str, ...]
+    website: str | None
+    docs_url: str | None
+    pricing_url: str | None
+    models: int
+    offerings: int
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Provider:
+        return cls(
+            id=d["id"],
+            name=d.get("name") or d["id"],
+            api_base_url=d.get("api_base_url"),
+            api_style=d.get("api_style"),
+            openai_compatible=d.get("openai_compatible"),
+            auth_env=tuple(d.get("auth_env") or ()),
+            website=d.get("website"),
+            docs_url=d.get("docs_url"),
+            pricing_url=d.get("pricing_url"),
+            models=d.get("models", 0),
+            offerings=d.get("offerings", 0),
+            raw=d,
+        )
+
+
+@dataclass(slots=True)
+class Model:
+    """A trained, released model, whoever serves it."""
+
+    id: str
+    name: str
+    creator: str | None
+    family: str | None
+    released: str | None
+    open_weights: bool | None
+    context_window: int | None
+    input_modalities: tuple[str, ...]
+    output_modalities: tuple[str, ...]
+    capabilities: tuple[str, ...]
+    modes: tuple[str, ...]
+    hosts: int
+    offerings: int
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Model:
+        return cls(
+            id=d["id"],
+            name=d.get("name") or d["id"],
+            creator=d.get("creator"),
+            family=d.get("family"),
+            released=d.get("released"),
+            open_weights=d.get("open_weights"),
+            context_window=d.get("context_window"),
+            input_modalities=tuple(d.get("input_modalities") or ()),
+            output_modalities=tuple(d.get("output_modalities") or ()),
+            capabilities=tuple(d.get("capabilities") or ()),
+            modes=tuple(d.get("modes") or ()),
+            hosts=d.get("hosts", 0),
+            offerings=d.get("offerings", 0),
+            raw=d,
+        )
+
+
+@dataclass(slots=True)
+class Offering:
+    """One provider serving one model under one exact API id (``provider_model_id``)."""
+
+    provider: str
+    model: str
+    provider_model_id: str
+    name: str | None
+    variant: tuple[str, ...]
+    mode: str
+    pricing: Pricing
+    context_window: int | None
+    max_input_tokens: int | None
+    max_output_tokens: int | None
+    input_modalities: tuple[str, ...]
+    output_modalities: tuple[str, ...]
+    capabilities: tuple[str, ...]
+    status: str
+    deprecation_date: str | None
+    sources: tuple[str, ...]
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Offering:
+        get = d.get
+        pricing = get("pricing")
+        return cls(
+            d["provider"],
+            d["model"],
+            d["provider_model_id"],
+            get("name"),
+            tuple(get("variant") or ()),
+            get("mode", "chat"),
+            Pricing.from_dict(pricing) if pricing else _NO_PRICES,
+            get("context_window"),
+            get("max_input_tokens"),
+            get("max_output_tokens"),
+            tuple(get("input_modalities") or ()),
+            tuple(get("output_modalities") or ()),
+            tuple(get("capabilities") or ()),
+            get("status", "active"),
+            get("deprecation_date"),
+            tuple(get("sources") or ()),
+            d,
+        )
+
+    @property
+    def key(self) -> str:
+        """Unique reference to this offering: ``provider:provider_model_id``."""
+        return f"{self.provider}:{self.provider_model_id}"
+
+    @property
+    def is_free(self) -> bool:
+        """True when both token prices are known and zero (free tiers, promotional variants)."""
+        return self.pricing.input == 0 and self.pricing.output == 0
