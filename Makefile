@@ -65,15 +65,23 @@ site: venv sources npm
 serve: venv sources npm
 	$(MKDOCS) serve -f src_docs/mkdocs.yml
 
-test: venv sources test-unit test-integration
+test: venv sources test-unit test-client test-examples test-integration
 
 test-unit: venv npm
 	$(BIN)/python -m pytest -q -m "not integration and not examples" -p no:cacheprovider
 
-# The library reviews' live examples against a local fake OpenAI server; installs their libraries.
-test-examples: venv
-	$(BIN)/pip install --quiet -e '.[examples]'
-	$(BIN)/python -m pytest -q -m examples -p no:cacheprovider tests/test_library_examples.py
+# The library reviews' live examples against a local fake OpenAI server. Their libraries (litellm,
+# instructor, ...) pin versions the client package's own pins clash with, so they get a venv of
+# their own.
+EXAMPLES_VENV ?= .venv-examples
+$(EXAMPLES_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(EXAMPLES_VENV)
+	$(EXAMPLES_VENV)/bin/pip install --quiet --upgrade pip
+	$(EXAMPLES_VENV)/bin/pip install --quiet -e '.[test,examples]'
+	touch $@
+
+test-examples: $(EXAMPLES_VENV)/.installed
+	$(EXAMPLES_VENV)/bin/python -m pytest -q -m examples -p no:cacheprovider tests/test_library_examples.py
 
 test-integration: venv sources
 	$(BIN)/python -m pytest -q -m integration -p no:cacheprovider
@@ -88,7 +96,7 @@ client-data: data
 	    if [ -f $(OUT)/$$f ]; then gzip -n -9 -c $(OUT)/$$f > $(CLIENT_DATA)/$$f.gz; fi; done
 	@ls -l $(CLIENT_DATA)
 
-test-client: venv
+test-client: venv client-data
 	cd client && KNOLLM_FULL_CATALOG=$(abspath $(OUT))/models.json $(abspath $(BIN))/python -m pytest -q -p no:cacheprovider tests
 
 goldens: venv

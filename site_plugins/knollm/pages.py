@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment
 from markupsafe import Markup
@@ -229,9 +230,15 @@ class PageBuilder:
             )
             if value  # unknown facts are left out, not shown as "unknown"
         ]
+        chart_href = (
+            href(uri, "charts/") + "?chart=hosts&model=" + quote(model["id"], safe="")
+            if len(offerings) > 1
+            else None
+        )
         return self.render(
             "model.md.j2",
             model=model,
+            chart_href=chart_href,
             facts=facts,
             creator=model.get("creator"),
             rows=rows,
@@ -580,6 +587,15 @@ def changes_sections(diff: dict[str, Any]) -> list[dict[str, Any]]:
             "Removed offerings",
             ["Provider", "API id", "Model"],
             offering_rows(diff.get("offerings", {}).get("removed", [])),
+        ),
+        (
+            "models",
+            "Offerings now mapped to another model",
+            ["Provider", "API id", "Old model", "New model"],
+            [
+                [c.get("provider"), c.get("provider_model_id"), c.get("old"), c.get("new")]
+                for c in diff.get("model_changes", [])
+            ],
         ),
         (
             "prices",

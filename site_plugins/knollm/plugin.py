@@ -37,6 +37,7 @@ from mkdocs.structure.toc import get_toc
 
 from knollm_build.emit import json_schema, to_bytes
 from knollm_build.explorer import explorer_payload
+from knollm_build.libraries import libraries_document
 from knollm_build.pipeline import BuildError, BuildOptions, compile_catalog
 from site_plugins.knollm.config import KnollmConfig
 from site_plugins.knollm.libraries import load_libraries
@@ -88,6 +89,7 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
         self.diff: dict[str, Any] | None = None
         self.data_files: dict[str, bytes] = {}
         self.vendor: dict[str, Path] = {}
+        self.libraries: list[dict[str, Any]] = []
 
     def _path(self, config: MkDocsConfig, value: str) -> Path:
         return (Path(config.config_file_path).parent / value).resolve()
@@ -110,6 +112,7 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
         except BuildError as exc:
             raise PluginError(f"knollm: {exc}") from exc
         self.document, self.report = result.document, result.report
+        self.libraries = libraries_document(result.libraries)
         for problem in result.report["errors"]:
             log.info("knollm: input error: %s: %s", problem["file"], problem["reason"])
         self.diff = self._diff(config)
@@ -148,6 +151,7 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
             "providers.json": providers,
             "offerings.csv": offerings_csv(self.document),
             "report.json": to_bytes(self.report),
+            "libraries.json": to_bytes(self.libraries),
         }
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
@@ -166,6 +170,10 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
             ),
             "report.json": (
                 "The build report: counts, conflicts, quarantined records.",
+                "application/json",
+            ),
+            "libraries.json": (
+                "The Python LLM library reviews' facts, features and examples.",
                 "application/json",
             ),
         }
