@@ -103,9 +103,13 @@ goldens: venv
 	KNOLLM_UPDATE_GOLDENS=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_golden.py
 	git diff --stat tests/golden
 
-bench: venv sources
+bench: venv sources npm
 	$(BIN)/python benchmarks/bench_compile.py --work $(or $(firstword $(WORK)),../shared/work)
 	$(BIN)/python benchmarks/bench_site.py --work $(or $(firstword $(WORK)),../shared/work)
+	$(MAKE) site WORK="$(or $(WORK),../shared/work)"
+	$(BIN)/python benchmarks/bench_explorer.py
+	$(MAKE) client-data WORK="$(or $(WORK),../shared/work)"
+	$(BIN)/python benchmarks/bench_client.py
 
 # Refresh: fetch every provider's live model list (keys from the environment: each provider's
 # auth_env in catalog/providers/*.toml; unset ones are skipped) into REFRESH_WORK, compile with it,
