@@ -110,6 +110,7 @@ bench: venv sources npm
 	$(BIN)/python benchmarks/bench_explorer.py
 	$(MAKE) client-data WORK="$(or $(WORK),../shared/work)"
 	$(BIN)/python benchmarks/bench_client.py
+	$(BIN)/python benchmarks/bench_router.py --catalog $(OUT)/models.json
 
 # Refresh: fetch every provider's live model list (keys from the environment: each provider's
 # auth_env in catalog/providers/*.toml; unset ones are skipped) into REFRESH_WORK, compile with it,

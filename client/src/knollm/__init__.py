@@ -31,3 +31,12 @@ __all__ = [
     "usage_cost",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """``Router``/``AsyncRouter`` load on first use: importing openai would slow the CLI down."""
+    if name in ("Router", "AsyncRouter"):
+        from knollm import router
+
+        return getattr(router, name)
+    raise AttributeError(f"module 'knollm' has no attribute {name!r}")

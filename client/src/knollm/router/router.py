@@ -1,0 +1,456 @@
+"""``Router`` and ``AsyncRouter``: OpenAI-style clients that route each chat request across providers.
+
+``router.chat.completions.create(model=..., messages=..., **openai_params)`` returns the OpenAI
+SDK's own ``ChatCompletion`` (or a stream of ``ChatCompletionChunk``) from whichever candidate
+answered, with a :class:`~knollm.router.accounting.RouteInfo` attached as ``.knollm``. The SDK is
+the transport, one client per provider key, each with ``max_retries=0``: retrying and falling back
+is the router's job (see :mod:`knollm.router.core`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal, overload
+
+import openai
+from openai.types.chat import ChatCompletion
+
+from knollm.catalog import Catalog, Criteria, NotFound
+from knollm.records import Offering
+from knollm.router.accounting import Ledger, RequestLog, RouteInfo
+from knollm.router.core import Core, Run, Target, chat_params
+from knollm.router.health import Health
+from knollm.router.keys import KeyPool, KeyRing, keys_from_env
+from knollm.router.planner import Endpoint, Planner, criteria_of, is_openai_compatible
+from knollm.router.strategies import DEFAULT_WEIGHTS, STRATEGIES
+from knollm.router.streams import AsyncRoutedStream, RoutedStream
+
+Model = str | Sequence[str]
+
+
+def _catalog(catalog: Catalog | str | os.PathLike[str] | None) -> Catalog:
+    return catalog if isinstance(catalog, Catalog) else Catalog.load(catalog)
+
+
+def _check_ids(catalog: Catalog, given: Mapping[str, Any] | None, what: str) -> None:
+    for pid in given or {}:
+        if pid not in catalog.provider_by_id:
+            raise ValueError(
+                f"{what}: {NotFound('provider', pid, catalog._closest(pid, catalog.provider_by_id))}"
+            )
+
+
+def build_core(
+    catalog: Catalog | str | os.PathLike[str] | None,
+    *,
+    strategy: str,
+    keys: Mapping[str, str | Sequence[str]] | None,
+    base_urls: Mapping[str, str] | None,
+    env: Mapping[str, str] | None,
+    constraints: Criteria | Mapping[str, Any] | None,
+    weights: Mapping[str, float] | None,
+    timeout: float,
+    budget: float | None,
+    expected_output_tokens: int,
+    max_wait: float,
+    breaker_threshold: int,
+    breaker_cooldown: float,
+    latency_half_life: float,
+    log_path: str | Path | None,
+    log_prompts: bool,
+    stream_usage: bool,
+    auto_limit: int = 64,
+) -> Core:
+    """Wire a router's parts from its options (shared by the sync and async routers)."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)} (got {strategy!r})")
+    cat = _catalog(catalog)
+    _check_ids(cat, keys, "keys")
+    _check_ids(cat, base_urls, "base_urls")
+    environ = os.environ if env is None else env
+    endpoints: dict[str, Endpoint] = {}
+    pools: dict[str, KeyPool] = {}
+    for p in cat.providers:
+        given = (keys or {}).get(p.id)
+        secrets = [given] if isinstance(given, str) else list(given or ())
+        if not secrets and p.auth_env:
+            secrets = keys_from_env(p.auth_env, environ)
+        if not secrets:
+            continue
+        pool = pools[p.id] = KeyPool(p.id, secrets)
+        base = (base_urls or {}).get(p.id) or p.api_base_url
+        if is_openai_compatible(p) and base:
+            endpoints[p.id] = Endpoint(p, base, pool)
+    health = Health(breaker_threshold, breaker_cooldown, latency_half_life)
+    planner = Planner(
+        cat, endpoints, health, criteria_of(constraints), weights or DEFAULT_WEIGHTS, auto_limit
+    )
+    keyring = KeyRing(pools)
+    request_log = RequestLog(log_path, log_prompts, keyring.scrub) if log_path else None
+    return Core(
+        planner,
+        keyring,
+        health,
+        Ledger(budget),
+        request_log,
+        strategy=strategy,
+        timeout=timeout,
+        max_wait=max_wait,
+        expected_output_tokens=expected_output_tokens,
+        stream_usage=stream_usage,
+    )
+
+
+class _Base:
+    """What both routers share: options, accounting views, a readable repr."""
+
+    _core: Core
+
+    def __init__(
+        self,
+        catalog: Catalog | str | os.PathLike[str] | None = None,
+        *,
+        strategy: str = "cheapest",
+        keys: Mapping[str, str | Sequence[str]] | None = None,
+        base_urls: Mapping[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
+        constraints: Criteria | Mapping[str, Any] | None = None,
+        weights: Mapping[str, float] | None = None,
+        timeout: float = 60.0,
+        budget: float | None = None,
+        expected_output_tokens: int = 1024,
+        max_wait: float = 30.0,
+        breaker_threshold: int = 3,
+        breaker_cooldown: float = 30.0,
+        latency_half_life: float = 60.0,
+        log_path: str | Path | None = None,
+        log_prompts: bool = False,
+        stream_usage: bool = True,
+        auto_limit: int = 64,
+    ) -> None:
+        """Route over ``catalog`` (a :class:`Catalog`, a path, or the default catalog).
+
+        Keys come from ``keys={provider: key or [keys]}`` or else from each provider's
+        ``auth_env`` variables and their numbered siblings (``GROQ_API_KEY_2``...) in ``env``
+        (default ``os.environ``). ``base_urls`` overrides a provider's API base URL. ``budget``
+        is in USD; ``log_path`` appends one JSON line per request. ``"auto"`` tries at most the
+        ``auto_limit`` cheapest offerings that fit a request.
+        """
+        self._core = build_core(
+            catalog,
+            strategy=strategy,
+            keys=keys,
+            base_urls=base_urls,
+            env=env,
+            constraints=constraints,
+            weights=weights,
+            timeout=timeout,
+            budget=budget,
+            expected_output_tokens=expected_output_tokens,
+            max_wait=max_wait,
+            breaker_threshold=breaker_threshold,
+            breaker_cooldown=breaker_cooldown,
+            latency_half_life=latency_half_life,
+            log_path=log_path,
+            log_prompts=log_prompts,
+            stream_usage=stream_usage,
+            auto_limit=auto_limit,
+        )
+
+    @property
+    def catalog(self) -> Catalog:
+        return self._core.planner.catalog
+
+    @property
+    def providers(self) -> list[str]:
+        """Providers the router can call (OpenAI-compatible, base URL known, key set)."""
+        return sorted(self._core.planner.endpoints)
+
+    @property
+    def ledger(self) -> Ledger:
+        """Running totals per provider and model, spend and budget."""
+        return self._core.ledger
+
+    @property
+    def health(self) -> Health:
+        """Breakers and observed latencies per offering (keyed ``provider:api-id``)."""
+        return self._core.health
+
+    def totals(self) -> dict[str, Any]:
+        """Spend, budget and totals per provider and model, as plain data."""
+        return self._core.ledger.summary()
+
+    def candidates(
+        self,
+        model: Model,
+        messages: Sequence[Mapping[str, Any]] = (),
+        *,
+        strategy: str | None = None,
+        constraints: Criteria | Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> list[Offering]:
+        """The offerings a request would try, in order, without sending anything."""
+        run = self._core.start(model, {"messages": list(messages), **params}, strategy, constraints)
+        return run.plan
+
+    def __repr__(self) -> str:
+        core = self._core
+        keys = sum(len(e.pool.keys) for e in core.planner.endpoints.values())
+        budget = "" if core.ledger.budget is None else f", budget=${core.ledger.budget:g}"
+        return (
+            f"{type(self).__name__}(strategy={core.strategy!r}, "
+            f"providers={len(core.planner.endpoints)}, keys={keys}{budget})"
+        )
+
+    @staticmethod
+    def _sdk_params(core: Core, params: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        sdk = chat_params(params)
+        injected = False
+        if sdk.get("stream") and core.stream_usage and "stream_options" not in sdk:
+            sdk["stream_options"] = {"include_usage": True}
+            injected = True
+        return sdk, injected
+
+
+class Router(_Base):
+    """Synchronous router: ``router.chat.completions.create(...)`` like ``openai.OpenAI``."""
+
+    def __init__(self, catalog: Catalog | str | os.PathLike[str] | None = None, **options: Any):
+        super().__init__(catalog, **options)
+        self._clients: dict[tuple[str, int], openai.OpenAI] = {}
+        self.chat = _Chat(_Completions(self))
+
+    def _client(self, target: Target) -> openai.OpenAI:
+        slot = (target.offering.provider, target.key.index)
+        client = self._clients.get(slot)
+        if client is None:
+            client = self._clients[slot] = openai.OpenAI(
+                api_key=target.key.reveal(),
+                base_url=target.endpoint.base_url,
+                max_retries=0,
+                timeout=self._core.timeout,
+            )
+        return client
+
+    def _create(
+        self, model: Model, strategy: str | None, constraints: Any, params: dict[str, Any]
+    ) -> ChatCompletion | RoutedStream:
+        core = self._core
+        run: Run = core.start(model, params, strategy, constraints)
+        sdk, injected = self._sdk_params(core, params)
+        streaming = bool(sdk.get("stream"))
+        while True:
+            step = run.next()
+            if step is None:
+                raise run.exhausted()
+            if isinstance(step, float):
+                time.sleep(step)
+                continue
+            try:
+                response = self._client(step).chat.completions.create(
+                    model=step.offering.provider_model_id, **sdk
+                )
+                if streaming:
+                    it = iter(response)
+                    first = next(it, None)
+            except Exception as exc:  # classified: retried, or raised by run.failed
+                run.failed(step, exc)
+                continue
+            info = run.succeeded(step, response, streaming)
+            if streaming:
+                return RoutedStream(response, it, first, run, step, info, injected)
+            object.__setattr__(response, "knollm", info)
+            return response
+
+    def close(self) -> None:
+        """Close every provider connection pool."""
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+    def __enter__(self) -> Router:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class AsyncRouter(_Base):
+    """Asynchronous router: ``await router.chat.completions.create(...)`` like ``openai.AsyncOpenAI``."""
+
+    def __init__(self, catalog: Catalog | str | os.PathLike[str] | None = None, **options: Any):
+        super().__init__(catalog, **options)
+        self._clients: dict[tuple[str, int], openai.AsyncOpenAI] = {}
+        self.chat = _AsyncChat(_AsyncCompletions(self))
+
+    def _client(self, target: Target) -> openai.AsyncOpenAI:
+        slot = (target.offering.provider, target.key.index)
+        client = self._clients.get(slot)
+        if client is None:
+            client = self._clients[slot] = openai.AsyncOpenAI(
+                api_key=target.key.reveal(),
+                base_url=target.endpoint.base_url,
+                max_retries=0,
+                timeout=self._core.timeout,
+            )
+        return client
+
+    async def _create(
+        self, model: Model, strategy: str | None, constraints: Any, params: dict[str, Any]
+    ) -> ChatCompletion | AsyncRoutedStream:
+        core = self._core
+        run: Run = core.start(model, params, strategy, constraints)
+        sdk, injected = self._sdk_params(core, params)
+        streaming = bool(sdk.get("stream"))
+        while True:
+            step = run.next()
+            if step is None:
+                raise run.exhausted()
+            if isinstance(step, float):
+                await asyncio.sleep(step)
+                continue
+            try:
+                response = await self._client(step).chat.completions.create(
+                    model=step.offering.provider_model_id, **sdk
+                )
+                if streaming:
+                    ait = response.__aiter__()
+                    try:
+                        first = await ait.__anext__()
+                    except StopAsyncIteration:
+                        first = None
+            except Exception as exc:  # classified: retried, or raised by run.failed
+                run.failed(step, exc)
+                continue
+            info = run.succeeded(step, response, streaming)
+            if streaming:
+                return AsyncRoutedStream(response, ait, first, run, step, info, injected)
+            object.__setattr__(response, "knollm", info)
+            return response
+
+    async def close(self) -> None:
+        """Close every provider connection pool."""
+        for client in self._clients.values():
+            await client.close()
+        self._clients.clear()
+
+    async def __aenter__(self) -> AsyncRouter:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+class _Completions:
+    def __init__(self, router: Router) -> None:
+        self._router = router
+
+    @overload
+    def create(
+        self,
+        *,
+        model: Model,
+        messages: Any,
+        stream: Literal[False] = False,
+        strategy: str | None = None,
+        constraints: Any = None,
+        **params: Any,
+    ) -> ChatCompletion: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        model: Model,
+        messages: Any,
+        stream: Literal[True],
+        strategy: str | None = None,
+        constraints: Any = None,
+        **params: Any,
+    ) -> RoutedStream: ...
+
+    def create(
+        self,
+        *,
+        model: Model,
+        messages: Any,
+        stream: bool = False,
+        strategy: str | None = None,
+        constraints: Any = None,
+        **params: Any,
+    ) -> ChatCompletion | RoutedStream:
+        """Send a chat request to the best candidate, falling back as needed.
+
+        ``model``: an offering (``groq/llama-3.3-70b-versatile``), a canonical model id,
+        ``"auto"`` (with ``constraints``: capabilities, min_context, max_input_price, providers...)
+        or a list of those (an ordered fallback chain). ``strategy`` overrides the router's for
+        this call. Every other keyword goes to the provider unchanged.
+        """
+        params["messages"] = messages
+        if stream:
+            params["stream"] = True
+        return self._router._create(model, strategy, constraints, params)
+
+
+class _AsyncCompletions:
+    def __init__(self, router: AsyncRouter) -> None:
+        self._router = router
+
+    @overload
+    async def create(
+        self,
+        *,
+        model: Model,
+        messages: Any,
+        stream: Literal[False] = False,
+        strategy: str | None = None,
+        constraints: Any = None,
+        **params: Any,
+    ) -> ChatCompletion: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        model: Model,
+        messages: Any,
+        stream: Literal[True],
+        strategy: str | None = None,
+        constraints: Any = None,
+        **params: Any,
+    ) -> AsyncRoutedStream: ...
+
+    async def create(
+        self,
+        *,
+        model: Model,
+        messages: Any,
+        stream: bool = False,
+        strategy: str | None = None,
+        constraints: Any = None,
+        **params: Any,
+    ) -> ChatCompletion | AsyncRoutedStream:
+        """Async twin of :meth:`Router.chat.completions.create`."""
+        params["messages"] = messages
+        if stream:
+            params["stream"] = True
+        return await self._router._create(model, strategy, constraints, params)
+
+
+class _Chat:
+    def __init__(self, completions: _Completions) -> None:
+        self.completions = completions
+
+
+class _AsyncChat:
+    def __init__(self, completions: _AsyncCompletions) -> None:
+        self.completions = completions
+
+
+def route_of(response: Any) -> RouteInfo | None:
+    """The :class:`RouteInfo` of a routed response or stream (None for anything else)."""
+    return getattr(response, "knollm", None)

@@ -1,0 +1,384 @@
+"""Fake OpenAI-compatible providers: real HTTP servers on 127.0.0.1, scripted per request.
+
+Each :class:`FakeProvider` runs a threaded ``http.server`` on its own port and answers
+``POST /v1/chat/completions``. What it does with a request is the next entry of ``script``
+(consumed in order), else ``default``: ``ok``, ``429`` (with ``Retry-After`` = ``retry_after``),
+``500``, ``503``, ``400``, ``401``, ``404``, ``hang`` (answer nothing until the client gives up),
+``drop`` (close the connection without a response), ``drop-mid-stream`` (send one chunk, then
+cut the connection). Streaming requests get SSE in HTTP chunked encoding. Keys listed in
+``reject_keys`` get 401; ``delay`` slows every answer; ``fail_rate`` makes a seeded random share of requests answer 500.
+Every request is recorded (model, key, whether streamed) for the tests to inspect.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Seen:
+    """One request as the fake provider received it."""
+
+    model: str
+    key: str
+    stream: bool
+    action: str
+    body: dict[str, Any] = field(repr=False)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that gave up (timeouts) make writes fail; that is expected here."""
+
+
+class FakeProvider:
+    """One fake provider; use as a context manager or call ``start()``/``stop()``."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        default: str = "ok",
+        script: Iterable[str] = (),
+        usage: tuple[int, int, int] = (10, 5, 0),
+        retry_after: str = "1",
+        reject_keys: Iterable[str] = (),
+        fail_rate: float = 0.0,
+        seed: int = 0,
+        error_echo: bool = False,
+        delay: float = 0.0,
+    ) -> None:
+        self.name = name
+        self.default = default
+        self.script: list[str] = list(script)
+        self.usage = usage
+        self.retry_after = retry_after
+        self.reject_keys = set(reject_keys)
+        self.fail_rate = fail_rate
+        self.error_echo = error_echo
+        self.delay = delay
+        self.seen: list[Seen] = []
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._server = _Server(("127.0.0.1", 0), self._handler())
+        self.port = self._server.server_address[1]
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    def __enter__(self) -> FakeProvider:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
+
+    def actions(self) -> list[str]:
+        with self._lock:
+            return [s.action for s in self.seen]
+
+    def _next_action(self, key: str) -> str:
+        with self._lock:
+            if key in self.reject_keys:
+                return "401"
+            if self.script:
+                return self.script.pop(0)
+            if self.fail_rate and self._random.random() < self.fail_rate:
+                return "500"
+            return self.default
+
+    def completion(self, model: str) -> dict[str, Any]:
+        prompt, completion, cached = self.usage
+        usage: dict[str, Any] = {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
+        if cached:
+            usage["prompt_tokens_details"] = {"cached_tokens": cached}
+        return {
+            "id": f"chatcmpl-{self.name}",
+            "object": "chat.completion",
+            "created": 1_700_000_000,
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": f"hello from {self.name}"},
+                }
+            ],
+            "usage": usage,
+        }
+
+    def chunks(self, model: str, include_usage: bool) -> list[dict[str, Any]]:
+        base = {
+            "id": f"chatcmpl-{self.name}",
+            "object": "chat.completion.chunk",
+            "created": 1_700_000_000,
+            "model": model,
+        }
+        words = ["hello", " from", f" {self.name}"]
+        out = [
+            {
+                **base,
+                "choices": [
+                    {
+                        "index": 0,
+                        "delta": {"role": "assistant", "content": w},
+                        "finish_reason": None,
+                    }
+                ],
+            }
+            for w in words
+        ]
+        out.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+        if include_usage:
+            full = self.completion(model)["usage"]
+            out.append({**base, "choices": [], "usage": full})
+        return out
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes; without this, Nagle and delayed ACKs
+            # add ~40 ms to some answers.
+            disable_nagle_algorithm = True
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                return
+
+            def _json(
+                self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
+            ) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _error(
+                self, status: int, message: str, headers: dict[str, str] | None = None
+            ) -> None:
+                self._json(
+                    status, {"error": {"message": message, "type": "fake", "code": status}}, headers
+                )
+
+            def _chunk(self, data: bytes) -> None:
+                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                self.wfile.flush()
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                auth = self.headers.get("Authorization", "")
+                key = auth.removeprefix("Bearer ")
+                model = body.get("model", "")
+                stream = bool(body.get("stream"))
+                action = fake._next_action(key)
+                with fake._lock:
+                    fake.seen.append(Seen(model, key, stream, action, body))
+                if not self.path.endswith("/chat/completions"):
+                    self._error(404, "not found")
+                    return
+                if fake.delay:
+                    time.sleep(fake.delay)
+                if action == "hang":
+                    fake._stop.wait(30)
+                    self.close_connection = True
+                    return
+                if action == "drop":
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    self.close_connection = True
+                    return
+                if action == "429":
+                    self._error(429, "rate limited", {"Retry-After": fake.retry_after})
+                    return
+                if action.isdigit():
+                    echo = f" (key {key})" if fake.error_echo else ""
+                    self._error(int(action), f"fake {action} from {fake.name}{echo}")
+                    return
+                if not stream:
+                    self._json(200, fake.completion(model))
+                    return
+                include = bool((body.get("stream_options") or {}).get("include_usage"))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for i, chunk in enumerate(fake.chunks(model, include)):
+                    self._chunk(f"data: {json.dumps(chunk)}\n\n".encode())
+                    if action == "drop-mid-stream" and i == 0:
+                        time.sleep(0.05)
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        self.close_connection = True
+                        return
+                self._chunk(b"data: [DONE]\n\n")
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+
+        return Handler
+
+
+def provider_record(pid: str, base_url: str, *, compatible: bool = True) -> dict[str, Any]:
+    return {
+        "id": pid,
+        "name": pid.title(),
+        "api_base_url": base_url,
+        "api_style": "openai-compatible" if compatible else "other",
+        "openai_compatible": compatible,
+        "auth_env": [f"{pid.upper()}_API_KEY"],
+        "models": 1,
+        "offerings": 1,
+        "sources": ["test"],
+    }
+
+
+def offering_record(
+    provider: str,
+    model: str,
+    api_id: str,
+    price_in: float | None,
+    price_out: float | None,
+    *,
+    cache_read: float | None = None,
+    context: int = 131_072,
+    caps: Iterable[str] = ("tools",),
+    status: str = "active",
+) -> dict[str, Any]:
+    pricing: dict[str, Any] = {}
+    if price_in is not None:
+        pricing["input"] = price_in
+    if price_out is not None:
+        pricing["output"] = price_out
+    if cache_read is not None:
+        pricing["cache_read"] = cache_read
+    return {
+        "provider": provider,
+        "model": model,
+        "provider_model_id": api_id,
+        "mode": "chat",
+        "pricing": pricing,
+        "context_window": context,
+        "input_modalities": ["text"],
+        "output_modalities": ["text"],
+        "capabilities": list(caps),
+        "status": status,
+        "sources": ["test"],
+    }
+
+
+def catalog_document(
+    providers: list[dict[str, Any]], offerings: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A minimal ``models.json`` with these providers and offerings (models derived)."""
+    models = sorted({o["model"] for o in offerings})
+    return {
+        "schema_version": "1.0.0",
+        "generated_at": "2025-11-01T00:00:00Z",
+        "sources": [{"id": "test", "name": "router tests", "version": "1", "license": "MIT"}],
+        "providers": sorted(providers, key=lambda p: p["id"]),
+        "models": [
+            {
+                "id": m,
+                "name": m,
+                "creator": "Test",
+                "input_modalities": ["text"],
+                "output_modalities": ["text"],
+                "modes": ["chat"],
+                "hosts": len({o["provider"] for o in offerings if o["model"] == m}),
+                "offerings": sum(1 for o in offerings if o["model"] == m),
+            }
+            for m in models
+        ],
+        "offerings": sorted(offerings, key=lambda o: (o["provider"], o["provider_model_id"])),
+    }
+
+
+# -- the standard test setup: three fake hosts of one model, plus a provider without an OpenAI API --
+
+PRICES = {"alpha": (0.5, 1.5, 0.05), "beta": (1.0, 2.0, None), "gamma": (2.0, 4.0, None)}
+KEYS = {
+    "alpha": "sk-alpha-secret-0001",
+    "beta": "sk-beta-secret-0002",
+    "gamma": "sk-gamma-secret-0003",
+}
+
+
+def standard_document() -> dict[str, Any]:
+    """alpha < beta < gamma by price for ``test-70b``; alpha also serves a 4k-context ``test-8b`` without tools;
+    ``closed`` serves ``test-70b`` without an OpenAI-compatible API."""
+    providers = [provider_record(p, f"https://{p}.invalid/v1") for p in PRICES]
+    providers.append(provider_record("closed", "https://closed.invalid/v1", compatible=False))
+    offerings = [
+        offering_record(p, "test-70b", f"{p}-70b", i, o, cache_read=c)
+        for p, (i, o, c) in PRICES.items()
+    ]
+    offerings.append(
+        offering_record("alpha", "test-8b", "alpha-8b", 0.1, 0.1, context=4096, caps=("json_mode",))
+    )
+    offerings.append(offering_record("closed", "test-70b", "closed-70b", 0.01, 0.01))
+    return catalog_document(providers, offerings)
+
+
+class Trio:
+    """Three running fake providers and the router options that point at them."""
+
+    def __init__(self, **per_provider: dict[str, Any]) -> None:
+        import orjson
+
+        from knollm import Catalog
+
+        self.fakes = {p: FakeProvider(p, **per_provider.get(p, {})) for p in PRICES}
+        self.catalog = Catalog.from_bytes(orjson.dumps(standard_document()))
+
+    def __enter__(self) -> Trio:
+        for f in self.fakes.values():
+            f.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for f in self.fakes.values():
+            f.stop()
+
+    def __getitem__(self, name: str) -> FakeProvider:
+        return self.fakes[name]
+
+    def options(self, **extra: Any) -> dict[str, Any]:
+        opts: dict[str, Any] = {
+            "keys": dict(KEYS),
+            "base_urls": {p: f.base_url for p, f in self.fakes.items()},
+            "timeout": 1.0,
+        }
+        opts.update(extra)
+        return opts
+
+    def counts(self) -> dict[str, int]:
+        return {p: len(f.seen) for p, f in self.fakes.items()}
