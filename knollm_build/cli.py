@@ -22,6 +22,7 @@ from knollm_build.fetch_cli import fetch_command
 from knollm_build.libraries import libraries_document
 from knollm_build.library_facts import libraries_command
 from knollm_build.pipeline import BuildError, BuildOptions, compile_catalog
+from knollm_build.cli_options import catalog_option
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,14 +47,7 @@ def main() -> None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="A work directory whose model_catalog/*.json dumps are read. Repeatable.",
 )
-@click.option(
-    "--catalog",
-    "catalog_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=Path("catalog"),
-    show_default=True,
-    help="Curated overlays (providers, model rules, overrides).",
-)
+@catalog_option("Curated overlays (providers, model rules, overrides).")
 @click.option(
     "--no-default-sources",
     is_flag=True,

@@ -31,6 +31,7 @@ from knollm_build.fetch import (
     source_target,
 )
 from knollm_build.fetch_styles import PUBLIC_LISTS, style_for
+from knollm_build.cli_options import catalog_option
 
 SOURCES = ("models-dev", "litellm", "openrouter")
 
@@ -206,14 +207,7 @@ def _resolve(providers: dict[str, ProviderFile], names: tuple[str, ...]) -> list
     metavar="ID=URL",
     help="Use URL instead of the catalog's models_endpoint (also env KNOLLM_FETCH_ENDPOINT_<ID>).",
 )
-@click.option(
-    "--catalog",
-    "catalog_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=Path("catalog"),
-    show_default=True,
-    help="Curated overlays; providers are read from CATALOG/providers/.",
-)
+@catalog_option("Curated overlays; providers are read from CATALOG/providers/.")
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 64),

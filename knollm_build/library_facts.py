@@ -25,6 +25,7 @@ import click
 import yaml
 
 from knollm_build.libraries import load_libraries, split_front_matter
+from knollm_build.cli_options import catalog_option
 
 FACT_KEYS = ("version", "license", "requires_python", "dependencies")
 _EXTRA_MARKER = re.compile(r"\bextra\s*==")
@@ -181,14 +182,7 @@ def libraries_command() -> None:
 
 
 @libraries_command.command("check")
-@click.option(
-    "--catalog",
-    "catalog_dir",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    default=Path("catalog"),
-    show_default=True,
-    help="Catalog directory holding libraries/*.md.",
-)
+@catalog_option("Catalog directory holding libraries/*.md.")
 @click.option(
     "--cache",
     type=click.Path(file_okay=False, path_type=Path),
