@@ -69,19 +69,50 @@ def read_metadata(wheel: Path) -> Message:
     return BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
 
 
-def license_of(metadata: Message) -> str | None:
-    """License-Expression, else a one-line License field, else the first licence classifier."""
+def read_license_text(wheel: Path) -> str | None:
+    """The licence file a wheel ships in its ``*.dist-info`` (``licenses/`` first), if any."""
+    pattern = re.compile(r"[^/]+\.dist-info/(?:licenses/)?(?:LICEN[CS]E|COPYING)[^/]*")
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            names = sorted((n for n in archive.namelist() if pattern.fullmatch(n)), key=len)
+            return archive.read(names[0]).decode("utf-8", "replace") if names else None
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise FactsError(f"{wheel}: not a readable wheel ({exc})") from exc
+
+
+def license_from_text(text: str) -> str | None:
+    """The SPDX id of a licence recognised by its wording (MIT, Apache-2.0, BSD, ISC), else None."""
+    flat = " ".join(text.split())
+    if "Permission is hereby granted, free of charge" in flat:
+        return "MIT"
+    if "Apache License" in flat and "Version 2.0" in flat:
+        return "Apache-2.0"
+    if "Redistribution and use in source and binary forms" in flat:
+        return "BSD-3-Clause" if "Neither the name" in flat else "BSD-2-Clause"
+    if "Permission to use, copy, modify, and/or distribute this software" in flat:
+        return "ISC"
+    return None
+
+
+def license_of(metadata: Message, license_text: str | None = None) -> str | None:
+    """License-Expression; else the License field (a known name mapped to its SPDX id, a whole
+    licence text recognised by its wording); else the first licence classifier; else the wording
+    of the licence file the wheel ships (``license_text``)."""
     expression = (metadata.get("License-Expression") or "").strip()
     if expression:
         return expression
     text = (metadata.get("License") or "").strip()
-    if text and "\n" not in text and len(text) <= 60 and text.upper() != "UNKNOWN":
-        return text
+    if text and text.upper() != "UNKNOWN":
+        if "\n" not in text and len(text) <= 60:
+            return _CLASSIFIER_LICENSES.get(text, text)
+        recognised = license_from_text(text)
+        if recognised:
+            return recognised
     for classifier in metadata.get_all("Classifier") or []:
         if classifier.startswith("License ::"):
             last = classifier.split("::")[-1].strip()
             return _CLASSIFIER_LICENSES.get(last, last)
-    return None
+    return license_from_text(license_text) if license_text else None
 
 
 def runtime_dependencies(metadata: Message) -> int:
@@ -90,11 +121,11 @@ def runtime_dependencies(metadata: Message) -> int:
     return sum(1 for entry in entries if not _EXTRA_MARKER.search(entry.partition(";")[2]))
 
 
-def facts_of(metadata: Message) -> Facts:
+def facts_of(metadata: Message, license_text: str | None = None) -> Facts:
     requires = (metadata.get("Requires-Python") or "").strip()
     return Facts(
         version=str(metadata.get("Version", "")).strip(),
-        license=license_of(metadata),
+        license=license_of(metadata, license_text),
         requires_python=requires.replace(" ", "") or None,
         dependencies=runtime_dependencies(metadata),
     )
@@ -219,7 +250,7 @@ def check_command(
             continue
         try:
             wheel = download_wheel(info.pypi, None if latest else info.version, cache)
-            facts = facts_of(read_metadata(wheel))
+            facts = facts_of(read_metadata(wheel), read_license_text(wheel))
         except FactsError as exc:
             click.echo(f"error: {lib.path}: {exc}", err=True)
             failures += 1

@@ -21,6 +21,7 @@ from knollm_build.library_facts import (
     Facts,
     drift,
     facts_of,
+    read_license_text,
     read_metadata,
     rewrite_front_matter,
 )
@@ -385,3 +386,27 @@ def test_pages_render_hostile_reviews_inert(tmp_path: Path) -> None:
     assert rows["Groq"] == '<td data-sort="3">3</td><td>○</td><td>○</td><td>●</td>'
     assert rows["Together AI"] == '<td data-sort="3">3</td><td>○</td><td>●</td><td>○</td>'
     assert 'data-answers="' in index and "Which library?" in index
+
+
+def test_licence_from_the_license_field_text_or_the_bundled_file(tmp_path: Path) -> None:
+    mit = "MIT License\n\nCopyright (c) 2024 Someone\n\nPermission is hereby granted, free of charge, to any person"
+    # A one-line name is mapped to its SPDX id.
+    one_line = "Metadata-Version: 2.1\nName: demo\nVersion: 1\nLicense: MIT License\n\n"
+    assert facts_of(read_metadata(make_wheel(tmp_path / "a.whl", one_line))).license == "MIT"
+    # The whole licence text in the License field is recognised by its wording.
+    field = (
+        "Metadata-Version: 2.1\nName: demo\nVersion: 1\nLicense: "
+        + mit.replace("\n", "\n        ")
+        + "\n\n"
+    )
+    assert facts_of(read_metadata(make_wheel(tmp_path / "b.whl", field))).license == "MIT"
+    # No licence in METADATA at all: the file the wheel ships decides.
+    bare = "Metadata-Version: 2.1\nName: demo\nVersion: 1\n\n"
+    wheel = make_wheel(tmp_path / "c.whl", bare)
+    assert facts_of(read_metadata(wheel), read_license_text(wheel)).license is None
+    with zipfile.ZipFile(wheel, "a") as archive:
+        archive.writestr(
+            "demo-2.0.dist-info/licenses/LICENSE",
+            "                                 Apache License\n                           Version 2.0, January 2004\n",
+        )
+    assert facts_of(read_metadata(wheel), read_license_text(wheel)).license == "Apache-2.0"
