@@ -33,19 +33,24 @@
   /* ---- tiny DOM helper: strings always become text nodes ----------------------------------- */
   /* Set as DOM properties (live state); everything else is an attribute. */
   const PROPERTIES = new Set(["className", "value", "checked", "selected", "disabled", "hidden", "open", "inputMode"]);
-  function h(tag, props, ...children) {
+  function h(tag, props) {
     const node = document.createElement(tag);
-    if (props) for (const [k, v] of Object.entries(props)) {
+    if (props) for (const k in props) {
+      const v = props[k];
       if (v == null || v === false) continue;
-      if (k === "dataset") Object.assign(node.dataset, v);
+      if (k === "className") node.className = v;
+      else if (k === "dataset") Object.assign(node.dataset, v);
       else if (PROPERTIES.has(k)) node[k] = v;
       else node.setAttribute(k, v === true ? "" : String(v));
     }
-    for (const child of children.flat()) {
-      if (child == null || child === false) continue;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
+    for (let a = 2; a < arguments.length; a++) add(node, arguments[a]);
     return node;
+  }
+  /* Children: nodes, arrays of them, or strings — which become text nodes, never markup. */
+  function add(node, child) {
+    if (child == null || child === false) return;
+    if (Array.isArray(child)) for (const c of child) add(node, c);
+    else node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   function option(value, label, selected) {
     return h("option", { value: value, selected: selected }, label);
