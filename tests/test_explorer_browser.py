@@ -346,10 +346,17 @@ def test_phone_width_and_dark_palette(browser: Any, base_url: str) -> None:
     p = phone.open("explorer/")
     overflow = p.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"page scrolls sideways by {overflow}px on a phone"
-    light = p.evaluate("getComputedStyle(document.querySelector('.knollm-results td')).color")
-    p.evaluate("document.body.setAttribute('data-md-color-scheme', 'slate')")
-    dark = p.evaluate("getComputedStyle(document.querySelector('.knollm-results td')).color")
+    cell = "getComputedStyle(document.querySelector('.knollm-results td')).color"
+    scheme = "document.body.getAttribute('data-md-color-scheme')"
+    assert p.evaluate(scheme) == "default"  # headless chromium reports a light system theme
+    light = p.evaluate(cell)
+    p.click(".knollm-palette")
+    assert p.evaluate(scheme) == "slate"
+    dark = p.evaluate(cell)
     assert light != dark  # the app follows the theme's colours instead of fixing its own
+    p.reload()
+    p.wait_for_selector("[data-state=ready]", state="attached")
+    assert p.evaluate(scheme) == "slate"  # the choice is remembered
     phone.close()
 
 
