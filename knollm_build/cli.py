@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,14 +20,38 @@ from knollm_build.diff import (
     write_json,
 )
 from knollm_build.emit import emit, summary
-from knollm_build.fetch_cli import fetch_command
 from knollm_build.libraries import libraries_document
-from knollm_build.library_facts import libraries_command
 from knollm_build.pipeline import BuildError, BuildOptions, compile_catalog
 from knollm_build.cli_options import catalog_option
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose heavier commands are imported when called (or listed for help), so that
+    ``compile`` doesn't pay for ``fetch``'s HTTP stack: ``{name: "module:attribute"}``."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        "fetch": "knollm_build.fetch_cli:fetch_command",
+        "libraries": "knollm_build.library_facts:libraries_command",
+    },
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(package_name="knollm-build")
 def main() -> None:
     """Compile the Knollm LLM catalog from provider dumps, open catalogs and curated overlays."""
@@ -148,10 +174,6 @@ def diff_command(old: Path, new: Path, json_out: Path | None, fmt: str, limit: i
     else:
         click.echo(render_text(result, limit))
 
-
-main.add_command(libraries_command)
-
-main.add_command(fetch_command)
 
 if __name__ == "__main__":
     main()

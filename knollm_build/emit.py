@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import os
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,9 +52,15 @@ def providers_schema() -> dict[str, Any]:
     return {"type": "array", "items": Provider.model_json_schema()}
 
 
-def write_if_changed(path: Path, data: bytes) -> Written:
+def gzipped_size(data: bytes) -> int:
+    """Bytes of ``data`` gzipped as a web server would (level 6), for the summary."""
+    return len(gzip.compress(data, compresslevel=6, mtime=0))
+
+
+def write_if_changed(path: Path, data: bytes, gzipped: int | None = None) -> Written:
     """Atomically replace ``path`` with ``data`` unless it already holds exactly those bytes."""
-    gzipped = len(gzip.compress(data, compresslevel=6, mtime=0))
+    if gzipped is None:
+        gzipped = gzipped_size(data)
     if path.is_file() and path.read_bytes() == data:
         return Written(path, False, len(data), gzipped)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -75,36 +82,39 @@ def emit(
     report: dict[str, Any],
     libraries: list[dict[str, Any]] | None = None,
 ) -> list[Written]:
-    """Write models.json, schema.json, providers.json, report.json, explorer.json (and libraries.json)."""
-    extra = [] if libraries is None else [("libraries.json", to_bytes(libraries))]
-    # The explorer's compact payload; the site writes its own with page URLs (site_plugins/knollm).
-    extra.append(("explorer.json", orjson.dumps(explorer_payload(document))))
-    return [write_if_changed(out_dir / name, data) for name, data in extra] + [
-        write_if_changed(out_dir / "models.json", to_bytes(document)),
-        write_if_changed(
-            out_dir / "schema.json",
-            orjson.dumps(
-                json_schema(),
-                option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE,
-            ),
-        ),
-        write_if_changed(
-            out_dir / "providers.json",
-            to_bytes(
-                {
-                    "schema_version": SCHEMA_VERSION,
-                    "generated_at": document["generated_at"],
-                    "providers": document["providers"],
-                }
-            ),
-        ),
-        write_if_changed(
-            out_dir / "report.json",
-            orjson.dumps(
-                report,
-                option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE,
-            ),
-        ),
+    """Write models.json, schema.json, providers.json, report.json, explorer.json (and libraries.json).
+
+    The gzipped sizes of the summary are measured in two threads (zlib runs outside the GIL)
+    while the other files are being built.
+    """
+    indented = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+    files: dict[str, bytes] = {}
+    sizes: dict[str, Future[int]] = {}
+    with ThreadPoolExecutor(max_workers=2) as pool:
+
+        def add(name: str, data: bytes) -> None:
+            files[name] = data
+            sizes[name] = pool.submit(gzipped_size, data)
+
+        add("models.json", to_bytes(document))
+        if libraries is not None:
+            add("libraries.json", to_bytes(libraries))
+        # The explorer's compact payload; the site writes its own with page URLs (site_plugins/knollm).
+        add("explorer.json", orjson.dumps(explorer_payload(document)))
+        add("schema.json", orjson.dumps(json_schema(), option=indented))
+        providers = {
+            "schema_version": SCHEMA_VERSION,
+            "generated_at": document["generated_at"],
+            "providers": document["providers"],
+        }
+        add("providers.json", to_bytes(providers))
+        add("report.json", orjson.dumps(report, option=indented))
+        gzipped = {name: future.result() for name, future in sizes.items()}
+    order = ("libraries.json", "explorer.json", "models.json", "schema.json", "providers.json")
+    return [
+        write_if_changed(out_dir / name, files[name], gzipped[name])
+        for name in (*order, "report.json")
+        if name in files
     ]
 
 
