@@ -166,3 +166,29 @@ def test_ordered_walks_agree_with_full_scans(full: Catalog, crit: Criteria) -> N
         queries.WALK_LIMIT = saved
     assert walked_cheap == scanned_cheap
     assert walked_best == scanned_best
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(crit=criteria_strategy, prefs=prefs_strategy, limit=st.integers(1, 30))
+def test_threshold_ranking_agrees_with_a_full_scan(
+    full: Catalog, crit: Criteria, prefs: Preferences, limit: int
+) -> None:
+    """Weighted find_optimal() reads the sorted score columns only as deep as it must (the
+    threshold algorithm); scoring every candidate (forced by a scan bound above the catalog's
+    size) must rank exactly the same offerings with the same scores."""
+    from knollm import queries
+
+    ranked = [
+        (r.offering.key, r.score) for r in full.find_optimal(prefs, criteria=crit, limit=limit)
+    ]
+    saved = queries.SCAN_BELOW
+    queries.SCAN_BELOW = len(full.offerings) + 1
+    try:
+        scanned = [
+            (r.offering.key, r.score) for r in full.find_optimal(prefs, criteria=crit, limit=limit)
+        ]
+    finally:
+        queries.SCAN_BELOW = saved
+    assert ranked == scanned

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +93,7 @@ class Columns:
         self.output = [o.pricing.output for o in offerings]
         self.simple = [not o.pricing.tiers and not o.pricing.per_request for o in offerings]
         self.fee = [bool(o.pricing.per_request) for o in offerings]
+        self.tiered_or_fee = [not plain for plain in self.simple]
         newest = _month(catalog.generated_at) or 0
         oldest = newest - 48
         model_by_id = catalog.model_by_id
@@ -158,6 +160,20 @@ class Columns:
                     if not (paid and inp[pos] == 0 and out[pos] == 0)
                 ),
                 key=lambda pos: (-scores[pos], pos),
+            )
+        return order
+
+    def order_by(self, name: str) -> list[int]:
+        """Every position by the ``context``, ``recency`` or ``hosts`` score, best first; ties in
+        contract order. Cached."""
+        key = (name, 0.0, 0.0, False)
+        order = self._orders.get(key)
+        if order is None:
+            values = {"context": self.context, "recency": self.recency, "hosts": self.host_score}[
+                name
+            ]
+            order = self._orders[key] = sorted(
+                range(len(values)), key=lambda pos: (-values[pos], pos)
             )
         return order
 
@@ -307,27 +323,23 @@ def cheapest(
             with_fees = [pos for pos, fee in enumerate(cols.fee) if fee]
             match = catalog.matcher(criteria)
             found_walk = walked + [pos for pos in with_fees if match(offerings[pos])]
-            estimates = [
-                estimate_cost(offerings[pos], input_tokens, output_tokens) for pos in found_walk
+            # Ranked by the very keys the scan below uses, so both paths break ties alike.
+            walk_keys = _cost_keys(catalog, cols, found_walk, input_tokens, output_tokens)
+            return [
+                estimate_cost(offerings[pos], input_tokens, output_tokens)
+                for _, pos in heapq.nsmallest(limit, walk_keys)
             ]
-            ranked = sorted(
-                (
-                    (e.total, pos, e)
-                    for e, pos in zip(estimates, found_walk, strict=True)
-                    if e.complete
-                ),
-                key=lambda t: (t[0], t[1]),
-            )
-            return [e for _, _, e in ranked[:limit]]
     found = catalog.positions(criteria)
     positions = range(len(catalog.offerings)) if found is None else found
     fast = not cached_share and not batch
-    inp, out, simple = cols.input, cols.output, cols.simple
+    inp, out = cols.input, cols.output
     i_m, o_m = input_tokens / 1e6, output_tokens / 1e6
     keyed: list[tuple[float, int]] = []
     slow: list[int] = []
+    # Without a request count no context tier applies: token prices alone price a fee-less offering.
+    needs_estimate = cols.fee if requests is None else cols.tiered_or_fee
     for pos in positions:
-        if fast and simple[pos]:
+        if fast and not needs_estimate[pos]:
             pi, po = inp[pos], out[pos]
             if pi is not None and po is not None:
                 keyed.append((pi * i_m + po * o_m, pos))
@@ -357,6 +369,31 @@ def cheapest(
         )
         for _, pos in best
     ]
+
+
+def _cost_keys(
+    catalog: Catalog,
+    cols: Columns,
+    positions: Iterable[int],
+    input_tokens: float,
+    output_tokens: float,
+) -> list[tuple[float, int]]:
+    """(cost of the plain workload, position) of each position whose cost is known: token prices
+    times tokens without a per-request fee (no request count, so no context tier applies), the
+    full estimate for the others. The same keys as :meth:`Columns.cost_order` and the scan."""
+    inp, out, fee = cols.input, cols.output, cols.fee
+    i_m, o_m = input_tokens / 1e6, output_tokens / 1e6
+    keyed: list[tuple[float, int]] = []
+    for pos in positions:
+        if not fee[pos]:
+            pi, po = inp[pos], out[pos]
+            if pi is not None and po is not None:
+                keyed.append((pi * i_m + po * o_m, pos))
+            continue
+        est = estimate_cost(catalog.offerings[pos], input_tokens, output_tokens)
+        if est.complete:
+            keyed.append((est.total, pos))
+    return keyed
 
 
 WALK_LIMIT = 4000
@@ -411,18 +448,35 @@ def find_optimal(
                 for rank, pos in enumerate(walked, 1)
             ]  # fmt: skip
     found = catalog.positions(criteria)
-    positions = range(len(catalog.offerings)) if found is None else found
-    w_cost, w_ctx, w_rec, w_host = (
-        weights[k] / total for k in ("cost", "context", "recency", "hosts")
-    )
-    ctx, rec, hst = cols.context, cols.recency, cols.host_score
+    candidates = len(catalog.offerings) if found is None else len(found)
     cost = cols.cost_scores(prefs.input_tokens, prefs.output_tokens)
-    # Negated positions: equal scores keep contract order (provider, then API id).
-    scored = [
-        (w_cost * cost[pos] + w_ctx * ctx[pos] + w_rec * rec[pos] + w_host * hst[pos], -pos)
-        for pos in positions
+    terms = [
+        (weights[k] / total, values, k)
+        for k, values in (
+            ("cost", cost),
+            ("context", cols.context),
+            ("recency", cols.recency),
+            ("hosts", cols.host_score),
+        )
+        if weights[k] > 0
     ]
-    best = [(s, -neg) for s, neg in heapq.nlargest(limit, scored)]
+    if not terms:  # every weight 0: all score 0, contract order decides
+        chosen = heapq.nsmallest(limit, range(candidates) if found is None else found)
+        best = [(0.0, pos) for pos in chosen]
+    elif candidates <= SCAN_BELOW:
+        best = _scan(terms, range(candidates) if found is None else found, limit)
+    else:
+        orders = [
+            cols.score_order(prefs.input_tokens, prefs.output_tokens, criteria.free is False)
+            if name == "cost"
+            else cols.order_by(name)
+            for _, _, name in terms
+        ]
+        best = _threshold_top(
+            [(w, values, order) for (w, values, _), order in zip(terms, orders, strict=True)],
+            found,
+            limit,
+        )
     ranked = []
     for rank, (score, pos) in enumerate(best, 1):
         ranked.append(
@@ -430,10 +484,71 @@ def find_optimal(
                 rank,
                 offerings[pos],
                 round(score, 4),
-                _reasons(cols, pos, offerings[pos], weights, prefs, len(scored)),
+                _reasons(cols, pos, offerings[pos], weights, prefs, candidates),
             )
         )
     return ranked
+
+
+# Below this many candidates a plain scan beats walking the sorted columns.
+SCAN_BELOW = 2000
+
+
+def _score(terms: Sequence[tuple[float, list[float], Any]], pos: int) -> float:
+    score = 0.0  # summed in the same order as _threshold_top, so both give equal floats
+    for weight, values, _ in terms:
+        score += weight * values[pos]
+    return score
+
+
+def _scan(
+    terms: Sequence[tuple[float, list[float], Any]], positions: Iterable[int], limit: int
+) -> list[tuple[float, int]]:
+    """The ``limit`` best positions by weighted score; equal scores in contract order."""
+    # Negated positions: equal scores keep contract order (provider, then API id).
+    scored = ((_score(terms, pos), -pos) for pos in positions)
+    return [(score, -neg) for score, neg in heapq.nlargest(limit, scored)]
+
+
+def _threshold_top(
+    columns: Sequence[tuple[float, list[float], list[int]]],
+    allowed: Collection[int] | None,
+    limit: int,
+) -> list[tuple[float, int]]:
+    """Fagin's threshold algorithm: the same answer as :func:`_scan` over ``allowed`` (or every
+    position), reading each weighted column down its best-first ``order`` in step and stopping
+    once the ``limit``-th best score found beats the best score anything unseen could still
+    reach (the weighted sum of the values at the current depth). Ranking needs only the top of
+    each column, so a query touches a few thousand offerings instead of every one."""
+    if limit <= 0 or not columns:
+        return []
+    weighted = [(weight, values) for weight, values, _ in columns]
+    heap: list[tuple[float, int]] = []  # the best so far, worst at [0], as (score, -pos)
+    seen: set[int] = set()
+    longest = max(len(order) for _, _, order in columns)
+    for depth in range(longest):
+        threshold = 0.0
+        for weight, values, order in columns:
+            if depth >= len(order):
+                continue
+            pos = order[depth]
+            threshold += weight * values[pos]
+            if pos in seen:
+                continue
+            seen.add(pos)
+            if allowed is not None and pos not in allowed:
+                continue
+            score = 0.0
+            for w, v in weighted:
+                score += w * v[pos]
+            if len(heap) < limit:
+                heapq.heappush(heap, (score, -pos))
+            elif (score, -pos) > heap[0]:
+                heapq.heapreplace(heap, (score, -pos))
+        # Strictly above: an unseen position scoring exactly the threshold could still win a tie.
+        if len(heap) == limit and heap[0][0] > threshold:
+            break
+    return [(score, -neg) for score, neg in sorted(heap, reverse=True)]
 
 
 def _reasons(
