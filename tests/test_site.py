@@ -238,3 +238,10 @@ def test_changes_page_and_feed_show_the_diff(site_with_changes: Path) -> None:
     assert "<td>retired-model</td>" in changes
     feed = (site_with_changes / "changes" / "feed.xml").read_text()
     assert "<summary>" in feed and "price changes" in feed
+
+
+def test_cli_reference_pages_show_no_sentinels(site: Path) -> None:
+    for path in ("reference/cli", "reference/knollm-cli"):
+        html = page(site, path)
+        assert "Sentinel" not in html
+        assert "--work" in html or "--catalog" in html

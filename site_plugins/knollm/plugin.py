@@ -250,6 +250,9 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
         return context
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str | None:
+        if page.file.src_uri.startswith("reference/"):
+            # mkdocs-click 0.9 prints click 8.2+'s "no default" sentinel as a default value.
+            output = output.replace("<code>Sentinel.UNSET</code>", "<em>none</em>")
         if page.file.generated_by == "knollm":
             # Written once this returns: MkDocs keeps every Page to the end of the build, so the
             # body is dropped here, or memory would hold the whole site's HTML.
