@@ -142,6 +142,39 @@ def test_explorer_search_is_tolerant_of_how_names_are_typed(page: Page) -> None:
     assert page.count().startswith("0 offerings match")
 
 
+def test_separators_inside_a_typed_word_must_match_together(page: Page) -> None:
+    names = {
+        "llama-3.3-70b-instruct": "Llama 3.3 70B Instruct",
+        "llama-3.1-70b-instruct": "Llama 3.1 70B Instruct",
+        "gpt-4o": "GPT-4o",
+        "gpt-4.1": "GPT-4.1",
+    }
+    document = {
+        "schema_version": "1.0.0",
+        "generated_at": "2026-01-01T00:00:00Z",
+        "providers": [{"id": "acme", "name": "Acme"}],
+        "models": [{"id": i, "name": n, "hosts": 1} for i, n in names.items()],
+        "offerings": [
+            {"provider": "acme", "model": i, "provider_model_id": i, "pricing": {"input": 1.0}}
+            for i in names
+        ],
+    }
+    payload = orjson.dumps(explorer_payload(document))
+    page.page.route(
+        "**/data/explorer.json",
+        lambda route: route.fulfill(body=payload, content_type="application/json"),
+    )
+    page.open("explorer/")
+    search(page, "llama 70b")
+    assert sorted(page.column(MODEL)) == ["Llama 3.1 70B Instruct", "Llama 3.3 70B Instruct"]
+    search(page, "llama 3.3 70b")  # "3.3" is one word: Llama 3.1 has a 3 and a 70b, not "3.3"
+    assert page.column(MODEL) == ["Llama 3.3 70B Instruct"]
+    search(page, "gpt-4o")
+    assert page.column(MODEL) == ["GPT-4o"]
+    search(page, "acme/gpt-4.1")
+    assert page.column(MODEL) == ["GPT-4.1"]
+
+
 def test_filters_sort_and_counts(page: Page) -> None:
     p = page.open("explorer/")
     p.select_option("select[aria-label=Provider]", "groq")

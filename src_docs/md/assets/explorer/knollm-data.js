@@ -154,7 +154,7 @@
     const opts = { interLft: 2, intraMode: 0 };
     this.strict = new uFuzzy(opts);
     this.loose = new uFuzzy({ interLft: 0, intraMode: 0 });
-    this.last = { query: "", idxs: null, loose: false };
+    this.last = { key: "", raw: "", query: "", idxs: null, loose: false };
   }
   Searcher.RANK_LIMIT = 1000;
   /* Returns {idxs: ranked or in-index-order matches, ranked: bool}, or null for "everything". */
@@ -167,32 +167,48 @@
   Searcher.prototype._search = function (query) {
     const needle = normalise(query);
     if (!needle) {
-      this.last = { query: "", idxs: null, loose: false };
+      this.last = { key: "", raw: "", query: "", idxs: null, loose: false };
       return null;
     }
-    if (needle === this.last.query && this.last.result) return this.last.result;
+    const raw = String(query).toLowerCase().trim();
+    const phrases = joinedPhrases(raw);
+    const key = needle + "|" + phrases.join(" ");
+    if (key === this.last.key && this.last.result) return this.last.result;
     const hay = this.catalog.haystack();
     const terms = needle.split(" ").sort((a, b) => b.length - a.length);
     /* Typing on: the last matches already satisfy every term the query still has, so only the
      * new or lengthened terms are searched, and only among those matches. */
-    const extends_ = this.last.query && needle.startsWith(this.last.query) && this.last.idxs;
+    const extends_ = this.last.query && raw.startsWith(this.last.raw) && needle.startsWith(this.last.query) && this.last.idxs;
     const done = extends_ ? new Set(this.last.query.split(" ")) : new Set();
     const todo = terms.filter((t) => !done.has(t));
+    const keep = (found) => (phrases.length ? found.filter((i) => phrases.every((p) => hay[i].includes(p))) : found);
     let idxs;
     let loose = false;
     if (needle.length === 1) idxs = this._initial(needle.charCodeAt(0));
-    else if (extends_ && !this.last.loose) idxs = this._filter(this.strict, hay, todo, this.last.idxs);
-    else idxs = this._filter(this.strict, hay, terms, null);
+    else if (extends_ && !this.last.loose) idxs = keep(this._filter(this.strict, hay, todo, this.last.idxs));
+    else idxs = keep(this._filter(this.strict, hay, terms, null));
     if (idxs.length === 0) {
       loose = true;
-      idxs = extends_ && this.last.loose
+      idxs = keep(extends_ && this.last.loose
         ? this._filter(this.loose, hay, todo, this.last.idxs)
-        : this._filter(this.loose, hay, terms, null);
+        : this._filter(this.loose, hay, terms, null));
     }
-    this.last = { query: needle, idxs: idxs, loose: loose, result: null };
+    this.last = { key: key, raw: raw, query: needle, idxs: idxs, loose: loose, result: null };
     this.last.result = this._rank(needle, terms, idxs, loose);
     return this.last.result;
   };
+  /* A typed word with separators inside ("3.3", "gpt-4o", "openai/gpt-4o") also has to appear
+   * with them removed ("33", "gpt4o"), as the search texts hold every id that way too: so
+   * "llama 3.3 70b" finds Llama 3.3, not Llama 3.1 as well. */
+  function joinedPhrases(raw) {
+    const out = [];
+    for (const word of raw.split(/\s+/)) {
+      for (const part of word.split("/")) {
+        if (/[a-z0-9][^a-z0-9]+[a-z0-9]/.test(part)) out.push(part.replace(/[^a-z0-9]+/g, ""));
+      }
+    }
+    return out;
+  }
   Searcher.prototype._rank = function (needle, terms, idxs, loose) {
     const hay = this.catalog.haystack();
     if (idxs.length > 0 && idxs.length <= Searcher.RANK_LIMIT) {
