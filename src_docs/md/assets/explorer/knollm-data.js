@@ -105,6 +105,27 @@
     }
     return this._haystack;
   };
+  /* For every two characters that start a word somewhere, the offerings (ascending) whose text
+   * has such a word. A term matches only at a word start, so its first two characters name a
+   * short list that holds every match: the scan starts there instead of at every offering. */
+  Catalog.prototype.bigrams = function () {
+    if (!this._bigrams) {
+      const hay = this.haystack();
+      const lists = new Map();
+      for (let i = 0; i < hay.length; i++) {
+        const h = hay[i];
+        for (let k = 0; k + 1 < h.length; k++) {
+          if ((k > 0 && h.charCodeAt(k - 1) !== 32) || h.charCodeAt(k + 1) === 32) continue;
+          const key = h.substr(k, 2);
+          let list = lists.get(key);
+          if (!list) lists.set(key, (list = []));
+          if (list[list.length - 1] !== i) list.push(i);
+        }
+      }
+      this._bigrams = lists;
+    }
+    return this._bigrams;
+  };
   function uniqueWords(text) {
     return Array.from(new Set(text.split(" ").filter(Boolean))).join(" ");
   }
@@ -185,8 +206,18 @@
     let idxs;
     let loose = false;
     if (needle.length === 1) idxs = this._initial(needle.charCodeAt(0));
-    else if (extends_ && !this.last.loose) idxs = keep(this._filter(this.strict, hay, todo, this.last.idxs));
-    else idxs = keep(this._filter(this.strict, hay, terms, null));
+    else {
+      /* Start from whichever is shorter: the last matches (then only new terms are searched) or
+       * the word-start list of the longest term (then every term is). */
+      const head = terms[0].length >= 2 ? this.catalog.bigrams().get(terms[0].slice(0, 2)) || [] : null;
+      if (extends_ && !this.last.loose && (!head || this.last.idxs.length <= head.length)) {
+        idxs = keep(this._filter(this.strict, hay, todo, this.last.idxs));
+      } else if (head && terms.length === 1 && terms[0].length === 2) {
+        idxs = keep(head.slice()); // a two-character word start: the list is the answer
+      } else {
+        idxs = keep(this._filter(this.strict, hay, terms, head ? head.slice() : null));
+      }
+    }
     if (idxs.length === 0) {
       loose = true;
       idxs = keep(extends_ && this.last.loose

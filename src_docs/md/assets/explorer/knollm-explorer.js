@@ -754,7 +754,10 @@
     render();
     performance.mark("knollm:ready");
     /* The search index is built once the table shows, not before (or on the first keystroke). */
-    setTimeout(() => catalog.haystack(), 0);
+    setTimeout(() => {
+      catalog.haystack();
+      setTimeout(() => catalog.bigrams(), 0);
+    }, 0);
   }
   start();
 })();
