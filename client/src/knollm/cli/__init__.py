@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 from knollm import __version__
@@ -41,7 +43,11 @@ def browse_command() -> None:
     from knollm.cli.common import state
     from knollm.tui import KnollmApp
 
-    KnollmApp(state().catalog).run()
+    catalog = state().catalog
+    if not gc.isenabled():  # run() turned it off for a one-shot command
+        gc.freeze()  # the catalog lives as long as the app: keep it out of every collection
+        gc.enable()
+    KnollmApp(catalog).run()
 
 
 main.add_command(providers)
@@ -53,3 +59,15 @@ main.add_command(compare_command)
 main.add_command(libraries)
 main.add_command(update_command)
 main.add_command(info_command)
+
+
+def run() -> None:
+    """The ``knollm`` console script: :func:`main` without the cyclic garbage collector.
+
+    A command is a short-lived process that builds ~30,000 records and frees nothing, so the
+    collector would only walk them again (~60 ms of a ~0.45 s search); ``browse``, the one
+    long-lived command, turns it back on. ``main`` itself leaves the collector alone, for
+    callers that run it inside a longer-lived process, such as tests.
+    """
+    gc.disable()
+    main()
