@@ -20,25 +20,7 @@ from typing import Any
 import orjson
 
 from knollm_build.emit import Written, to_bytes, write_if_changed
-
-PRICE_FIELDS = (
-    "input",
-    "output",
-    "cache_read",
-    "cache_write",
-    "reasoning",
-    "input_audio",
-    "output_audio",
-    "batch_input",
-    "batch_output",
-    "per_request",
-    "per_image",
-    "per_second",
-)
-"""Pricing fields compared per offering."""
-
-TIER_FIELDS = ("input", "output", "cache_read")
-"""Prices compared per context tier, matched by threshold."""
+from knollm_build.schema import PRICE_FIELDS, TIER_PRICE_FIELDS
 
 LIMIT_FIELDS = ("context_window", "max_input_tokens", "max_output_tokens")
 """Token limits compared per offering."""
@@ -171,7 +153,7 @@ def _tier_prices(pricing: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for tier in pricing.get("tiers") or []:
         if isinstance(tier, dict) and "above_input_tokens" in tier:
-            for field in TIER_FIELDS:
+            for field in TIER_PRICE_FIELDS:
                 if tier.get(field) is not None:
                     out[f"tiers[>{tier['above_input_tokens']}].{field}"] = tier[field]
     return out

@@ -23,7 +23,7 @@ from typing import Any
 
 from knollm_build.normalise import NormalRecord
 from knollm_build.records import Problem
-from knollm_build.schema import Pricing
+from knollm_build.schema import PRICE_FIELDS
 
 PRICE_TOLERANCE = 0.01
 """Relative difference under which two prices count as equal (1%)."""
@@ -31,7 +31,6 @@ LIMIT_TOLERANCE = 0.03
 """Relative difference under which two limits count as equal (3%: 128,000 vs 131,072)."""
 UNIT_ERROR_FACTOR = 100.0
 
-PRICE_FIELDS = tuple(name for name in Pricing.model_fields if name != "tiers")
 """The scalar prices of the contract, in its order."""
 LIMIT_FIELDS = ("context_window", "max_input_tokens", "max_output_tokens")
 

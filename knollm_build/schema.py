@@ -133,6 +133,15 @@ class Pricing(Strict):
         return _check_price(value) if isinstance(value, float | int) else value
 
 
+PRICE_FIELDS: tuple[str, ...] = tuple(name for name in Pricing.model_fields if name != "tiers")
+"""The scalar prices of :class:`Pricing` (everything but the context tiers)."""
+
+TIER_PRICE_FIELDS: tuple[str, ...] = tuple(
+    name for name in PriceTier.model_fields if name != "above_input_tokens"
+)
+"""The prices of a :class:`PriceTier`."""
+
+
 class SourceValue(Strict):
     """One source's value for a field, as recorded in a conflict."""
 

@@ -77,7 +77,10 @@
   Catalog.prototype.byKey = function (key) {
     if (!this._keys) {
       this._keys = new Map();
-      for (let i = 0; i < this.n; i++) if (!this._keys.has(this.key(i))) this._keys.set(this.key(i), i);
+      for (let i = 0; i < this.n; i++) {
+        const key = this.key(i);
+        if (!this._keys.has(key)) this._keys.set(key, i);
+      }
     }
     const i = this._keys.get(key);
     return i === undefined ? -1 : i;

@@ -337,15 +337,21 @@
       case "caps": return h("td", { className: "knollm-caps" }, capabilityText(c.cap[i]));
       case "monthly": return h("td", { className: "knollm-num knollm-cost" }, K.formatMoney(costs[i]));
       case "request": {
-        const r = K.cost(c, i, workload());
+        const r = rowCost(i);
         return h("td", { className: "knollm-num" }, K.formatMoney(r.perRequest));
       }
       case "notes": {
-        const r = K.cost(c, i, workload());
+        const r = rowCost(i);
         return h("td", { className: "knollm-notes" }, [r.unknown].concat(r.notes.map((t) => t.split(":")[0])).filter(Boolean).join("; "));
       }
     }
     return h("td");
+  }
+  /* The calculator shows two columns of one row's cost breakdown: compute it once per row. */
+  let rowCostCache = { i: -1, result: null };
+  function rowCost(i) {
+    if (rowCostCache.i !== i) rowCostCache = { i: i, result: K.cost(catalog, i, workload()) };
+    return rowCostCache.result;
   }
   function modelCell(key, g) {
     const c = catalog;
@@ -399,6 +405,7 @@
 
   function render() {
     const started = performance.now();
+    rowCostCache = { i: -1, result: null }; // the workload may have changed
     if (APP === "calculator") ensureCosts();
     const rows = query();
     const queried = performance.now();
