@@ -3,7 +3,9 @@
 Still part of the merge stage: offerings are final here; this module derives the
 provider and model lists from them, taking provider metadata from curated files
 first and source hints (models.dev, genai-prices) second, and model facts from
-the sources that state them (models.dev first).
+the sources that state them (models.dev first). Each entry is built as its
+contract record (:class:`~knollm_build.schema.Provider`, :class:`~knollm_build.schema.Model`);
+one that fails the contract is left out and reported.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ import re
 from collections import Counter, defaultdict
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from knollm_build.catalog_files import ProviderFile
-from knollm_build.normalise import NormalRecord, ProviderResolver
-from knollm_build.records import ProviderHint
+from knollm_build.normalise import Normalised, NormalRecord
+from knollm_build.records import Problem, ProviderHint
+from knollm_build.schema import Model, Offering, Provider
 
 CURATED_FIELDS = (
     "name",
@@ -28,24 +33,34 @@ CURATED_FIELDS = (
 )
 
 
+def _checked(
+    cls: type[BaseModel], entry: dict[str, Any], label: str, problems: list[Problem]
+) -> Any:
+    """``cls`` built from ``entry``, or None with an ``error`` problem naming the entry and field."""
+    try:
+        return cls.model_validate(entry)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        problems.append(
+            Problem("error", label + "s", entry["id"], f"invalid {label}: {first['msg']}", field=where)
+        )
+        return None
+
+
 def build_providers(
-    offerings: list[dict[str, Any]],
+    offerings: list[Offering],
     curated: dict[str, ProviderFile],
-    hints: list[ProviderHint],
-    resolver: ProviderResolver,
-) -> list[dict[str, Any]]:
-    """One provider entry per provider that has offerings (plus every curated one)."""
-    by_provider: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    normalised: Normalised,
+    problems: list[Problem],
+) -> list[Provider]:
+    """One provider per provider that has offerings (plus every curated one), sorted by id."""
+    by_provider: dict[str, list[Offering]] = defaultdict(list)
     for offering in offerings:
-        by_provider[offering["provider"]].append(offering)
-    hint_for: dict[str, ProviderHint] = {}
-    for given in hints:
-        hint_for.setdefault(resolver.resolve(given.provider_raw), given)
-    spellings: dict[str, set[str]] = defaultdict(set)
-    for (spelling, canonical), _ in resolver.seen.items():
-        if spelling != canonical:
-            spellings[canonical].add(spelling)
-    out = []
+        by_provider[offering.provider].append(offering)
+    hint_for = normalised.hints
+    spellings: dict[str, set[str]] = defaultdict(set, normalised.aliases())
+    out: list[Provider] = []
     for provider_id in sorted(set(by_provider) | set(curated)):
         items = by_provider.get(provider_id, [])
         entry: dict[str, Any] = {"id": provider_id}
@@ -76,9 +91,11 @@ def build_providers(
         entry.setdefault("name", provider_id)
         entry["aliases"] = sorted(a for a in aliases if a != provider_id)
         entry["offerings"] = len(items)
-        entry["models"] = len({o["model"] for o in items})
-        entry["sources"] = sorted({s for o in items for s in o["sources"]})
-        out.append(entry)
+        entry["models"] = len({o.model for o in items})
+        entry["sources"] = sorted({s for o in items for s in o.sources})
+        provider = _checked(Provider, entry, "provider", problems)
+        if provider is not None:
+            out.append(provider)
     return out
 
 
@@ -102,16 +119,16 @@ def _title(model_id: str) -> str:
 
 
 def build_models(
-    offerings: list[dict[str, Any]], records: list[NormalRecord]
-) -> list[dict[str, Any]]:
-    """One canonical model per model id the offerings reference."""
+    offerings: list[Offering], records: list[NormalRecord], problems: list[Problem]
+) -> list[Model]:
+    """One canonical model per model id the offerings reference, sorted by id."""
     facts: dict[str, list[NormalRecord]] = defaultdict(list)
     for record in records:
         facts[record.model].append(record)
-    by_model: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_model: dict[str, list[Offering]] = defaultdict(list)
     for offering in offerings:
-        by_model[offering["model"]].append(offering)
-    out = []
+        by_model[offering.model].append(offering)
+    out: list[Model] = []
     for model_id in sorted(by_model):
         items = by_model[model_id]
         known = facts.get(model_id, [])
@@ -144,22 +161,26 @@ def build_models(
         entry["open_weights"] = any(open_flags) if open_flags else ("/" in model_id or None)
         if len(items) == 1:
             only = items[0]
-            entry["input_modalities"] = only["input_modalities"]
-            entry["output_modalities"] = only["output_modalities"]
-            entry["capabilities"] = only["capabilities"]
-            entry["context_window"] = only.get("context_window")
-            entry["modes"] = [only["mode"]]
+            entry["input_modalities"] = list(only.input_modalities)
+            entry["output_modalities"] = list(only.output_modalities)
+            entry["capabilities"] = list(only.capabilities)
+            entry["context_window"] = only.context_window
+            entry["modes"] = [only.mode]
             entry["hosts"] = 1
         else:
-            entry["input_modalities"] = sorted({m for o in items for m in o["input_modalities"]})
-            entry["output_modalities"] = sorted({m for o in items for m in o["output_modalities"]})
-            entry["capabilities"] = sorted({c for o in items for c in o["capabilities"]})
-            windows = [o["context_window"] for o in items if o.get("context_window")]
+            entry["input_modalities"] = sorted({m for o in items for m in o.input_modalities})
+            entry["output_modalities"] = sorted({m for o in items for m in o.output_modalities})
+            entry["capabilities"] = sorted({c for o in items for c in o.capabilities})
+            windows = [o.context_window for o in items if o.context_window]
             entry["context_window"] = max(windows) if windows else None
-            entry["modes"] = sorted({o["mode"] for o in items})
-            entry["hosts"] = len({o["provider"] for o in items})
+            entry["modes"] = sorted({o.mode for o in items})
+            entry["hosts"] = len({o.provider for o in items})
         entry["offerings"] = len(items)
-        out.append({k: v for k, v in entry.items() if v is not None})
+        model = _checked(
+            Model, {k: v for k, v in entry.items() if v is not None}, "model", problems
+        )
+        if model is not None:
+            out.append(model)
     return out
 
 

@@ -7,6 +7,12 @@ dump, then the open catalogs (genai-prices, models.dev, LiteLLM, older LiteLLM
 snapshots). Values that disagree with it beyond :data:`PRICE_TOLERANCE` /
 :data:`LIMIT_TOLERANCE` are recorded as a conflict with every source's value.
 
+Each merged group becomes a :class:`~knollm_build.schema.Offering` right here:
+a group whose offering fails the contract is quarantined with the file and
+position of its highest-precedence record, and its records are counted as
+quarantined. An override record (``catalog/overrides/``) that matches no
+offering another source lists is reported as an error and dropped.
+
 Price sanity check: a non-zero price that differs from another source's non-zero
 price for the same offering by a factor of :data:`UNIT_ERROR_FACTOR` or more is a
 probable unit error. With three or more values, those far from the median are
@@ -21,9 +27,11 @@ from dataclasses import dataclass, field
 from statistics import median
 from typing import Any
 
+from pydantic import ValidationError
+
 from knollm_build.normalise import NormalRecord
 from knollm_build.records import Problem
-from knollm_build.schema import PRICE_FIELDS
+from knollm_build.schema import PRICE_FIELDS, Offering
 
 PRICE_TOLERANCE = 0.01
 """Relative difference under which two prices count as equal (1%)."""
@@ -37,10 +45,14 @@ LIMIT_FIELDS = ("context_window", "max_input_tokens", "max_output_tokens")
 
 @dataclass(slots=True)
 class MergeResult:
-    offerings: list[dict[str, Any]] = field(default_factory=list)
-    origins: list[tuple[str, str]] = field(default_factory=list)
-    """(file, position) of the highest-precedence record behind each offering, same order."""
+    offerings: list[Offering] = field(default_factory=list)
+    """Valid offerings, sorted by provider then provider model id (ignoring case)."""
     merged_duplicates: int = 0
+    """Read records merged into a kept offering beyond its first (overrides not counted)."""
+    quarantined_offerings: int = 0
+    """Groups whose offering failed the contract (one ``quarantined`` problem each)."""
+    quarantined_records: int = 0
+    """Read records behind those groups (overrides not counted)."""
     problems: list[Problem] = field(default_factory=list)
     conflicts: int = 0
     unit_errors: int = 0
@@ -228,15 +240,61 @@ def _dedupe(values: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return out
 
 
+def _validation_reason(exc: ValidationError) -> tuple[str, str]:
+    first = exc.errors()[0]
+    return ".".join(str(p) for p in first["loc"]), first["msg"]
+
+
 def merge(records: list[NormalRecord]) -> MergeResult:
-    """Group records by offering and merge each group."""
+    """Group records by offering, merge each group and build its :class:`Offering`.
+
+    Override records (``record.raw.override``) only amend offerings that some other
+    record lists; one whose provider no other record lists is silently unused (the
+    build has no source for that provider), any other is reported as an error.
+    """
     groups: dict[tuple[str, str], list[NormalRecord]] = defaultdict(list)
+    listed_providers: set[str] = set()
     for record in records:
         groups[(record.provider, record.raw.provider_model_id.lower())].append(record)
+        if not record.raw.override:
+            listed_providers.add(record.provider)
     result = MergeResult()
     for key in sorted(groups):
         group = sorted(groups[key], key=lambda r: (r.precedence, r.raw.source, r.raw.position))
-        result.merged_duplicates += len(group) - 1
-        result.offerings.append(_merge_group(group, result))
-        result.origins.append((group[0].raw.file, group[0].raw.position))
+        read = sum(1 for r in group if not r.raw.override)
+        if read == 0:
+            if key[0] in listed_providers:
+                for record in group:
+                    result.problems.append(
+                        Problem(
+                            "error",
+                            record.raw.file,
+                            record.raw.position,
+                            "override matches no offering: "
+                            f"{record.provider} x {record.raw.provider_model_id}",
+                        )
+                    )
+            continue
+        first = group[0]
+        conflicts_before = result.conflicts
+        fields = _merge_group(group, result)
+        try:
+            offering = Offering.model_validate(fields)
+        except ValidationError as exc:
+            path, message = _validation_reason(exc)
+            result.problems.append(
+                Problem(
+                    "quarantined",
+                    first.raw.file,
+                    first.raw.position,
+                    f"invalid offering: {message}",
+                    field=path,
+                )
+            )
+            result.quarantined_offerings += 1
+            result.quarantined_records += read
+            result.conflicts = conflicts_before
+            continue
+        result.merged_duplicates += read - 1
+        result.offerings.append(offering)
     return result

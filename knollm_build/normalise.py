@@ -3,6 +3,9 @@
 Pure functions over records: each :class:`RawRecord` becomes a
 :class:`NormalRecord` that knows its canonical provider and model, its variant
 tags, and which of its facts were inferred from the name rather than stated.
+Provider hints are placed under their canonical provider too, and the table of
+provider spellings seen is returned as a plain value (:class:`Normalised`), so
+later stages never resolve a provider themselves.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass, field
 
 from knollm_build.canonical import Rules, canonicalise
 from knollm_build.catalog_files import ProviderFile, spelling_key
-from knollm_build.records import RawRecord
+from knollm_build.records import ProviderHint, RawRecord
 
 KNOWN_MODALITIES = frozenset({"text", "image", "audio", "video", "pdf", "file", "embedding"})
 
@@ -26,9 +29,9 @@ class ProviderResolver:
     exact: dict[str, str]
     prefixes: list[tuple[str, str]]
     seen: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """(spelling, canonical id) pairs resolved, with how often, for the report."""
     resolved: dict[str, str] = field(default_factory=dict)
     """Cache: spelling -> canonical id."""
-    """(spelling, canonical id) pairs resolved, for the report."""
 
     @classmethod
     def from_curated(cls, providers: dict[str, ProviderFile]) -> ProviderResolver:
@@ -162,8 +165,37 @@ def normalise_record(
     )
 
 
+@dataclass(slots=True)
+class Normalised:
+    """What the normalise stage hands on: placed records, placed hints, provider spellings."""
+
+    records: list[NormalRecord]
+    """Every record, in input order."""
+    hints: dict[str, ProviderHint]
+    """The first provider hint given for each canonical provider id."""
+    spellings: dict[tuple[str, str], int]
+    """(spelling, canonical provider id) -> how many records and hints used that spelling."""
+
+    def aliases(self) -> dict[str, set[str]]:
+        """For each canonical provider id, the other spellings sources used for it."""
+        out: dict[str, set[str]] = {}
+        for spelling, canonical in self.spellings:
+            if spelling != canonical:
+                out.setdefault(canonical, set()).add(spelling)
+        return out
+
+
 def normalise(
-    records: list[RawRecord], providers: ProviderResolver, rules: Rules, precedence: dict[str, int]
-) -> list[NormalRecord]:
-    """Normalise every record (order kept)."""
-    return [normalise_record(r, providers, rules, precedence.get(r.source, 50)) for r in records]
+    records: list[RawRecord],
+    providers: dict[str, ProviderFile],
+    rules: Rules,
+    precedence: dict[str, int],
+    hints: list[ProviderHint] | None = None,
+) -> Normalised:
+    """Normalise every record (order kept) and place every provider hint."""
+    resolver = ProviderResolver.from_curated(providers)
+    placed = [normalise_record(r, resolver, rules, precedence.get(r.source, 50)) for r in records]
+    hint_for: dict[str, ProviderHint] = {}
+    for hint in hints or []:
+        hint_for.setdefault(resolver.resolve(hint.provider_raw), hint)
+    return Normalised(placed, hint_for, dict(resolver.seen))

@@ -1,9 +1,11 @@
-"""The compiler: load -> normalise -> merge -> validate, wired together, all in memory.
+"""The compiler: load -> normalise -> merge (+ assemble) -> validate, wired together, in memory.
 
 Nothing is written here (that is :mod:`knollm_build.emit`); the result is the
-catalog document and the report. Every stage boundary turns unexpected
-exceptions from one source into a reported problem so the rest still builds
-(``debug`` re-raises them instead).
+typed catalog (:class:`~knollm_build.schema.Catalog`) and its typed report
+(:class:`~knollm_build.report.Report`). Each stage hands the next plain typed
+values and never reaches back. Every stage boundary turns unexpected exceptions
+from one source into a reported problem so the rest still builds (``debug``
+re-raises them instead).
 """
 
 from __future__ import annotations
@@ -11,27 +13,27 @@ from __future__ import annotations
 import gc
 import os
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from knollm_build.assemble import build_models, build_providers
 from knollm_build.canonical import RulesError, load_rules
-from knollm_build.catalog_files import Curated, load_curated
+from knollm_build.catalog_files import load_curated
 from knollm_build.libraries import Library, load_libraries
 from knollm_build.merge import merge
-from knollm_build.normalise import NormalRecord, ProviderResolver, normalise
+from knollm_build.normalise import normalise
 from knollm_build.records import Problem, RawRecord, SourceInfo, SourceResult
-from knollm_build.schema import SCHEMA_VERSION
-from knollm_build.sources import DEFAULT_SOURCES, WORK_SOURCE, LoadContext
-from knollm_build.sources.base import content_version
+from knollm_build.report import Accounting, Report, build_report
+from knollm_build.schema import SCHEMA_VERSION, Catalog, Source
+from knollm_build.sources import DEFAULT_SOURCES, OVERRIDES_SOURCE, WORK_SOURCE, LoadContext
+from knollm_build.sources import overrides as override_source
 from knollm_build.validate import validate
-
-RECORD_PROBLEMS = ("quarantined", "excluded")
 
 
 class BuildError(Exception):
@@ -48,14 +50,31 @@ class BuildOptions:
     debug: bool = False
 
 
-@dataclass(slots=True)
+@dataclass
 class BuildResult:
-    document: dict[str, Any]
-    report: dict[str, Any]
+    catalog: Catalog
+    """The compiled catalog, as published in ``models.json``."""
+    build_report: Report
+    """The build's report, as published in ``report.json``."""
     problems: list[Problem]
     timings: dict[str, float]
     libraries: list[Library] = field(default_factory=list)
     """Valid reviews of ``catalog/libraries/`` (their errors are in ``problems``)."""
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        """The catalog in its published form (the JSON value of ``models.json``)."""
+        return published(self.catalog)
+
+    @cached_property
+    def report(self) -> dict[str, Any]:
+        """The report in its published form (the JSON value of ``report.json``)."""
+        return published(self.build_report)
+
+
+def published(record: Catalog | Report) -> dict[str, Any]:
+    """A contract record as plain JSON values: exactly the fields the build set."""
+    return record.model_dump(exclude_unset=True)
 
 
 def build_time(options: BuildOptions) -> datetime:
@@ -76,57 +95,6 @@ def _run_adapter(name: str, adapter: Any, context: LoadContext) -> SourceResult:
         return SourceResult(
             [], problems=[Problem("error", name, "", f"internal error in source adapter: {exc!r}")]
         )
-
-
-def _override_records(
-    curated: Curated, catalog_dir: Path
-) -> tuple[list[RawRecord], list[SourceInfo], list[dict[str, Any]]]:
-    records: list[RawRecord] = []
-    infos: list[SourceInfo] = []
-    listed: list[dict[str, Any]] = []
-    for provider, entries in sorted(curated.overrides.items()):
-        path = catalog_dir / "overrides" / f"{provider}.toml"
-        source = f"override:{provider}"
-        version = content_version(path.read_bytes()) if path.is_file() else "missing"
-        infos.append(
-            SourceInfo(
-                source,
-                f"Manual overrides for {provider}",
-                "curated",
-                version,
-                license="MIT",
-                precedence=0,
-                records=len(entries),
-            )
-        )
-        for index, entry in enumerate(entries):
-            prices = {
-                k.removeprefix("pricing."): float(v)
-                for k, v in entry.set.items()
-                if k.startswith("pricing.") and isinstance(v, (int, float))
-            }
-            record = RawRecord(
-                source=source,
-                file=str(path),
-                position=f"override[{index}]",
-                provider_raw=provider,
-                provider_model_id=entry.provider_model_id,
-                prices=prices,
-            )
-            for key, value in entry.set.items():
-                if not key.startswith("pricing.") and hasattr(record, key):
-                    setattr(record, key, value)
-            records.append(record)
-            listed.append(
-                {
-                    "provider": provider,
-                    "provider_model_id": entry.provider_model_id,
-                    "reason": entry.reason,
-                    "date": entry.date.isoformat(),
-                    "set": entry.set,
-                }
-            )
-    return records, infos, listed
 
 
 @contextmanager
@@ -166,15 +134,14 @@ def _compile(options: BuildOptions) -> BuildResult:
         work_dirs=list(options.work_dirs),
         reference_date=generated.date().isoformat(),
         debug=options.debug,
+        catalog_dir=options.catalog_dir,
+        curated=curated,
     )
-
-    results: list[SourceResult] = []
-    if options.default_sources:
-        results.extend(
-            _run_adapter(name, adapter, context) for name, adapter in DEFAULT_SOURCES.items()
-        )
+    adapters: dict[str, Any] = dict(DEFAULT_SOURCES) if options.default_sources else {}
     if options.work_dirs:
-        results.append(_run_adapter("work", WORK_SOURCE, context))
+        adapters["work"] = WORK_SOURCE
+    adapters["overrides"] = OVERRIDES_SOURCE
+    results = [_run_adapter(name, adapter, context) for name, adapter in adapters.items()]
     timings["load"] = time.perf_counter() - clock
 
     problems: list[Problem] = list(curated.problems)
@@ -188,104 +155,62 @@ def _compile(options: BuildOptions) -> BuildResult:
         problems.extend(result.problems)
         hints.extend(result.provider_hints)
         read += result.records_read
-    override_records, override_infos, overrides_listed = _override_records(
-        curated, options.catalog_dir
-    )
-    infos.extend(override_infos)
 
     clock = time.perf_counter()
-    resolver = ProviderResolver.from_curated(curated.providers)
     precedence = {info.id: info.precedence for info in infos}
-    normal = normalise(records, resolver, rules, precedence)
-    normal_overrides = normalise(override_records, resolver, rules, precedence)
-    override_providers = {r.provider for r in normal_overrides}
-    known_keys = {
-        (r.provider, r.raw.provider_model_id.lower())
-        for r in normal
-        if r.provider in override_providers
-    }
-    providers_present = {provider for provider, _ in known_keys}
-    for record in normal_overrides:
-        if record.provider not in providers_present:
-            continue  # no source in this build lists the provider at all: nothing to override
-        if (record.provider, record.raw.provider_model_id.lower()) not in known_keys:
-            problems.append(
-                Problem(
-                    "error",
-                    record.raw.file,
-                    record.raw.position,
-                    f"override matches no offering: {record.provider} x {record.raw.provider_model_id}",
-                )
-            )
-    normal_overrides = [
-        r for r in normal_overrides if (r.provider, r.raw.provider_model_id.lower()) in known_keys
-    ]
+    normalised = normalise(records, curated.providers, rules, precedence, hints)
     timings["normalise"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    merged = merge(normal + normal_overrides)
+    merged = merge(normalised.records)
     problems.extend(merged.problems)
-    counts = _record_counts(merged.offerings, normal)
-    providers = build_providers(merged.offerings, curated.providers, hints, resolver)
-    models = build_models(merged.offerings, normal)
+    models = build_models(merged.offerings, normalised.records, problems)
+    providers = build_providers(merged.offerings, curated.providers, normalised, problems)
     timings["merge"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    checked = validate(providers, models, merged.offerings, merged.origins, counts)
-    problems.extend(checked.problems)
-    libraries = load_libraries(
-        options.catalog_dir / "libraries", {p["id"] for p in checked.providers}
-    )
+    problems.extend(validate(providers, models, merged.offerings))
+    libraries = load_libraries(options.catalog_dir / "libraries", {p.id for p in providers})
     problems.extend(libraries.problems)
+    catalog = Catalog.model_construct(
+        schema_version=SCHEMA_VERSION,
+        generated_at=generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        sources=_sources(infos),
+        providers=providers,
+        models=models,
+        offerings=merged.offerings,
+    )
     timings["validate"] = time.perf_counter() - clock
 
-    sources = _sources(infos)
-    document = {
-        "schema_version": SCHEMA_VERSION,
-        "generated_at": generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "sources": sources,
-        "providers": checked.providers,
-        "models": checked.models,
-        "offerings": checked.offerings,
-    }
-    kind_counts = Counter(p.kind for p in problems)
-    kept_counts = [c for c, kept in zip(counts, checked.kept, strict=True) if kept]
+    kinds = Counter(p.kind for p in problems)
     accounting = {
         "records_read": read,
-        "offerings_kept": len(checked.offerings),
-        "merged_duplicates": sum(c - 1 for c in kept_counts if c > 0),
-        "excluded": kind_counts["excluded"],
-        "quarantined": kind_counts["quarantined"]
-        - checked.quarantined
-        + checked.quarantined_records,
+        "offerings_kept": len(merged.offerings),
+        "merged_duplicates": merged.merged_duplicates,
+        "excluded": kinds["excluded"],
+        # An invalid offering is one problem standing for every record merged into it.
+        "quarantined": kinds["quarantined"]
+        - merged.quarantined_offerings
+        + merged.quarantined_records,
     }
-    # Offerings backed only by override records (none, since overrides must match) would count 0.
     accounting["holds"] = accounting["records_read"] == (
         accounting["offerings_kept"]
         + accounting["merged_duplicates"]
         + accounting["excluded"]
         + accounting["quarantined"]
     )
-    report = _report(
-        document,
+    report = build_report(
+        catalog,
         problems,
-        accounting,
-        normal,
-        resolver,
-        overrides_listed,
-        merged.conflicts,
+        Accounting.model_validate(accounting),
+        normalised.spellings,
+        override_source.listing(context),
         merged.unit_errors,
     )
-    return BuildResult(document, report, problems, timings, libraries.libraries)
+    return BuildResult(catalog, report, problems, timings, libraries.libraries)
 
 
-def _record_counts(offerings: list[dict[str, Any]], normal: list[NormalRecord]) -> list[int]:
-    """How many read records (overrides excluded) were merged into each offering."""
-    per_key = Counter((r.provider, r.raw.provider_model_id.lower()) for r in normal)
-    return [per_key[(o["provider"], o["provider_model_id"].lower())] for o in offerings]
-
-
-def _sources(infos: list[SourceInfo]) -> list[dict[str, Any]]:
+def _sources(infos: list[SourceInfo]) -> list[Source]:
     out = []
     for info in sorted(infos, key=lambda i: i.id):
         entry = {
@@ -299,69 +224,5 @@ def _sources(infos: list[SourceInfo]) -> list[dict[str, Any]]:
             "stale": info.stale,
             "records": info.records,
         }
-        out.append({k: v for k, v in entry.items() if v is not None})
+        out.append(Source.model_validate({k: v for k, v in entry.items() if v is not None}))
     return out
-
-
-def _report(
-    document: dict[str, Any],
-    problems: list[Problem],
-    accounting: dict[str, Any],
-    normal: list[NormalRecord],
-    resolver: ProviderResolver,
-    overrides: list[dict[str, Any]],
-    conflicts: int,
-    unit_errors: int,
-) -> dict[str, Any]:
-    by_kind: dict[str, list[dict[str, Any]]] = {}
-    for problem in problems:
-        by_kind.setdefault(problem.kind, []).append(problem.as_dict())
-    offerings = document["offerings"]
-    per_provider = Counter(o["provider"] for o in offerings)
-    per_source = Counter(s for o in offerings for s in o["sources"])
-    hosts = Counter(m["id"] for o in offerings for m in [{"id": o["model"]}])
-    models = document["models"]
-    widest = max(models, key=lambda m: (m["hosts"], m["id"]), default=None)
-    creators = {m["id"]: m.get("creator") for m in models}
-    # Unmapped: ids no rule or source could tie to a known model or creator.
-    unmapped = sorted(
-        f"{o['provider']}/{o['provider_model_id']}"
-        for o in offerings
-        if creators.get(o["model"]) is None
-    )
-    return {
-        "generated_at": document["generated_at"],
-        "accounting": accounting,
-        "counts": {
-            "sources": len(document["sources"]),
-            "providers": len(document["providers"]),
-            "models": len(models),
-            "offerings": len(offerings),
-            "models_with_3_plus_hosts": sum(1 for m in models if m["hosts"] >= 3),
-            "widest_hosted_model": {"id": widest["id"], "hosts": widest["hosts"]}
-            if widest
-            else None,
-            "conflicts": conflicts,
-            "probable_unit_errors": unit_errors,
-            "withheld_prices": len(by_kind.get("withheld_price", [])),
-            "withheld_limits": len(by_kind.get("withheld_limit", [])),
-            "unmapped_ids": len(unmapped),
-            "offerings_per_model_max": max(hosts.values(), default=0),
-        },
-        "per_provider": dict(sorted(per_provider.items())),
-        "per_source": dict(sorted(per_source.items())),
-        "provider_spellings": sorted([s, c, n] for (s, c), n in resolver.seen.items() if s != c),
-        "overrides": overrides,
-        "errors": by_kind.get("error", []),
-        "stale": by_kind.get("stale", []),
-        "quarantined": by_kind.get("quarantined", []),
-        "excluded": by_kind.get("excluded", []),
-        "withheld_prices": by_kind.get("withheld_price", []),
-        "withheld_limits": by_kind.get("withheld_limit", []),
-        "unmapped_ids": unmapped,
-        "conflicts": [
-            {"provider": o["provider"], "provider_model_id": o["provider_model_id"], **c}
-            for o in offerings
-            for c in o.get("conflicts", [])
-        ],
-    }

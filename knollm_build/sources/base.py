@@ -10,10 +10,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from knollm_build.records import Problem, RawRecord, SourceResult
 from knollm_build.sources.fields import Extracted, extract, iso_date
+
+if TYPE_CHECKING:
+    from knollm_build.catalog_files import Curated
 
 
 @dataclass(slots=True)
@@ -25,6 +28,10 @@ class LoadContext:
     """Dated prices in effect on this day are used (the build's ``generated_at`` date)."""
     debug: bool = False
     """Re-raise unexpected exceptions instead of turning them into problems."""
+    catalog_dir: Path | None = None
+    """The curated ``catalog/`` folder, for the overrides adapter."""
+    curated: Curated | None = None
+    """What was read from ``catalog_dir`` (validated), for the overrides adapter."""
 
 
 class Adapter(Protocol):
