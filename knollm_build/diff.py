@@ -25,23 +25,6 @@ from knollm_build.schema import PRICE_FIELDS, TIER_PRICE_FIELDS
 LIMIT_FIELDS = ("context_window", "max_input_tokens", "max_output_tokens")
 """Token limits compared per offering."""
 
-SUMMARY_KEYS = (
-    "providers_added",
-    "providers_removed",
-    "models_added",
-    "models_removed",
-    "offerings_added",
-    "offerings_removed",
-    "model_changes",
-    "price_changes",
-    "limit_changes",
-    "capability_changes",
-    "status_changes",
-    "conflicts_appeared",
-    "conflicts_resolved",
-)
-"""Keys of ``summary``, in report order."""
-
 Key = tuple[str, str]
 
 
@@ -360,10 +343,6 @@ def _pct(value: float | None) -> str:
         return "n/a"
     text = f"{value:+,.2f}".rstrip("0").rstrip(".")
     return f"{text}%"
-
-
-def _offering(row: Mapping[str, Any]) -> str:
-    return f"{row['provider']}/{row['provider_model_id']}"
 
 
 def _cells(name: str, row: Any) -> list[str]:

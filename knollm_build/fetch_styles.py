@@ -100,10 +100,6 @@ class Style:
     merge: Callable[[list[Any]], Any] = _only_page
     """All pages -> one document in the provider's shape."""
 
-    @property
-    def paginated(self) -> bool:
-        return self.next_params is not _no_next
-
 
 BEARER = Style("openai", "bearer")
 PUBLIC = Style("public", "none")

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import orjson
 import pytest
-from click.testing import CliRunner
 
-from knollm_build.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO / "client" / "src") not in sys.path:
@@ -21,30 +20,36 @@ SHARED_WORK = Path(os.environ.get("KNOLLM_SHARED_WORK", REPO.parent / "shared" /
 
 @pytest.fixture(scope="session")
 def full_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Two compiles of the full catalog through the CLI, into directories "a" and "b"."""
+    """Two compiles of the full catalog, into directories "a" and "b".
+
+    Each runs the ``knollm-build`` command in a process of its own with a different hash
+    seed, so the determinism test also catches output that depends on set or dict order
+    within one interpreter run or on state left over from an earlier compile.
+    """
     if not (SHARED_WORK / "model_catalog").is_dir():
         if os.environ.get("CI"):
             pytest.fail(f"{SHARED_WORK} is missing; CI must have ../shared beside the clone")
         pytest.skip(f"{SHARED_WORK} not present")
     outs = {}
-    for name in ("a", "b"):
+    for name, seed in (("a", "1"), ("b", "2")):
         out = tmp_path_factory.mktemp(f"data-{name}")
-        result = CliRunner().invoke(
-            main,
-            [
-                "compile",
-                "--out",
-                str(out),
-                "--work",
-                str(SHARED_WORK),
-                "--catalog",
-                str(REPO / "catalog"),
-                "-q",
-            ],
-            env={"SOURCE_DATE_EPOCH": "1764028800"},
-        )
-        assert result.exit_code == 0, result.output
-        assert "Traceback" not in result.output
+        command = [
+            sys.executable,
+            "-c",
+            "from knollm_build.cli import main; main()",
+            "compile",
+            "--out",
+            str(out),
+            "--work",
+            str(SHARED_WORK),
+            "--catalog",
+            str(REPO / "catalog"),
+            "-q",
+        ]
+        env = os.environ | {"SOURCE_DATE_EPOCH": "1764028800", "PYTHONHASHSEED": seed}
+        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Traceback" not in result.stdout + result.stderr
         outs[name] = out
     return outs
 

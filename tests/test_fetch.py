@@ -1,8 +1,8 @@
 """``knollm-build fetch`` against real HTTP servers on 127.0.0.1 impersonating providers.
 
 One scripted server answers in each provider's shape (OpenAI list, Anthropic pages,
-Gemini page tokens, Together's array, OpenRouter), with bodies sliced from the real dumps
-in ../shared/work, and can fail on cue: 401, 429 + Retry-After, 500, hang, invalid JSON,
+Gemini page tokens, Together's array, OpenRouter), with small hand-written bodies in
+tests/fixtures/fetch/ (so these tests run on a fresh clone), and can fail on cue: 401, 429 + Retry-After, 500, hang, invalid JSON,
 a slow body. Checks: the files the compiler then reads, the fetch log, retries, atomic
 replacement (a kill mid-fetch leaves the old dump), and that no key leaks anywhere.
 """
@@ -39,7 +39,6 @@ from knollm_build.sources import models_dev
 from knollm_build.sources.base import LoadContext, content_version
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("KNOLLM_SHARED_WORK", REPO.parent / "shared" / "work"))
 KEYS = {
     "OPENAI_API_KEY": "sk-test-openai-9f8e7d6c5b4a",
     "ANTHROPIC_API_KEY": "sk-ant-test-1a2b3c4d5e6f",
@@ -172,13 +171,12 @@ def api() -> Iterator[FakeAPI]:
 # --------------------------------------------------------------------------- real bodies
 
 
+FIXTURES = Path(__file__).parent / "fixtures" / "fetch"
+
+
 def real(name: str) -> Any:
-    path = SHARED / "model_catalog" / f"models_{name}.json"
-    if not path.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing; CI must have ../shared beside the clone")
-        pytest.skip(f"{path} not present")
-    return orjson.loads(path.read_bytes())
+    """A provider's model-list answer in its own shape: the hand-written fixture body."""
+    return orjson.loads((FIXTURES / f"{name}.json").read_bytes())
 
 
 def openai_body() -> dict[str, Any]:

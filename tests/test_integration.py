@@ -34,7 +34,11 @@ def report(built: dict[str, Path]) -> dict:
 
 
 def test_two_compiles_are_byte_identical(built: dict[str, Path]) -> None:
-    for name in ("models.json", "schema.json", "providers.json"):
+    """Two processes with different hash seeds write the same files, byte for byte."""
+    names = sorted(p.name for p in built["a"].iterdir())
+    assert names == sorted(p.name for p in built["b"].iterdir())
+    assert {"models.json", "schema.json", "providers.json", "report.json"} <= set(names)
+    for name in names:
         digest_a = hashlib.sha256((built["a"] / name).read_bytes()).hexdigest()
         digest_b = hashlib.sha256((built["b"] / name).read_bytes()).hexdigest()
         assert digest_a == digest_b, name

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from knollm_build.records import Problem, RawRecord, SourceResult
-from knollm_build.sources.fields import Extracted, extract, iso_date
+from knollm_build.sources.fields import Extracted, extract
 
 if TYPE_CHECKING:
     from knollm_build.catalog_files import Curated
@@ -94,11 +94,6 @@ def record_from_entry(
 def _hf_id(entry: dict[str, Any]) -> str | None:
     value = entry.get("hugging_face_id")
     return value if isinstance(value, str) and "/" in value else None
-
-
-def created_date(entry: dict[str, Any]) -> str | None:
-    """The ``created`` timestamp of an entry as a date (when the provider listed it)."""
-    return iso_date(entry.get("created"))
 
 
 def display_path(path: Path) -> str:
