@@ -32,7 +32,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml client/pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[site,test]' -e './client[test]'
+	$(BIN)/pip install --quiet -e '.[site,test,lint]' -e './client[test]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -147,8 +147,12 @@ refresh: venv sources
 	    cat $(REFRESH_OUT)/fetch.txt; printf '~~~\n'; } > $(REFRESH_OUT)/pr-body.md
 	@cat $(REFRESH_OUT)/diff.md
 
+# ruff over every Python tree; mypy over the compiler and site plugin, then the client package
+# with its own settings (client/pyproject.toml).
 lint: venv
-	$(BIN)/python -m ruff check knollm_build tests benchmarks
+	$(BIN)/python -m ruff check knollm_build site_plugins client tests benchmarks
+	$(BIN)/python -m mypy knollm_build site_plugins
+	cd client && $(abspath $(BIN))/python -m mypy src
 
 clean:
 	rm -rf build site .pytest_cache
