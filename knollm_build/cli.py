@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from knollm_build.cli_options import catalog_option
 from knollm_build.diff import (
     DiffError,
     diff_catalogs,
@@ -22,7 +23,6 @@ from knollm_build.diff import (
 from knollm_build.emit import emit, summary
 from knollm_build.libraries import libraries_document
 from knollm_build.pipeline import BuildError, BuildOptions, compile_catalog
-from knollm_build.cli_options import catalog_option
 
 
 class LazyGroup(click.Group):

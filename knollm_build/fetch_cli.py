@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from knollm_build.catalog_files import ProviderFile, load_curated, spelling_key
+from knollm_build.cli_options import catalog_option
 from knollm_build.fetch import (
     FETCH_LOG,
     SOURCE_URLS,
@@ -31,7 +32,6 @@ from knollm_build.fetch import (
     source_target,
 )
 from knollm_build.fetch_styles import PUBLIC_LISTS, style_for
-from knollm_build.cli_options import catalog_option
 
 SOURCES = ("models-dev", "litellm", "openrouter")
 

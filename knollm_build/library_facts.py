@@ -24,8 +24,8 @@ from typing import Any
 import click
 import yaml
 
-from knollm_build.libraries import load_libraries, split_front_matter
 from knollm_build.cli_options import catalog_option
+from knollm_build.libraries import load_libraries, split_front_matter
 
 FACT_KEYS = ("version", "license", "requires_python", "dependencies")
 _EXTRA_MARKER = re.compile(r"\bextra\s*==")

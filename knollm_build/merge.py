@@ -1,11 +1,20 @@
 """Merge stage: one offering per provider x provider model id, with provenance and conflicts.
 
 Records for the same offering (same canonical provider, same id ignoring case)
-are merged field by field. The published value comes from the first source in
-precedence order that states it: a manual override, then the provider's own
-dump, then the open catalogs (genai-prices, models.dev, LiteLLM, older LiteLLM
-snapshots). Values that disagree with it beyond :data:`PRICE_TOLERANCE` /
-:data:`LIMIT_TOLERANCE` are recorded as a conflict with every source's value.
+are merged field by field. The published value comes from the first source that
+states it in this order: a manual override; then the newest source by capture
+date (a provider's own dump wins while it is the newest source for the offering,
+a 2026 catalog beats a 2025 dump); then the static precedence (the provider's
+dump, genai-prices, models.dev, LiteLLM, older LiteLLM snapshots). Values that
+disagree with it beyond :data:`PRICE_TOLERANCE` / :data:`LIMIT_TOLERANCE` are
+recorded as a conflict with every source's value. The id's spelling, model and
+variant come from the highest static precedence (the provider's own spelling).
+
+Context window and max output come from one source when sources conflict on
+them (so a 64k context from one never meets a 384k max output from another).
+Status is read against the build date: an announced end-of-life date in the
+future is ``deprecated``, one in the past ``retired``; a bare ``deprecated``
+flag stands only while no newer source lists the offering without it.
 
 Each merged group becomes a :class:`~knollm_build.schema.Offering` right here:
 a group whose offering fails the contract is quarantined with the file and
@@ -129,7 +138,48 @@ def _choose_price(
     return chosen, chosen_source, None
 
 
-def _merge_group(group: list[NormalRecord], result: MergeResult) -> dict[str, Any]:
+def value_order(group: list[NormalRecord]) -> list[NormalRecord]:
+    """Records in the order their values win: overrides, newest capture date, static precedence.
+
+    ``group`` comes in static-precedence order; the sorts are stable, so ties keep it. A source
+    with no capture date ranks after every dated one.
+    """
+    ordered = sorted(group, key=lambda r: r.captured_at or "", reverse=True)
+    return sorted(ordered, key=lambda r: not r.raw.override)
+
+
+def _status(
+    group: list[NormalRecord], build_date: str, provenance: dict[str, str]
+) -> tuple[str, dict[str, Any] | None]:
+    """(status, conflict or None): dates against the build date, bare flags against newer sources."""
+    dated = next((r.raw for r in group if r.raw.deprecation_date), None)
+    if dated is not None and dated.deprecation_date is not None:
+        provenance["status"] = dated.source
+        return ("retired" if dated.deprecation_date <= build_date else "deprecated"), None
+    flagged = next((r for r in group if r.raw.status), None)
+    if flagged is None:
+        return "active", None
+    status = flagged.raw.status or "active"
+    if status in ("deprecated", "retired") and flagged.captured_at:
+        newer = [
+            r
+            for r in group
+            if r.raw.status is None and (r.captured_at or "") > flagged.captured_at
+        ]
+        if newer:
+            values = [(flagged.raw.source, status)] + [(r.raw.source, "active") for r in newer]
+            provenance["status"] = newer[0].raw.source
+            return "active", _conflict(
+                "status", "outdated", "active", newer[0].raw.source, _dedupe(values)
+            )
+    provenance["status"] = flagged.raw.source
+    return status, None
+
+
+def _merge_group(
+    group: list[NormalRecord], result: MergeResult, build_date: str = "9999-12-31"
+) -> dict[str, Any]:
+    """One offering's fields from its records (``group`` in static-precedence order)."""
     first = group[0]
     provenance: dict[str, str] = {}
     conflicts: list[dict[str, Any]] = []
@@ -137,6 +187,7 @@ def _merge_group(group: list[NormalRecord], result: MergeResult) -> dict[str, An
     for record in group:
         if record.raw.source not in sources:
             sources.append(record.raw.source)
+    group = value_order(group)
 
     stated_prices: dict[str, list[tuple[str, float]]] = {}
     for record in group:
@@ -166,6 +217,7 @@ def _merge_group(group: list[NormalRecord], result: MergeResult) -> dict[str, An
         "pricing": pricing,
         "sources": sources,
     }
+    limit_conflicts: set[str] = set()
     for name in LIMIT_FIELDS:
         values = [
             (r.raw.source, getattr(r.raw, name)) for r in group if getattr(r.raw, name) is not None
@@ -179,19 +231,17 @@ def _merge_group(group: list[NormalRecord], result: MergeResult) -> dict[str, An
         provenance[name] = source
         if any(_differs(v, chosen, LIMIT_TOLERANCE) for _, v in values[1:]):
             conflicts.append(_conflict(name, "disagreement", chosen, source, values))
+            limit_conflicts.add(name)
+    _limits_from_one_source(group, offering, provenance, limit_conflicts)
 
     for name in ("name", "deprecation_date"):
         stated = next((r for r in group if getattr(r.raw, name)), None)
         if stated is not None:
             offering[name] = getattr(stated.raw, name)
             provenance[name] = stated.raw.source
-    statuses = [(r.raw.status, r.raw.source) for r in group if r.raw.status]
-    if statuses:
-        offering["status"], provenance["status"] = statuses[0]
-    elif "deprecation_date" in offering:
-        offering["status"] = "deprecated"
-    else:
-        offering["status"] = "active"
+    offering["status"], status_conflict = _status(group, build_date, provenance)
+    if status_conflict is not None:
+        conflicts.append(status_conflict)
 
     stated_mode = next((r for r in group if "mode" not in r.inferred), None)
     mode_record = stated_mode or first
@@ -229,6 +279,35 @@ def _merge_group(group: list[NormalRecord], result: MergeResult) -> dict[str, An
     return offering
 
 
+def _limits_from_one_source(
+    group: list[NormalRecord],
+    offering: dict[str, Any],
+    provenance: dict[str, str],
+    conflicting: set[str],
+) -> None:
+    """Context window and max output from the same source when they would otherwise mix.
+
+    When the two came from different sources and either is disputed, or the mix makes the max
+    output exceed the context, both are taken from the first source (in value order) that states
+    both; the conflicts already recorded still show every source's values.
+    """
+    context, output = offering.get("context_window"), offering.get("max_output_tokens")
+    if context is None or output is None:
+        return
+    if provenance["context_window"] == provenance["max_output_tokens"]:
+        return
+    if not (conflicting & {"context_window", "max_output_tokens"}) and output <= context:
+        return
+    both = next(
+        (r for r in group if r.raw.context_window and r.raw.max_output_tokens), None
+    )
+    if both is None:
+        return
+    offering["context_window"] = both.raw.context_window
+    offering["max_output_tokens"] = both.raw.max_output_tokens
+    provenance["context_window"] = provenance["max_output_tokens"] = both.raw.source
+
+
 def _dedupe(values: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     """One value per source (the first it gave), order kept."""
     seen: set[str] = set()
@@ -245,7 +324,7 @@ def _validation_reason(exc: ValidationError) -> tuple[str, str]:
     return ".".join(str(p) for p in first["loc"]), first["msg"]
 
 
-def merge(records: list[NormalRecord]) -> MergeResult:
+def merge(records: list[NormalRecord], build_date: str = "9999-12-31") -> MergeResult:
     """Group records by offering, merge each group and build its :class:`Offering`.
 
     Override records (``record.raw.override``) only amend offerings that some other
@@ -277,7 +356,7 @@ def merge(records: list[NormalRecord]) -> MergeResult:
             continue
         first = group[0]
         conflicts_before = result.conflicts
-        fields = _merge_group(group, result)
+        fields = _merge_group(group, result, build_date)
         try:
             offering = Offering.model_validate(fields)
         except ValidationError as exc:

@@ -11,9 +11,9 @@ later stages never resolve a provider themselves.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from knollm_build.canonical import Rules, canonicalise
 from knollm_build.catalog_files import ProviderFile, spelling_key
@@ -93,6 +93,8 @@ class NormalRecord:
     output_modalities: list[str] | None
     inferred: list[str]
     precedence: int
+    captured_at: str | None = None
+    """When the record's source was captured (ISO date), for weighing old claims against new."""
 
 
 @lru_cache(maxsize=65536)
@@ -127,7 +129,11 @@ def _default_modalities(mode: str, model_id: str) -> tuple[list[str], list[str]]
 
 
 def normalise_record(
-    record: RawRecord, providers: ProviderResolver, rules: Rules, precedence: int
+    record: RawRecord,
+    providers: ProviderResolver,
+    rules: Rules,
+    precedence: int,
+    captured_at: str | None = None,
 ) -> NormalRecord:
     """Place one record: provider id, model identity, mode and modalities (inferred ones marked)."""
     provider = providers.resolve(record.provider_raw)
@@ -162,6 +168,7 @@ def normalise_record(
         output_modalities=outputs,
         inferred=inferred,
         precedence=precedence,
+        captured_at=captured_at,
     )
 
 
@@ -191,10 +198,18 @@ def normalise(
     rules: Rules,
     precedence: dict[str, int],
     hints: list[ProviderHint] | None = None,
+    captured: dict[str, str | None] | None = None,
 ) -> Normalised:
-    """Normalise every record (order kept) and place every provider hint."""
+    """Normalise every record (order kept) and place every provider hint.
+
+    ``precedence`` and ``captured`` give each source id its static precedence and capture date.
+    """
     resolver = ProviderResolver.from_curated(providers)
-    placed = [normalise_record(r, resolver, rules, precedence.get(r.source, 50)) for r in records]
+    dates = captured or {}
+    placed = [
+        normalise_record(r, resolver, rules, precedence.get(r.source, 50), dates.get(r.source))
+        for r in records
+    ]
     hint_for: dict[str, ProviderHint] = {}
     for hint in hints or []:
         hint_for.setdefault(resolver.resolve(hint.provider_raw), hint)

@@ -22,6 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from knollm_build import plausibility
 from knollm_build.assemble import build_models, build_providers
 from knollm_build.canonical import RulesError, load_rules
 from knollm_build.catalog_files import load_curated
@@ -158,18 +159,31 @@ def _compile(options: BuildOptions) -> BuildResult:
 
     clock = time.perf_counter()
     precedence = {info.id: info.precedence for info in infos}
-    normalised = normalise(records, curated.providers, rules, precedence, hints)
+    captured = {info.id: info.captured_at for info in infos}
+    normalised = normalise(records, curated.providers, rules, precedence, hints, captured)
     timings["normalise"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    merged = merge(normalised.records)
+    merged = merge(normalised.records, context.reference_date)
     problems.extend(merged.problems)
-    models = build_models(merged.offerings, normalised.records, problems)
-    providers = build_providers(merged.offerings, curated.providers, normalised, problems)
     timings["merge"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    problems.extend(validate(providers, models, merged.offerings))
+    provider_kinds = {pid: getattr(pf, "kind", None) for pid, pf in curated.providers.items()}
+    checked = plausibility.check(
+        merged.offerings, provider_kinds, frozenset(i.id for i in infos if i.zero_means_unknown)
+    )
+    problems.extend(checked.problems)
+    offerings = checked.offerings
+    timings["plausibility"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    models = build_models(offerings, normalised.records, problems)
+    providers = build_providers(offerings, curated.providers, normalised, problems)
+    timings["assemble"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    problems.extend(validate(providers, models, offerings))
     libraries = load_libraries(options.catalog_dir / "libraries", {p.id for p in providers})
     problems.extend(libraries.problems)
     catalog = Catalog.model_construct(
@@ -178,14 +192,14 @@ def _compile(options: BuildOptions) -> BuildResult:
         sources=_sources(infos),
         providers=providers,
         models=models,
-        offerings=merged.offerings,
+        offerings=offerings,
     )
     timings["validate"] = time.perf_counter() - clock
 
     kinds = Counter(p.kind for p in problems)
     accounting = {
         "records_read": read,
-        "offerings_kept": len(merged.offerings),
+        "offerings_kept": len(offerings),
         "merged_duplicates": merged.merged_duplicates,
         "excluded": kinds["excluded"],
         # An invalid offering is one problem standing for every record merged into it.

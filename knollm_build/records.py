@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 ProblemKind = Literal[
-    "quarantined", "excluded", "withheld_price", "withheld_limit", "error", "stale"
+    "quarantined", "excluded", "withheld_price", "withheld_limit", "error", "stale", "flagged"
 ]
 
 
@@ -64,6 +64,9 @@ class SourceInfo:
     records: int = 0
     precedence: int = 50
     """Lower wins when sources disagree (overrides 0, provider dumps 10, open catalogs 20+)."""
+    zero_means_unknown: bool = False
+    """The source writes a price of 0 for prices it does not know (LiteLLM's map), so its 0 is
+    never taken as "free"."""
 
 
 @dataclass(slots=True)

@@ -60,6 +60,14 @@ class Counts(_Strict):
     withheld_limits: int
     unmapped_ids: int
     offerings_per_model_max: int
+    flags: dict[str, int]
+    """Offerings carrying each plausibility flag."""
+    price_basis: dict[str, int]
+    """Offerings per price basis."""
+    status: dict[str, int]
+    """Offerings per status (against the build date)."""
+    zero_priced: int
+    """Offerings published with a 0 input or output price (each ``free`` or ``subscription``)."""
 
 
 class ReportProblem(_Strict):
@@ -99,6 +107,8 @@ class Report(_Strict):
     excluded: list[ReportProblem]
     withheld_prices: list[ReportProblem]
     withheld_limits: list[ReportProblem]
+    flagged: list[ReportProblem]
+    """Every plausibility flag, with the offering (file = provider, position = its id) and why."""
     unmapped_ids: list[str]
     """``provider/provider_model_id`` of offerings whose model has no known creator."""
     conflicts: list[OfferingConflict]
@@ -150,6 +160,12 @@ def build_report(
                 "withheld_limits": len(by_kind.get("withheld_limit", [])),
                 "unmapped_ids": len(unmapped),
                 "offerings_per_model_max": max(per_model.values(), default=0),
+                "flags": dict(sorted(Counter(f for o in offerings for f in o.flags).items())),
+                "price_basis": dict(sorted(Counter(o.price_basis for o in offerings).items())),
+                "status": dict(sorted(Counter(o.status for o in offerings).items())),
+                "zero_priced": sum(
+                    1 for o in offerings if o.pricing.input == 0 or o.pricing.output == 0
+                ),
             },
             "per_provider": dict(sorted(per_provider.items())),
             "per_source": dict(sorted(per_source.items())),
@@ -161,6 +177,7 @@ def build_report(
             "excluded": by_kind.get("excluded", []),
             "withheld_prices": by_kind.get("withheld_price", []),
             "withheld_limits": by_kind.get("withheld_limit", []),
+            "flagged": by_kind.get("flagged", []),
             "unmapped_ids": unmapped,
             "conflicts": conflicts,
         }

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 Modality = Literal["text", "image", "audio", "video", "pdf", "file", "embedding"]
 """Kinds of input or output a model takes or gives."""
@@ -31,6 +31,7 @@ Mode = Literal[
     "ocr",
     "search",
     "responses",
+    "music",
     "other",
 ]
 """What an offering is called for: the API family you use it through."""
@@ -60,6 +61,29 @@ ApiStyle = Literal[
 
 Status = Literal["active", "preview", "deprecated", "retired"]
 """Life-cycle state of an offering."""
+
+PriceBasis = Literal[
+    "tokens",
+    "free",
+    "subscription",
+    "per_image",
+    "per_second",
+    "per_request",
+    "per_character",
+    "unknown",
+]
+"""What an offering's price is per, and what a price of 0 means."""
+
+Flag = Literal[
+    "price_outlier",
+    "price_out_of_range",
+    "limit_inconsistent",
+    "limit_out_of_range",
+    "cache_read_above_input",
+    "unit_inferred",
+    "placeholder_price",
+]
+"""Plausibility findings on an offering (see :class:`Offering` ``flags``)."""
 
 
 class Strict(BaseModel):
@@ -156,8 +180,9 @@ class Conflict(Strict):
 
     field: str
     """Dotted path of the field inside the offering (``pricing.input``, ``context_window``)."""
-    kind: Literal["disagreement", "probable_unit_error"]
-    """``probable_unit_error`` when values differ by a factor of 100 or more."""
+    kind: Literal["disagreement", "probable_unit_error", "outdated"]
+    """``probable_unit_error`` when values differ by a factor of 100 or more; ``outdated`` when a
+    newer source outweighs an older one's claim (a bare ``deprecated`` flag, for instance)."""
     chosen: float | int | str | bool | None
     """The value published; ``None`` when none could be trusted."""
     chosen_source: str | None
@@ -279,6 +304,12 @@ class Offering(Strict):
     """API family it is used through."""
     pricing: Pricing = Pricing()
     """Prices, USD per 1M tokens unless the field says otherwise."""
+    price_basis: PriceBasis = "unknown"
+    """What the price is per: ``tokens`` (the token prices apply), ``free`` (a real free tier or free
+    variant: its 0 is true), ``subscription`` (usage included in a plan: no per-token price),
+    ``per_image``, ``per_second``, ``per_request``, ``per_character`` (billed per item: token prices do
+    not apply), or ``unknown``. A 0 token price appears only with ``free`` or ``subscription``; a 0
+    that is a placeholder is withheld and listed in ``report.json``."""
     context_window: int | None = None
     """Maximum input plus output tokens."""
     max_input_tokens: int | None = None
@@ -294,15 +325,25 @@ class Offering(Strict):
     inferred: list[str] = []
     """Fields guessed from the model's name because no source stated them (``capabilities.vision``, ``input_modalities``)."""
     status: Status = "active"
-    """Life-cycle state."""
+    """Life-cycle state against the build date: ``deprecated`` = its end of life is announced and it
+    is callable until ``deprecation_date``; ``retired`` = that date has passed (or a source says it is
+    gone); ``preview``; else ``active``. A source's bare "deprecated" flag counts only while no newer
+    source lists the offering without it."""
     deprecation_date: str | None = None
-    """Date the provider retires it (ISO 8601), if announced."""
+    """Date the provider retires it (ISO 8601), if announced: ``deprecated`` before it, ``retired`` after."""
     sources: list[str]
     """Ids of the sources that list this offering, in precedence order."""
     provenance: dict[str, str] = {}
     """For each published field (dotted path), the id of the source that gave the value."""
     conflicts: list[Conflict] = []
     """Fields where sources disagree beyond the tolerance."""
+    flags: list[Flag] = []
+    """Plausibility findings, omitted when there are none: ``price_outlier`` (over 10x from the
+    model's median across 3+ direct hosts: kept, never the default cheapest), ``price_out_of_range``,
+    ``limit_inconsistent`` (max output above the context window from different sources),
+    ``limit_out_of_range``, ``cache_read_above_input``, ``unit_inferred`` (a price whose unit the
+    source leaves open, read in the unit that makes it plausible), ``placeholder_price`` (a 0 that
+    is not a price was withheld)."""
 
     @model_validator(mode="after")
     def _limits_sane(self) -> Offering:

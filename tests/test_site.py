@@ -148,7 +148,7 @@ def test_every_generated_link_resolves(site: Path) -> None:
 
 def test_data_files_are_the_compiled_catalog(site: Path) -> None:
     catalog = orjson.loads((site / "data" / "models.json").read_bytes())
-    assert catalog["schema_version"] == "1.0.0"
+    assert catalog["schema_version"] == "1.1.0"
     assert {p["id"] for p in catalog["providers"]} == {"evil", "groq", "openrouter", "together"}
     csv_lines = (site / "data" / "offerings.csv").read_text().splitlines()
     assert csv_lines[0].startswith("provider,model,provider_model_id")

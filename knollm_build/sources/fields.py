@@ -12,9 +12,9 @@ is not guessed: it is withheld and reported.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 # --- limits -----------------------------------------------------------------

@@ -16,6 +16,9 @@ from knollm_build.records import Problem, ProviderHint, RawRecord, SourceInfo, S
 from knollm_build.sources.base import LoadContext
 
 SOURCE_ID = "genai-prices"
+RELEASED = {"0.2.3": "2026-11"}
+"""Release month of each genai-prices version read, the capture date of its data; newer sources
+outweigh older ones in merge."""
 
 # genai-prices ModelPrice attributes -> Pricing fields, with the multiplier to our units.
 PRICE_ATTRS: dict[str, tuple[str, float]] = {
@@ -162,6 +165,7 @@ def load(context: LoadContext) -> SourceResult:
         version,
         license="MIT",
         url="https://github.com/pydantic/genai-prices",
+        captured_at=RELEASED.get(version),
         precedence=20,
     )
     records, problems, hints, read = parse(genai_data.providers, context.reference_date)

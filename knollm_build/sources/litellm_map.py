@@ -31,6 +31,9 @@ from knollm_build.records import Problem, RawRecord, SourceInfo, SourceResult
 from knollm_build.sources.base import LoadContext, record_from_entry
 
 LITELLM_VERSION = "1.110.2"
+RELEASED = {"1.110.2": "2026-09"}
+"""Release month of each LiteLLM version read, the capture date of its price map (the map itself
+carries no date); newer sources outweigh older ones in merge."""
 MAP_MEMBER = "litellm/model_prices_and_context_window_backup.json"
 SOURCE_ID = "litellm"
 
@@ -175,7 +178,9 @@ def load(context: LoadContext) -> SourceResult:
         version,
         license="MIT",
         url="https://pypi.org/project/litellm/",
+        captured_at=RELEASED.get(version),
         precedence=30,
+        zero_means_unknown=True,
     )
     problems: list[Problem] = []
     if version != LITELLM_VERSION:

