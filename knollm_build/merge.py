@@ -272,6 +272,14 @@ def _merge_group(
         if "input_modalities" in inferred:
             inferred.append("capabilities.vision")
     offering["capabilities"] = sorted(capabilities)
+    flags = {
+        flag
+        for record in group
+        for flag in record.raw.flags
+        if any(provenance.get(f"pricing.{name}") == record.raw.source for name in record.raw.prices)
+    }
+    if flags:
+        offering["flags"] = sorted(flags)
     offering["inferred"] = inferred
     offering["provenance"] = dict(sorted(provenance.items()))
     offering["conflicts"] = conflicts

@@ -120,6 +120,11 @@ class RawRecord:
     """Variant tags the adapter knows from the record's structure (an upstream, a region)."""
     override: bool = False
     """A manual override from ``catalog/overrides/``: it amends an offering other records list."""
+    ambiguous_prices: dict[str, tuple[Any, float, str]] = field(default_factory=dict)
+    """Prices under keys that do not say their unit, read once the whole dump is known:
+    pricing field -> (raw value, usual multiplier, key path)."""
+    flags: list[str] = field(default_factory=list)
+    """Plausibility findings about this record's values (``unit_inferred``)."""
 
 
 @dataclass(slots=True)

@@ -3,11 +3,15 @@ limits from one source (merge), and price basis, $0, ranges and outliers (plausi
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+from click.testing import CliRunner
 
 from knollm_build import plausibility
 from knollm_build.canonical import load_rules
 from knollm_build.catalog_files import ProviderFile
+from knollm_build.cli import main
 from knollm_build.merge import merge
 from knollm_build.normalise import normalise
 from knollm_build.records import RawRecord
@@ -80,9 +84,7 @@ def test_announced_end_of_life_is_deprecated_until_its_date_then_retired() -> No
 
 
 def test_bare_deprecated_flag_is_outweighed_by_a_newer_listing_without_it() -> None:
-    [offering] = merged(
-        rec("dump:groq", status="deprecated"), rec("litellm"), rec("models-dev")
-    )
+    [offering] = merged(rec("dump:groq", status="deprecated"), rec("litellm"), rec("models-dev"))
     assert offering.status == "active"
     [conflict] = offering.conflicts
     assert (conflict.field, conflict.kind, conflict.chosen) == ("status", "outdated", "active")
@@ -226,3 +228,98 @@ def test_single_source_outlier_against_direct_hosts_is_flagged_not_dropped() -> 
     # routers do not count as direct hosts: two direct hosts are too few for a median
     kinds: dict[str, str | None] = {"a": "router", "b": "router"}
     assert checked(*hosts, kinds=kinds).flags == {}
+
+
+# ------------------------------------------------------------------ unit inference per dump
+
+
+def _openrouter_style_dump(tmp_path: Path, prices: list[tuple[str, object, object]]) -> Path:
+    """A work dir with one OpenRouter-shaped dump whose ``pricing.prompt`` values are as given."""
+    folder = tmp_path / "work" / "model_catalog"
+    folder.mkdir(parents=True)
+    entries = [
+        {"id": model_id, "name": model_id, "pricing": {"prompt": prompt, "completion": completion}}
+        for model_id, prompt, completion in prices
+    ]
+    (folder / "models_acmecloud.json").write_text(json.dumps({"data": entries}))
+    return tmp_path / "work"
+
+
+def _compile(work: Path, strict: bool = False) -> tuple[int, dict, dict]:
+    out = work.parent / "out"
+    catalog = work.parent / "catalog"
+    (catalog / "providers").mkdir(parents=True, exist_ok=True)
+    (catalog / "model_rules.toml").write_bytes((REPO / "catalog" / "model_rules.toml").read_bytes())
+    result = CliRunner().invoke(
+        main,
+        ["compile", "--out", str(out), "--work", str(work), "--catalog", str(catalog)]
+        + ["--no-default-sources", "-q"]
+        + (["--strict"] if strict else []),
+    )
+    assert "Traceback" not in result.output
+    models = json.loads((out / "models.json").read_text())
+    report = json.loads((out / "report.json").read_text())
+    return result.exit_code, models, report
+
+
+def test_dump_priced_per_million_under_per_token_names_is_read_per_million(tmp_path: Path) -> None:
+    work = _openrouter_style_dump(
+        tmp_path,
+        [
+            ("acme/small", 0.15, 0.6),
+            ("acme/large", 3, 15),
+            ("acme/free", 0, 0),
+            ("acme/mid", 0.9, 0.9),
+        ],
+    )
+    code, models, report = _compile(work)
+    assert code == 0
+    by_id = {o["provider_model_id"]: o for o in models["offerings"]}
+    assert by_id["acme/small"]["pricing"] == {"input": 0.15, "output": 0.6}
+    assert by_id["acme/large"]["pricing"] == {"input": 3.0, "output": 15.0}
+    assert by_id["acme/small"]["flags"] == ["unit_inferred"]
+    listed = [
+        (p["position"], p["field"]) for p in report["flagged"] if "unit_inferred" in p["reason"]
+    ]
+    # every record read in the inferred unit is listed with its position (data[2] is 0 either way)
+    assert listed == [
+        ("data[0]", "pricing.prompt"),
+        ("data[1]", "pricing.prompt"),
+        ("data[2]", "pricing.prompt"),
+        ("data[3]", "pricing.prompt"),
+    ]
+    assert report["errors"] == []
+    assert _compile(work, strict=True)[0] == 0  # an inferred unit is listed, not an error
+
+
+def test_dump_whose_prices_fit_no_unit_has_them_withheld_and_strict_fails(tmp_path: Path) -> None:
+    work = _openrouter_style_dump(
+        tmp_path, [("acme/a", 50_000, 90_000), ("acme/b", 20_000, 40_000)]
+    )
+    code, models, report = _compile(work)
+    assert code == 0  # the build never fails on it
+    assert [o["pricing"] for o in models["offerings"]] == [{}, {}]
+    withheld = sorted((p["position"], p["field"]) for p in report["withheld_prices"])
+    assert withheld == [
+        ("data[0]", "pricing.completion"),
+        ("data[0]", "pricing.prompt"),
+        ("data[1]", "pricing.completion"),
+        ("data[1]", "pricing.prompt"),
+    ]
+    [error] = report["errors"]
+    assert error["reason"].startswith("prices fit no unit")
+    assert _compile(work, strict=True)[0] == 1
+
+
+def test_dump_in_its_usual_unit_is_read_as_before(tmp_path: Path) -> None:
+    work = _openrouter_style_dump(
+        tmp_path, [("acme/a", "0.00000015", "0.0000006"), ("acme/b", "0.000003", "0.000015")]
+    )
+    code, models, report = _compile(work)
+    assert code == 0
+    assert [o["pricing"] for o in models["offerings"]] == [
+        {"input": 0.15, "output": 0.6},
+        {"input": 3.0, "output": 15.0},
+    ]
+    assert all("flags" not in o for o in models["offerings"])
+    assert report["flagged"] == []

@@ -88,6 +88,21 @@ PRICE_KEYS: dict[tuple[str, str], tuple[str, float]] = {
     ("", "cost_per_request"): ("per_request", 1.0),
     ("", "input_cost_per_request"): ("per_request", 1.0),
 }
+# Keys inside a ``pricing`` object whose name does not say the unit: the mapping above gives the
+# usual reading (OpenRouter's strings are USD per token, Together's numbers USD per 1M), but a
+# provider may use the same name in the other unit. Their values are read per dump: see
+# :func:`resolve_units`.
+AMBIGUOUS_UNITS: dict[float, float] = {PER_TOKEN: PER_MILLION, PER_MILLION: PER_TOKEN}
+"""Usual multiplier -> the other reading."""
+MAX_TEXT_PRICE = 1_000.0
+"""USD per 1M tokens above which a text model's input or output price cannot be real."""
+
+
+def is_ambiguous(container: str, multiplier: float) -> bool:
+    """A token price in a ``pricing`` object, under a key that carries no unit."""
+    return container.split(".")[-1] == "pricing" and multiplier in AMBIGUOUS_UNITS
+
+
 # Price keys that are known and deliberately not token prices (hosting, fine-tuning, free flags).
 IGNORED_PRICE_KEYS: frozenset[str] = frozenset(
     {
@@ -261,6 +276,8 @@ class Extracted:
     name: str | None = None
     status: str | None = None
     deprecation_date: str | None = None
+    ambiguous: dict[str, tuple[Any, float, str]] = field(default_factory=dict)
+    """Pricing field -> (raw value, usual multiplier, key path) for prices read per dump."""
 
 
 @lru_cache(maxsize=256)
@@ -354,6 +371,10 @@ def _extract_prices(entry: dict[str, Any], out: Extracted) -> None:
             raw = holder.get(key)
             if raw is None:
                 continue
+            if is_ambiguous(container, multiplier) and target not in out.ambiguous:
+                if target not in out.prices:
+                    out.ambiguous[target] = (raw, multiplier, f"{container}.{key}")
+                continue
             value, problem = _price_value(raw, multiplier)
             if problem:
                 out.withheld.append((f"{container}.{key}" if container else key, raw, problem))
@@ -386,6 +407,33 @@ def _extract_prices(entry: dict[str, Any], out: Extracted) -> None:
                 continue
             assert value is not None
             _tier(out.tiers, threshold)[target] = value
+
+
+def read_price(
+    prices: dict[str, float],
+    withheld: list[tuple[str, Any, str]],
+    target: str,
+    raw: Any,
+    multiplier: float,
+    path: str,
+) -> None:
+    """Convert one price into ``prices`` (or ``withheld``), with :func:`_extract_prices`' rules."""
+    value, problem = _price_value(raw, multiplier)
+    if problem:
+        withheld.append((path, raw, problem))
+        return
+    assert value is not None
+    if value == 0 and target not in ("input", "output"):
+        return
+    prices.setdefault(target, value)
+
+
+def plausible_share(values: list[float]) -> float:
+    """The share of positive USD-per-1M token prices that a text model could really cost."""
+    positive = [v for v in values if v > 0]
+    if not positive:
+        return 1.0
+    return sum(1 for v in positive if v <= MAX_TEXT_PRICE) / len(positive)
 
 
 def _tier(tiers: list[dict[str, float]], threshold: int) -> dict[str, float]:

@@ -27,7 +27,13 @@ import orjson
 
 from knollm_build.records import Problem, RawRecord, SourceInfo, SourceResult
 from knollm_build.sources import litellm_map
-from knollm_build.sources.base import LoadContext, content_version, display_path, record_from_entry
+from knollm_build.sources.base import (
+    LoadContext,
+    content_version,
+    display_path,
+    record_from_entry,
+    resolve_units,
+)
 from knollm_build.sources.shapes import detect, known_shapes
 
 FETCH_LOG = "failed_models.json"
@@ -109,6 +115,7 @@ def _huggingface_upstreams(
             provider_raw=record.provider_raw,
             provider_model_id=f"{record.provider_model_id}:{name}",
             problems=problems,
+            defer_units=True,
         )
         child.model_hint = record.provider_model_id
         child.variant_hint = [f"via:{name}"]
@@ -211,12 +218,14 @@ def _read_dump(
             provider_raw=provider,
             provider_model_id=model_id,
             problems=problems,
+            defer_units=True,
         )
         records.append(record)
         if "providers" in entry and isinstance(entry["providers"], list):
             upstreams = _huggingface_upstreams(entry, record, problems)
             read += len(entry["providers"])
             records.extend(upstreams)
+    resolve_units(records, shown, problems)
     info.records = read
     return SourceResult([info], records, problems, records_read=read)
 
