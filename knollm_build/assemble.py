@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -20,6 +21,7 @@ from knollm_build.catalog_files import ProviderFile
 from knollm_build.normalise import Normalised, NormalRecord
 from knollm_build.records import Problem, ProviderHint
 from knollm_build.schema import Model, Offering, Provider
+from knollm_build.sources.canonical_models import ModelFact
 
 CURATED_FIELDS = (
     "name",
@@ -43,7 +45,9 @@ def _checked(
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         problems.append(
-            Problem("error", label + "s", entry["id"], f"invalid {label}: {first['msg']}", field=where)
+            Problem(
+                "error", label + "s", entry["id"], f"invalid {label}: {first['msg']}", field=where
+            )
         )
         return None
 
@@ -119,9 +123,26 @@ def _title(model_id: str) -> str:
 
 
 def build_models(
-    offerings: list[Offering], records: list[NormalRecord], problems: list[Problem]
+    offerings: list[Offering],
+    records: list[NormalRecord],
+    problems: list[Problem],
+    model_facts: Mapping[str, ModelFact] | None = None,
+    kinds: Mapping[str, str | None] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> list[Model]:
-    """One canonical model per model id the offerings reference, sorted by id."""
+    """One canonical model per model id the offerings reference, sorted by id.
+
+    A model's facts come by precedence, not as the union of every claim: its canonical record
+    (``model_facts``), then its lab's own API (a ``first_party`` provider in ``kinds`` whose name
+    in ``names`` is the creator's), then the majority of its direct hosts (routers and resellers
+    do not vote). Its offerings keep their own capabilities.
+    """
+    model_facts = model_facts or {}
+    kinds = kinds or {}
+    first_party = {
+        pid: (names or {}).get(pid, pid) for pid, kind in kinds.items() if kind == "first_party"
+    }
+    indirect = frozenset(pid for pid, kind in kinds.items() if kind in ("router", "reseller"))
     facts: dict[str, list[NormalRecord]] = defaultdict(list)
     for record in records:
         facts[record.model].append(record)
@@ -150,31 +171,17 @@ def build_models(
         entry["family"] = next((r.raw.family for r in known if r.raw.family), None) or _family(
             model_id
         )
-        # Sources disagree on dates (a host's listing date is not the release): the date most
-        # sources give wins, the earliest among equals.
-        released = Counter(r.raw.released for r in known if r.raw.released)
-        entry["released"] = min(released, key=lambda d: (-released[d], d)) if released else None
-        cutoff = sorted(r.raw.knowledge_cutoff for r in known if r.raw.knowledge_cutoff)
-        entry["knowledge_cutoff"] = cutoff[-1] if cutoff else None
-        open_flags = [r.raw.open_weights for r in known if r.raw.open_weights is not None]
-        # Weights are published or not: one source saying so outweighs another's default False.
-        entry["open_weights"] = any(open_flags) if open_flags else ("/" in model_id or None)
-        if len(items) == 1:
-            only = items[0]
-            entry["input_modalities"] = list(only.input_modalities)
-            entry["output_modalities"] = list(only.output_modalities)
-            entry["capabilities"] = list(only.capabilities)
-            entry["context_window"] = only.context_window
-            entry["modes"] = [only.mode]
-            entry["hosts"] = 1
-        else:
-            entry["input_modalities"] = sorted({m for o in items for m in o.input_modalities})
-            entry["output_modalities"] = sorted({m for o in items for m in o.output_modalities})
-            entry["capabilities"] = sorted({c for o in items for c in o.capabilities})
-            windows = [o.context_window for o in items if o.context_window]
-            entry["context_window"] = max(windows) if windows else None
-            entry["modes"] = sorted({o.mode for o in items})
-            entry["hosts"] = len({o.provider for o in items})
+        canonical = model_facts.get(model_id)
+        lab = _lab_providers(entry["creator"], first_party)
+        entry.update(_dated_facts(model_id, known, canonical, lab, problems))
+        if canonical is not None:
+            entry["family"] = entry["family"] or canonical.family
+            entry.update(_model_card(canonical))
+        entry.update(_capability_facts(items, canonical, lab, indirect))
+        windows = [o.context_window for o in items if o.context_window]
+        entry["context_window"] = max(windows) if windows else None
+        entry["modes"] = sorted({o.mode for o in items})
+        entry["hosts"] = len({o.provider for o in items})
         entry["offerings"] = len(items)
         model = _checked(
             Model, {k: v for k, v in entry.items() if v is not None}, "model", problems
@@ -182,6 +189,122 @@ def build_models(
         if model is not None:
             out.append(model)
     return out
+
+
+def _lab_providers(creator: str | None, first_party: Mapping[str, str]) -> frozenset[str]:
+    """The providers that are the creator's own API: first-party providers named like the lab."""
+    if not creator:
+        return frozenset()
+    word = creator.split()[0].casefold()
+    named = {pid for pid, name in first_party.items() if name.split()[0].casefold() == word}
+    return frozenset(named or ({word} if not first_party else set()))
+
+
+def _majority(counts: Counter[str], voters: int) -> list[str]:
+    return sorted(value for value, n in counts.items() if n * 2 > voters)
+
+
+def _dated_facts(
+    model_id: str,
+    known: list[NormalRecord],
+    canonical: ModelFact | None,
+    lab: frozenset[str],
+    problems: list[Problem],
+) -> dict[str, Any]:
+    """Release date, knowledge cut-off and open weights: canonical record, lab, then most sources."""
+    own = [r for r in known if r.provider in lab]
+
+    def pick(name: str, canonical_value: Any) -> Any:
+        if canonical_value is not None:
+            return canonical_value
+        stated = [getattr(r.raw, name) for r in own if getattr(r.raw, name) is not None]
+        if stated:
+            return stated[0]
+        # A host's listing date is not the release: the value most sources give wins,
+        # the earliest among equals.
+        counts = Counter(getattr(r.raw, name) for r in known if getattr(r.raw, name) is not None)
+        return min(counts, key=lambda v: (-counts[v], v)) if counts else None
+
+    released = pick("released", canonical.released if canonical else None)
+    cutoff = pick("knowledge_cutoff", canonical.knowledge_cutoff if canonical else None)
+    if cutoff and released and cutoff[:7] > released[:7]:
+        problems.append(
+            Problem(
+                "flagged",
+                "models",
+                model_id,
+                f"knowledge cut-off {cutoff} is after the release {released}: cut-off withheld",
+                field="knowledge_cutoff",
+                value=cutoff,
+            )
+        )
+        cutoff = None
+    open_weights = canonical.open_weights if canonical else None
+    if open_weights is None:
+        votes = Counter(r.raw.open_weights for r in known if r.raw.open_weights is not None)
+        if votes:
+            open_weights = votes[True] > votes[False]
+        elif "/" in model_id:
+            open_weights = True  # a community namespace: a published fine-tune
+    return {"released": released, "knowledge_cutoff": cutoff, "open_weights": open_weights}
+
+
+def _capability_facts(
+    items: list[Offering],
+    canonical: ModelFact | None,
+    lab: frozenset[str],
+    indirect: frozenset[str],
+) -> dict[str, Any]:
+    """Model modalities and capabilities: canonical record, lab's offerings, then direct-host majority.
+
+    Only hosts that state such facts vote: a capability counts when more than half of the hosts
+    stating capabilities list it, a modality when more than half of those stating modalities do.
+    """
+    own = [o for o in items if o.provider in lab]
+    voters = own or [o for o in items if o.provider not in indirect] or items
+
+    def modalities(name: str) -> list[str]:
+        stated = [o for o in voters if name not in o.inferred] or voters
+        per_provider: dict[str, set[str]] = defaultdict(set)
+        for offering in stated:
+            per_provider[offering.provider] |= set(getattr(offering, name))
+        counts: Counter[str] = Counter(v for found in per_provider.values() for v in found)
+        return _majority(counts, len(per_provider))
+
+    # A host votes on capabilities when it states any: its silence on one is then a "no".
+    stating = {
+        o.provider
+        for o in voters
+        if o.capabilities or any(path.startswith("capabilities.") for path in o.provenance)
+    }
+    yes: Counter[str] = Counter(
+        c
+        for provider in stating
+        for c in {c for o in voters if o.provider == provider for c in o.capabilities}
+    )
+    capabilities = {c for c, n in yes.items() if n * 2 > len(stating)}
+    inputs, outputs = modalities("input_modalities"), modalities("output_modalities")
+    if canonical is not None:
+        inputs = canonical.input_modalities or inputs
+        outputs = canonical.output_modalities or outputs
+        for capability, stated in canonical.capabilities.items():
+            (capabilities.add if stated else capabilities.discard)(capability)
+    return {
+        "input_modalities": inputs or ["text"],
+        "output_modalities": outputs or ["text"],
+        "capabilities": sorted(capabilities),
+    }
+
+
+def _model_card(canonical: ModelFact) -> dict[str, Any]:
+    """Licence, links, weights and benchmarks from the model's canonical record, where given."""
+    card: dict[str, Any] = {}
+    if canonical.license:
+        card["license"] = canonical.license
+    for name in ("links", "weights", "benchmarks"):
+        if getattr(canonical, name):
+            card[name] = getattr(canonical, name)
+    return card
 
 
 def _facts_order(record: NormalRecord) -> tuple[bool, int, str, str]:

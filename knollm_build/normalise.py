@@ -18,6 +18,7 @@ from functools import lru_cache
 from knollm_build.canonical import Rules, canonicalise
 from knollm_build.catalog_files import ProviderFile, spelling_key
 from knollm_build.records import ProviderHint, RawRecord
+from knollm_build.sources.canonical_models import ModelFact
 
 KNOWN_MODALITIES = frozenset({"text", "image", "audio", "video", "pdf", "file", "embedding"})
 
@@ -182,6 +183,8 @@ class Normalised:
     """The first provider hint given for each canonical provider id."""
     spellings: dict[tuple[str, str], int]
     """(spelling, canonical provider id) -> how many records and hints used that spelling."""
+    model_facts: dict[str, ModelFact] = field(default_factory=dict)
+    """Canonical model id -> its canonical record (the undated record before a dated snapshot)."""
 
     def aliases(self) -> dict[str, set[str]]:
         """For each canonical provider id, the other spellings sources used for it."""
@@ -199,6 +202,7 @@ def normalise(
     precedence: dict[str, int],
     hints: list[ProviderHint] | None = None,
     captured: dict[str, str | None] | None = None,
+    facts: list[ModelFact] | None = None,
 ) -> Normalised:
     """Normalise every record (order kept) and place every provider hint.
 
@@ -213,4 +217,20 @@ def normalise(
     hint_for: dict[str, ProviderHint] = {}
     for hint in hints or []:
         hint_for.setdefault(resolver.resolve(hint.provider_raw), hint)
-    return Normalised(placed, hint_for, dict(resolver.seen))
+    return Normalised(placed, hint_for, dict(resolver.seen), place_facts(facts or [], rules))
+
+
+def place_facts(facts: list[ModelFact], rules: Rules) -> dict[str, ModelFact]:
+    """Each canonical record under the canonical model id its own id maps to.
+
+    A dated snapshot's record (``gpt-4o-2024-08-06``) maps to the same model as the undated one;
+    the undated record wins, then the first in id order.
+    """
+    placed: dict[str, tuple[bool, ModelFact]] = {}
+    for fact in sorted(facts, key=lambda f: f.key):
+        identity = canonicalise(fact.key, rules)
+        dated = bool(identity.variant)
+        current = placed.get(identity.model)
+        if current is None or (current[0] and not dated):
+            placed[identity.model] = (dated, fact)
+    return {model: fact for model, (_, fact) in placed.items()}

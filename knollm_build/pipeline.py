@@ -32,7 +32,13 @@ from knollm_build.normalise import normalise
 from knollm_build.records import Problem, RawRecord, SourceInfo, SourceResult
 from knollm_build.report import Accounting, Report, build_report
 from knollm_build.schema import SCHEMA_VERSION, Catalog, Source
-from knollm_build.sources import DEFAULT_SOURCES, OVERRIDES_SOURCE, WORK_SOURCE, LoadContext
+from knollm_build.sources import (
+    CANONICAL_SOURCE,
+    DEFAULT_SOURCES,
+    OVERRIDES_SOURCE,
+    WORK_SOURCE,
+    LoadContext,
+)
 from knollm_build.sources import overrides as override_source
 from knollm_build.validate import validate
 
@@ -141,6 +147,7 @@ def _compile(options: BuildOptions) -> BuildResult:
     adapters: dict[str, Any] = dict(DEFAULT_SOURCES) if options.default_sources else {}
     if options.work_dirs:
         adapters["work"] = WORK_SOURCE
+        adapters["models-dev-canonical"] = CANONICAL_SOURCE
     adapters["overrides"] = OVERRIDES_SOURCE
     results = [_run_adapter(name, adapter, context) for name, adapter in adapters.items()]
     timings["load"] = time.perf_counter() - clock
@@ -149,18 +156,20 @@ def _compile(options: BuildOptions) -> BuildResult:
     infos: list[SourceInfo] = []
     records: list[RawRecord] = []
     hints = []
+    facts = []
     read = 0
     for result in results:
         infos.extend(result.sources)
         records.extend(result.records)
         problems.extend(result.problems)
         hints.extend(result.provider_hints)
+        facts.extend(result.model_facts)
         read += result.records_read
 
     clock = time.perf_counter()
     precedence = {info.id: info.precedence for info in infos}
     captured = {info.id: info.captured_at for info in infos}
-    normalised = normalise(records, curated.providers, rules, precedence, hints, captured)
+    normalised = normalise(records, curated.providers, rules, precedence, hints, captured, facts)
     timings["normalise"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -178,7 +187,10 @@ def _compile(options: BuildOptions) -> BuildResult:
     timings["plausibility"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    models = build_models(offerings, normalised.records, problems)
+    names = {pid: pf.name for pid, pf in curated.providers.items()}
+    models = build_models(
+        offerings, normalised.records, problems, normalised.model_facts, provider_kinds, names
+    )
     providers = build_providers(offerings, curated.providers, normalised, problems)
     timings["assemble"] = time.perf_counter() - clock
 

@@ -137,3 +137,5 @@ class SourceResult:
     provider_hints: list[ProviderHint] = field(default_factory=list)
     records_read: int = 0
     """Records read, whether they became RawRecords or Problems (the accounting identity's left side)."""
+    model_facts: list[Any] = field(default_factory=list)
+    """Facts about canonical models rather than offerings (``sources.canonical_models.ModelFact``)."""

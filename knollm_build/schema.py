@@ -254,6 +254,30 @@ class Provider(ProviderInfo):
     """Sources that list this provider."""
 
 
+class Link(Strict):
+    """A labelled link about a model (announcement, model card, paper, weights)."""
+
+    label: str
+    """What the link is (``Model card``, ``Hugging Face``)."""
+    url: str
+    """An ``https://`` address."""
+
+
+class Benchmark(Strict):
+    """A benchmark result measured by someone else, as its source reports it."""
+
+    name: str
+    """Benchmark name (``SciCode``)."""
+    score: float
+    """The reported score, in ``metric`` units."""
+    metric: str | None = None
+    """What the score measures (``percent correct``, ``index``)."""
+    source: str | None = None
+    """Where the result is published."""
+    date: str | None = None
+    """When it was measured or published (ISO 8601)."""
+
+
 class Model(Strict):
     """A trained, released model, whoever serves it."""
 
@@ -266,17 +290,21 @@ class Model(Strict):
     family: str | None = None
     """Model family (``llama``, ``claude``, ``gpt-oss``)."""
     released: str | None = None
-    """Release date (ISO 8601, possibly year-month only)."""
+    """Release date (ISO 8601, possibly year-month only): the canonical record's, else the lab's
+    own API's, else the date most sources give."""
     knowledge_cutoff: str | None = None
-    """Training data cut-off (ISO 8601, possibly year-month only)."""
+    """Training data cut-off (ISO 8601, possibly year-month only), by the same precedence; never
+    after the release (such a claim is withheld and reported)."""
     open_weights: bool | None = None
-    """True when the weights are downloadable."""
+    """True when the weights are downloadable: the canonical record, else the majority of sources."""
     input_modalities: list[Modality] = []
-    """Union of input modalities over its offerings."""
+    """What the model takes: its canonical record, else its lab's own API, else what most of its
+    direct hosts say (an offering's own modalities stay on the offering)."""
     output_modalities: list[Modality] = []
-    """Union of output modalities over its offerings."""
+    """What the model gives, by the same precedence."""
     capabilities: list[Capability] = []
-    """Union of capabilities over its offerings."""
+    """What the model supports, by the same precedence: its canonical record, else its lab's
+    own API, else the majority of its direct hosts; each offering keeps its own capabilities."""
     context_window: int | None = None
     """Largest context window any offering states, in tokens."""
     modes: list[Mode] = []
@@ -285,6 +313,15 @@ class Model(Strict):
     """Number of distinct providers offering it."""
     offerings: int = 0
     """Number of offerings of it."""
+    license: str | None = None
+    """Licence of the weights, from the model's canonical record."""
+    links: list[Link] = []
+    """Announcement, model card, paper and other links from the canonical record."""
+    weights: list[Link] = []
+    """Where the weights can be downloaded."""
+    benchmarks: list[Benchmark] = []
+    """Benchmark results measured by others, each with its source and date; shown as such, never
+    mixed into the catalog's facts."""
 
 
 class Offering(Strict):
