@@ -64,6 +64,7 @@ class ProviderResolver:
 MODE_FROM_NAME: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"rerank"), "rerank"),
     (re.compile(r"embed|bge-|gte-|e5-|minilm|nomic-embed"), "embedding"),
+    (re.compile(r"lyria|musicgen|\bmusic|stable-audio|\bsuno\b"), "music"),
     (re.compile(r"whisper|transcri|speech-to-text|stt\b"), "audio-transcription"),
     (re.compile(r"\btts\b|-tts|text-to-speech|orpheus|playai-tts"), "audio-speech"),
     (
@@ -96,6 +97,50 @@ class NormalRecord:
     precedence: int
     captured_at: str | None = None
     """When the record's source was captured (ISO date), for weighing old claims against new."""
+
+
+ITEM_MODES = frozenset(
+    {"embedding", "image", "video", "audio-speech", "audio-transcription", "music", "rerank"}
+)
+"""Modes a name can assert over a source's generic ``chat`` (a ``flux`` or ``-embed`` id is
+never a chat model); ``moderation`` is left out, since guard models answer through chat."""
+
+
+def mode_from_outputs(outputs: list[str], model_id: str) -> str | None:
+    """The mode stated output modalities imply when they hold no text, else None."""
+    kinds = set(outputs)
+    if not kinds or "text" in kinds and kinds != {"text", "audio"}:
+        return None
+    if kinds == {"text", "audio"}:  # speech-and-text models are chat, music models are music
+        return "music" if infer_mode(model_id) == "music" else None
+    if kinds == {"image"}:
+        return "image"
+    if kinds == {"video"}:
+        return "video"
+    if kinds == {"embedding"}:
+        return "embedding"
+    if kinds == {"audio"}:
+        return "music" if infer_mode(model_id) == "music" else "audio-speech"
+    return None
+
+
+def decide_mode(record: RawRecord, outputs_stated: list[str] | None) -> tuple[str, bool]:
+    """(mode, inferred): stated output modalities first, then the source's stated mode unless it
+    is a generic ``chat`` that the id's name or its per-item prices contradict, then the name."""
+    model_id = record.provider_model_id
+    if outputs_stated:
+        implied = mode_from_outputs(outputs_stated, model_id)
+        if implied is not None:
+            return implied, False
+    if record.mode not in (None, "chat"):
+        return str(record.mode), False
+    prices = record.prices
+    if prices.get("per_image") and not (prices.get("input") or prices.get("output")):
+        return "image", record.mode is None  # priced per image, not by tokens
+    named = infer_mode(model_id)
+    if record.mode is None or named in ITEM_MODES:
+        return named, record.mode is None
+    return record.mode, False
 
 
 @lru_cache(maxsize=65536)
@@ -144,12 +189,11 @@ def normalise_record(
         # Tags on the exact id (":free", "-fp8") still describe this offering.
         variant |= set(canonicalise(record.provider_model_id, rules).variant)
     inferred: list[str] = []
-    mode = record.mode
-    if mode is None:
-        mode = infer_mode(record.provider_model_id)
-        inferred.append("mode")
     inputs = _clean_modalities(record.input_modalities)
     outputs = _clean_modalities(record.output_modalities)
+    mode, guessed = decide_mode(record, outputs)
+    if guessed:
+        inferred.append("mode")
     if not inputs or not outputs:
         default_in, default_out = _default_modalities(mode, record.provider_model_id)
         if not inputs:

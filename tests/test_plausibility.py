@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from knollm_build import plausibility
@@ -13,7 +14,7 @@ from knollm_build.canonical import load_rules
 from knollm_build.catalog_files import ProviderFile
 from knollm_build.cli import main
 from knollm_build.merge import merge
-from knollm_build.normalise import normalise
+from knollm_build.normalise import decide_mode, normalise
 from knollm_build.records import RawRecord
 from knollm_build.schema import Offering
 
@@ -323,3 +324,33 @@ def test_dump_in_its_usual_unit_is_read_as_before(tmp_path: Path) -> None:
     ]
     assert all("flags" not in o for o in models["offerings"])
     assert report["flagged"] == []
+
+
+# ------------------------------------------------------------------ modes from modalities first
+
+
+@pytest.mark.parametrize(
+    ("model_id", "stated", "outputs", "expected"),
+    [
+        ("lyria-3-pro-preview", "chat", ["audio"], "music"),  # Google's music model, filed as chat
+        ("google/lyria-3-clip-preview", None, ["audio", "text"], "music"),
+        ("gemini-2.5-pro-preview-tts", "chat", ["audio"], "audio-speech"),
+        ("accounts/fireworks/models/flux-1-dev", "chat", None, "image"),
+        ("amazon/titan-embed-text-v2", "chat", None, "embedding"),
+        ("whisper-large-v3", None, None, "audio-transcription"),
+        ("gpt-4o-audio-preview", "chat", ["audio", "text"], "chat"),  # speech and text: chat
+        ("meta-llama/llama-guard-4-12b", "chat", ["text"], "chat"),  # guard models answer in chat
+        ("gpt-3.5-turbo", None, None, "chat"),
+        ("text-embedding-3-small", "embedding", ["embedding"], "embedding"),
+    ],
+)
+def test_mode_from_output_modalities_first_then_names(
+    model_id: str, stated: str | None, outputs: list[str] | None, expected: str
+) -> None:
+    record = rec("litellm", model_id, mode=stated, output_modalities=outputs)
+    assert decide_mode(record, outputs)[0] == expected
+
+
+def test_per_image_priced_model_filed_as_chat_is_an_image_model() -> None:
+    record = rec("litellm", "acme/painter-2", mode="chat", prices={"per_image": 0.04})
+    assert decide_mode(record, None) == ("image", False)
