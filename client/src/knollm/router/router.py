@@ -21,6 +21,7 @@ from openai.types.chat import ChatCompletion
 
 from knollm.catalog import Catalog, Criteria, NotFound
 from knollm.records import Offering
+from knollm.router import multi
 from knollm.router.accounting import Ledger, RequestLog, RouteInfo
 from knollm.router.core import Core, Run, Target, chat_params
 from knollm.router.health import Health
@@ -271,6 +272,15 @@ class Router(_Base):
         for client in self._clients.values():
             client.close()
         self._clients.clear()
+        multi.close_loop(self)
+
+    def fan_out(self, messages: Any, models: Sequence[str], **options: Any) -> multi.FanOut:
+        """Ask every model at once under one deadline: :func:`knollm.router.multi.fan_out`."""
+        return multi.fan_out(self, messages, models, **options)
+
+    def consensus(self, messages: Any, models: Sequence[str], **options: Any) -> multi.Consensus:
+        """Fan out and choose one answer: :func:`knollm.router.multi.consensus`."""
+        return multi.consensus(self, messages, models, **options)
 
     def __enter__(self) -> Router:
         return self
@@ -326,6 +336,10 @@ class AsyncRouter(_Base):
             except Exception as exc:  # classified: retried, or raised by run.failed
                 run.failed(step, exc)
                 continue
+            except BaseException:  # cancelled (a fan-out's deadline): free what it held
+                core.ledger.release(step.reserved)
+                core.health.released(step.offering.key)
+                raise
             info = run.succeeded(step, response, streaming)
             if streaming:
                 return AsyncRoutedStream(response, ait, first, run, step, info, injected)
@@ -337,6 +351,16 @@ class AsyncRouter(_Base):
         for client in self._clients.values():
             await client.close()
         self._clients.clear()
+
+    async def fan_out(self, messages: Any, models: Sequence[str], **options: Any) -> multi.FanOut:
+        """Ask every model at once under one deadline: :func:`knollm.router.multi.fan_out_async`."""
+        return await multi.fan_out_async(self, messages, models, **options)
+
+    async def consensus(
+        self, messages: Any, models: Sequence[str], **options: Any
+    ) -> multi.Consensus:
+        """Fan out and choose one answer: :func:`knollm.router.multi.consensus_async`."""
+        return await multi.consensus_async(self, messages, models, **options)
 
     async def __aenter__(self) -> AsyncRouter:
         return self
