@@ -132,6 +132,7 @@ class _Base:
         log_prompts: bool = False,
         stream_usage: bool = True,
         auto_limit: int = 64,
+        benchmark_priors: bool = True,
     ) -> None:
         """Route over ``catalog`` (a :class:`Catalog`, a path, or the default catalog).
 
@@ -139,7 +140,8 @@ class _Base:
         ``auth_env`` variables and their numbered siblings (``GROQ_API_KEY_2``...) in ``env``
         (default ``os.environ``). ``base_urls`` overrides a provider's API base URL. ``budget``
         is in USD; ``log_path`` appends one JSON line per request. ``"auto"`` tries at most the
-        ``auto_limit`` cheapest offerings that fit a request.
+        ``auto_limit`` cheapest offerings that fit a request. ``benchmark_priors`` seeds the
+        ``fastest`` strategy with the latencies ``knollm benchmark`` saved (:mod:`knollm.bench`).
         """
         self._core = build_core(
             catalog,
@@ -161,6 +163,10 @@ class _Base:
             stream_usage=stream_usage,
             auto_limit=auto_limit,
         )
+        if benchmark_priors:
+            from knollm.bench import seed_priors
+
+            seed_priors(self._core.health)
 
     @property
     def catalog(self) -> Catalog:
