@@ -80,7 +80,7 @@ def run_command(
                     seed=seed,
                     timeout=timeout,
                     **params,
-                )  # fmt: skip
+                )
             ):
                 line = orjson.dumps(record) + b"\n"
                 if sink is None:
