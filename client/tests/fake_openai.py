@@ -11,7 +11,7 @@ cut the connection). Streaming requests get SSE in HTTP chunked encoding. Keys l
 (a string, or a function of the request body); ``stream_tokens`` makes a stream send that many
 one-token content chunks (and report them as ``completion_tokens``), ``token_rate`` spaces them at
 that many chunks per second after the first. ``tool_call=(name, arguments)`` answers every request
-that offers tools with that one call instead of text.
+that offers tools (and carries no tool result yet) with that one call instead of text.
 Every request is recorded (model, key, whether streamed) for the tests to inspect.
 """
 
@@ -123,6 +123,14 @@ class FakeProvider:
                 return "500"
             return self.default
 
+    def _calls_tool(self, body: dict[str, Any] | None) -> bool:
+        """Answer with the scripted tool call: tools offered and no tool result given yet."""
+        messages = (body or {}).get("messages") or [{}]
+        return (
+            bool(self.tool_call and (body or {}).get("tools"))
+            and messages[-1].get("role") != "tool"
+        )
+
     def text(self, body: dict[str, Any]) -> str:
         """The answer's content for this request."""
         if self.reply is None:
@@ -142,7 +150,7 @@ class FakeProvider:
             usage["prompt_tokens_details"] = {"cached_tokens": cached}
         message: dict[str, Any] = {"role": "assistant", "content": self.text(body or {})}
         finish = "stop"
-        if self.tool_call and (body or {}).get("tools"):
+        if self._calls_tool(body):
             name, arguments = self.tool_call
             message = {"role": "assistant", "content": None, "tool_calls": [
                 {"id": "call_1", "type": "function",
@@ -172,7 +180,7 @@ class FakeProvider:
             "created": 1_700_000_000,
             "model": model,
         }
-        if self.tool_call and (body or {}).get("tools"):
+        if self._calls_tool(body):
             name, arguments = self.tool_call
             text = json.dumps(arguments)
             calls = [{"index": 0, "id": "call_1", "type": "function",

@@ -185,17 +185,23 @@ async def fan_out_async(
     return FanOut(answers, elapsed, deadline)
 
 
+def async_twin(router: Router) -> AsyncRouter:
+    """An :class:`AsyncRouter` sharing ``router``'s core (plan, keys, health, ledger, log), with
+    connections of its own; use it on one event loop only."""
+    from knollm.router.router import AsyncRouter, _AsyncChat, _AsyncCompletions
+
+    twin = object.__new__(AsyncRouter)
+    twin._core = router._core
+    twin._clients = {}
+    twin.chat = _AsyncChat(_AsyncCompletions(twin))
+    return twin
+
+
 class _LoopThread:
     """An event loop on a daemon thread, where a sync router's fan-outs run."""
 
     def __init__(self, router: Router) -> None:
-        from knollm.router.router import AsyncRouter, _AsyncChat, _AsyncCompletions
-
-        twin = object.__new__(AsyncRouter)  # shares the sync router's core; clients of its own
-        twin._core = router._core
-        twin._clients = {}
-        twin.chat = _AsyncChat(_AsyncCompletions(twin))
-        self.router = twin
+        self.router = async_twin(router)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(
             target=self.loop.run_forever, name="knollm-fan-out", daemon=True
