@@ -32,7 +32,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml client/pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[site,test]' -e './client[test]'
+	$(BIN)/pip install --quiet -e '.[site,test]' -e './client[test,langchain,llama-index]'
 	touch $@
 
 venv: $(VENV)/.installed
