@@ -97,7 +97,7 @@ def test_tool_call_round_trip() -> None:
                 role=MessageRole.TOOL,
                 content="sunny in Paris",
                 additional_kwargs={"tool_call_id": call.tool_id},
-            ),  # fmt: skip
+            ),
         ]
         final = llm.chat_with_tools([tool], chat_history=history)
         assert final.message.content == "hello from alpha"

@@ -19,23 +19,25 @@ LONG = {"timeout": 30.0, "budget": 1.0}
 
 
 def test_fan_out_with_a_hung_host_returns_the_others_and_frees_its_reservation() -> None:
-    with Trio(alpha={"default": "hang"}, beta={"default": "500"}) as trio:
-        with Router(trio.catalog, **trio.options(**LONG)) as router:
-            result = router.fan_out(HI, SPECS, timeout=1.5, max_tokens=50)
-            alpha, beta, gamma = result.answers
-            assert [a.model for a in result] == SPECS
-            assert alpha.cancelled and isinstance(alpha.error, DeadlineExceeded)
-            assert not beta.ok and isinstance(beta.error, AllCandidatesFailed)
-            assert beta.error.attempts[0].status == 500 and not beta.cancelled
-            assert gamma.ok and gamma.text == "hello from gamma"
-            assert gamma.answered_by == "gamma/gamma-70b"
-            assert gamma.usage.completion_tokens == 5
-            assert gamma.cost == pytest.approx((10 * 2.0 + 5 * 4.0) / 1e6)
-            assert result.ok == [gamma] and result.failed == [alpha, beta]
-            # Nothing stays reserved: the hung call's hold was released when it was cancelled.
-            assert router.ledger.reserved == pytest.approx(0.0, abs=1e-12)
-            assert router.ledger.spent == pytest.approx(gamma.cost)
-            assert trio.counts() == {"alpha": 1, "beta": 1, "gamma": 1}
+    with (
+        Trio(alpha={"default": "hang"}, beta={"default": "500"}) as trio,
+        Router(trio.catalog, **trio.options(**LONG)) as router,
+    ):
+        result = router.fan_out(HI, SPECS, timeout=1.5, max_tokens=50)
+        alpha, beta, gamma = result.answers
+        assert [a.model for a in result] == SPECS
+        assert alpha.cancelled and isinstance(alpha.error, DeadlineExceeded)
+        assert not beta.ok and isinstance(beta.error, AllCandidatesFailed)
+        assert beta.error.attempts[0].status == 500 and not beta.cancelled
+        assert gamma.ok and gamma.text == "hello from gamma"
+        assert gamma.answered_by == "gamma/gamma-70b"
+        assert gamma.usage.completion_tokens == 5
+        assert gamma.cost == pytest.approx((10 * 2.0 + 5 * 4.0) / 1e6)
+        assert result.ok == [gamma] and result.failed == [alpha, beta]
+        # Nothing stays reserved: the hung call's hold was released when it was cancelled.
+        assert router.ledger.reserved == pytest.approx(0.0, abs=1e-12)
+        assert router.ledger.spent == pytest.approx(gamma.cost)
+        assert trio.counts() == {"alpha": 1, "beta": 1, "gamma": 1}
 
 
 @pytest.mark.asyncio
@@ -112,18 +114,18 @@ def _judge_reply(body: dict[str, Any]) -> str:
 
 def test_judge_picks_and_says_why() -> None:
     replies = {"alpha": "Lyon", "beta": "Paris"}
-    with Trio(gamma={"reply": _judge_reply}, **_answers(replies)) as trio:
-        with Router(trio.catalog, **trio.options()) as router:
-            c = router.consensus(
-                HI, SPECS[:2], method="judge", judge="gamma/gamma-70b", timeout=5.0
-            )
-            assert c.method == "judge" and c.answer == "Paris"
-            assert c.reason == "the second is right"
-            assert c.agreement == 0.5
-            assert c.judge is not None and c.judge.answered_by == "gamma/gamma-70b"
-            assert c.cost == pytest.approx(c.candidates.cost + c.judge.cost)
-            prompt = trio["gamma"].seen[0].body["messages"][1]["content"]
-            assert prompt.index("<candidate 1>\nLyon") < prompt.index("<candidate 2>\nParis")
+    with (
+        Trio(gamma={"reply": _judge_reply}, **_answers(replies)) as trio,
+        Router(trio.catalog, **trio.options()) as router,
+    ):
+        c = router.consensus(HI, SPECS[:2], method="judge", judge="gamma/gamma-70b", timeout=5.0)
+        assert c.method == "judge" and c.answer == "Paris"
+        assert c.reason == "the second is right"
+        assert c.agreement == 0.5
+        assert c.judge is not None and c.judge.answered_by == "gamma/gamma-70b"
+        assert c.cost == pytest.approx(c.candidates.cost + c.judge.cost)
+        prompt = trio["gamma"].seen[0].body["messages"][1]["content"]
+        assert prompt.index("<candidate 1>\nLyon") < prompt.index("<candidate 2>\nParis")
 
 
 def test_unreadable_judge_falls_back_to_majority() -> None:

@@ -168,7 +168,7 @@ async def fan_out_async(
 
     tasks = [asyncio.ensure_future(member(spec)) for spec in specs]
     try:
-        done, pending = await asyncio.wait(tasks, timeout=deadline)
+        done, _ = await asyncio.wait(tasks, timeout=deadline)
     finally:  # the deadline passed, or the caller itself was cancelled: stop every straggler
         for task in tasks:
             if not task.done():
