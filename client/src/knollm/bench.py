@@ -175,7 +175,7 @@ def summarise(samples: Sequence[Sample], router: AsyncRouter | None = None) -> l
     for s in samples:
         by.setdefault(s.offering or s.requested, []).append(s)
     offerings = {} if router is None else {o.key: o for o in router.catalog.offerings}
-    results = []
+    results: list[dict[str, Any]] = []
     for key, group in by.items():
         ok = [s for s in group if s.ok]
         errors: dict[str, int] = {}
@@ -286,7 +286,7 @@ def validate(doc: Any, where: str = "results") -> dict[str, Any]:
     try:
         _validator()(doc)
     except fastjsonschema.JsonSchemaValueException as exc:
-        raise MeasurementsError(f"{where}: not a knollm-measurements document: {exc.message}")
+        raise MeasurementsError(f"{where}: not a knollm-measurements document: {exc.message}") from None
     return doc
 
 
