@@ -182,6 +182,22 @@ def test_cli_benchmark_json_table_and_show(run: Any, tmp_path: Path) -> None:
         assert len(bench.saved()) == 1
 
 
+def test_cli_progress_bar_only_on_a_terminal(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import knollm.cli.bench
+
+    with Trio() as trio:
+        cat = local_catalog(trio, tmp_path / "models.json")
+        args = ("benchmark", "--models", "alpha/alpha-70b", "--runs", "3", "--no-save")
+        plain = run(*args, catalog=cat, env=ENV)
+        assert plain.exit_code == 0 and "3/3" not in plain.stderr
+        monkeypatch.setattr(knollm.cli.bench, "_stderr_is_terminal", lambda: True)
+        shown = run(*args, catalog=cat, env=ENV)
+        assert shown.exit_code == 0 and "3/3" in shown.stderr
+        assert "3/3" not in shown.stdout  # the bar never mixes into the results
+
+
 def test_cli_benchmark_errors(run: Any, tmp_path: Path) -> None:
     with Trio() as trio:
         cat = local_catalog(trio, tmp_path / "models.json")

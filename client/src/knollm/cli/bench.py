@@ -90,9 +90,13 @@ def _emit(doc: dict[str, Any], fmt: str, path: Path | None) -> None:
             stderr_line(f"saved {path} (knollm benchmark show)")
 
 
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
 def _progress(total: int) -> Any:
     """A rich progress bar on stderr when it is a terminal; else None."""
-    if not sys.stderr.isatty():
+    if not _stderr_is_terminal():
         return None
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -102,7 +106,7 @@ def _progress(total: int) -> Any:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        console=Console(file=sys.stderr, force_terminal=True),
         transient=True,
     )
     progress.add_task("requests", total=total)
