@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any
@@ -157,6 +156,8 @@ def benchmark(
     """
     if ctx.invoked_subcommand is not None:
         return
+    import asyncio
+
     from knollm import bench
     from knollm.prompts import Prompt, PromptFileError, read_prompts
     from knollm.router import AsyncRouter, RouterError
