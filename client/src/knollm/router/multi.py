@@ -219,6 +219,9 @@ class _LoopThread:
     def close(self) -> None:
         if self.loop.is_closed():
             return
+        if threading.current_thread() is self.thread:  # collected on its own loop: just stop
+            self.loop.stop()
+            return
         if self.thread.is_alive():
             try:
                 self.run(self.router.close())
