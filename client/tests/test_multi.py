@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -167,3 +168,24 @@ def test_judge_prompt_keeps_candidates_as_data() -> None:
     assert '"choice": 0' in msgs[1]["content"]
     assert parse_verdict('{"choice": 0}', 2, allow_tie=True)[0] == 0
     assert parse_verdict('{"choice": "tie"}', 2, allow_tie=True)[0] == 0
+
+
+@pytest.mark.asyncio
+async def test_cancelling_the_fan_out_itself_cancels_every_member() -> None:
+    with Trio(alpha={"default": "hang"}, beta={"default": "hang"}) as trio:
+        async with AsyncRouter(trio.catalog, **trio.options(**LONG)) as router:
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(router.fan_out(HI, SPECS[:2], timeout=30), 1.0)
+            assert router.ledger.reserved == pytest.approx(0.0, abs=1e-12)
+            assert trio.counts() == {"alpha": 1, "beta": 1, "gamma": 0}
+
+
+def test_close_stops_the_sync_routers_loop_thread() -> None:
+    with Trio() as trio:
+        router = Router(trio.catalog, **trio.options())
+        assert len(router.fan_out(HI, SPECS).ok) == 3
+        loop = router._fan_out_loop
+        assert loop.thread.is_alive()
+        router.close()
+        assert router._fan_out_loop is None
+        assert not loop.thread.is_alive() and loop.loop.is_closed()
