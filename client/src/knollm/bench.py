@@ -286,7 +286,9 @@ def validate(doc: Any, where: str = "results") -> dict[str, Any]:
     try:
         _validator()(doc)
     except fastjsonschema.JsonSchemaValueException as exc:
-        raise MeasurementsError(f"{where}: not a knollm-measurements document: {exc.message}") from None
+        raise MeasurementsError(
+            f"{where}: not a knollm-measurements document: {exc.message}"
+        ) from None
     return doc
 
 
