@@ -32,7 +32,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml client/pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[site,test,lint]' -e './client[test]'
+	$(BIN)/pip install --quiet -e '.[site,test,lint]' -e './client[test,langchain,llama-index]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -111,6 +111,7 @@ bench: venv sources npm
 	$(MAKE) client-data WORK="$(or $(WORK),../shared/work)"
 	$(BIN)/python benchmarks/bench_client.py
 	$(BIN)/python benchmarks/bench_router.py --catalog $(OUT)/models.json
+	$(BIN)/python benchmarks/bench_multi.py
 
 # Refresh: fetch every provider's live model list (keys from the environment: each provider's
 # auth_env in catalog/providers/*.toml; unset ones are skipped) into REFRESH_WORK, compile with it,

@@ -20,9 +20,10 @@ FULL = Path(os.environ.get("KNOLLM_FULL_CATALOG", REPO / "build" / "data" / "mod
 
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No test sees the user's cache, catalog override, update URL or API keys."""
+    """No test sees the user's cache, data directory, catalog override, update URL or API keys."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("KNOLLM_CACHE_DIR", str(cache))
+    monkeypatch.setenv("KNOLLM_DATA_DIR", str(tmp_path / "data"))
     for name in list(os.environ):
         if name in ("KNOLLM_CATALOG", "KNOLLM_UPDATE_URL") or name.endswith("_API_KEY"):
             monkeypatch.delenv(name)

@@ -6,7 +6,12 @@ Each :class:`FakeProvider` runs a threaded ``http.server`` on its own port and a
 ``500``, ``503``, ``400``, ``401``, ``404``, ``hang`` (answer nothing until the client gives up),
 ``drop`` (close the connection without a response), ``drop-mid-stream`` (send one chunk, then
 cut the connection). Streaming requests get SSE in HTTP chunked encoding. Keys listed in
-``reject_keys`` get 401; ``delay`` slows every answer; ``fail_rate`` makes a seeded random share of requests answer 500.
+``reject_keys`` get 401; ``delay`` slows every answer (for a stream: the time to its first chunk);
+``fail_rate`` makes a seeded random share of requests answer 500. ``reply`` sets the answer's text
+(a string, or a function of the request body); ``stream_tokens`` makes a stream send that many
+one-token content chunks (and report them as ``completion_tokens``), ``token_rate`` spaces them at
+that many chunks per second after the first. ``tool_call=(name, arguments)`` answers every request
+that offers tools (and carries no tool result yet) with that one call instead of text.
 Every request is recorded (model, key, whether streamed) for the tests to inspect.
 """
 
@@ -14,10 +19,11 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -58,6 +64,10 @@ class FakeProvider:
         seed: int = 0,
         error_echo: bool = False,
         delay: float = 0.0,
+        reply: str | Callable[[dict[str, Any]], str] | None = None,
+        stream_tokens: int = 0,
+        token_rate: float = 0.0,
+        tool_call: tuple[str, dict[str, Any]] | None = None,
     ) -> None:
         self.name = name
         self.default = default
@@ -68,6 +78,10 @@ class FakeProvider:
         self.fail_rate = fail_rate
         self.error_echo = error_echo
         self.delay = delay
+        self.reply = reply
+        self.stream_tokens = stream_tokens
+        self.token_rate = token_rate
+        self.tool_call = tool_call
         self.seen: list[Seen] = []
         self._random = random.Random(seed)
         self._lock = threading.Lock()
@@ -109,8 +123,24 @@ class FakeProvider:
                 return "500"
             return self.default
 
-    def completion(self, model: str) -> dict[str, Any]:
+    def _calls_tool(self, body: dict[str, Any] | None) -> bool:
+        """Answer with the scripted tool call: tools offered and no tool result given yet."""
+        messages = (body or {}).get("messages") or [{}]
+        return (
+            bool(self.tool_call and (body or {}).get("tools"))
+            and messages[-1].get("role") != "tool"
+        )
+
+    def text(self, body: dict[str, Any]) -> str:
+        """The answer's content for this request."""
+        if self.reply is None:
+            return f"hello from {self.name}"
+        return self.reply(body) if callable(self.reply) else self.reply
+
+    def completion(self, model: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         prompt, completion, cached = self.usage
+        if self.stream_tokens:
+            completion = self.stream_tokens
         usage: dict[str, Any] = {
             "prompt_tokens": prompt,
             "completion_tokens": completion,
@@ -118,6 +148,14 @@ class FakeProvider:
         }
         if cached:
             usage["prompt_tokens_details"] = {"cached_tokens": cached}
+        message: dict[str, Any] = {"role": "assistant", "content": self.text(body or {})}
+        finish = "stop"
+        if self._calls_tool(body):
+            name, arguments = self.tool_call
+            message = {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "call_1", "type": "function",
+                 "function": {"name": name, "arguments": json.dumps(arguments)}}]}  # fmt: skip
+            finish = "tool_calls"
         return {
             "id": f"chatcmpl-{self.name}",
             "object": "chat.completion",
@@ -126,21 +164,46 @@ class FakeProvider:
             "choices": [
                 {
                     "index": 0,
-                    "finish_reason": "stop",
-                    "message": {"role": "assistant", "content": f"hello from {self.name}"},
+                    "finish_reason": finish,
+                    "message": message,
                 }
             ],
             "usage": usage,
         }
 
-    def chunks(self, model: str, include_usage: bool) -> list[dict[str, Any]]:
+    def chunks(
+        self, model: str, include_usage: bool, body: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         base = {
             "id": f"chatcmpl-{self.name}",
             "object": "chat.completion.chunk",
             "created": 1_700_000_000,
             "model": model,
         }
-        words = ["hello", " from", f" {self.name}"]
+        if self._calls_tool(body):
+            name, arguments = self.tool_call
+            text = json.dumps(arguments)
+            calls = [{"index": 0, "id": "call_1", "type": "function",
+                      "function": {"name": name, "arguments": text[:5]}},
+                     {"index": 0, "function": {"arguments": text[5:]}}]  # fmt: skip
+            out = []
+            for c in calls:
+                delta = {"role": "assistant", "tool_calls": [c]}
+                out.append(
+                    {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
+                )
+            out.append(
+                {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}
+            )
+            if include_usage:
+                out.append({**base, "choices": [], "usage": self.completion(model, body)["usage"]})
+            return out
+        if self.stream_tokens:
+            words = [" tok"] * self.stream_tokens
+        elif self.reply is None:
+            words = ["hello", " from", f" {self.name}"]
+        else:
+            words = re.findall(r"\S*\s*", self.text(body or {}))[:-1] or [""]
         out = [
             {
                 **base,
@@ -156,7 +219,7 @@ class FakeProvider:
         ]
         out.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
         if include_usage:
-            full = self.completion(model)["usage"]
+            full = self.completion(model, body)["usage"]
             out.append({**base, "choices": [], "usage": full})
         return out
 
@@ -226,14 +289,20 @@ class FakeProvider:
                     self._error(int(action), f"fake {action} from {fake.name}{echo}")
                     return
                 if not stream:
-                    self._json(200, fake.completion(model))
+                    self._json(200, fake.completion(model, body))
                     return
                 include = bool((body.get("stream_options") or {}).get("include_usage"))
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
-                for i, chunk in enumerate(fake.chunks(model, include)):
+                chunks = fake.chunks(model, include, body)
+                content = sum(
+                    1 for c in chunks if c["choices"] and "content" in c["choices"][0]["delta"]
+                )
+                for i, chunk in enumerate(chunks):
+                    if fake.token_rate and 0 < i < content:
+                        time.sleep(1 / fake.token_rate)
                     self._chunk(f"data: {json.dumps(chunk)}\n\n".encode())
                     if action == "drop-mid-stream" and i == 0:
                         time.sleep(0.05)

@@ -7,6 +7,8 @@ import gc
 import click
 
 from knollm import __version__
+from knollm.cli.ab import ab
+from knollm.cli.bench import benchmark
 from knollm.cli.common import State
 from knollm.cli.costs import cheapest_command, compare_command, costs, optimal_command
 from knollm.cli.data import info_command, update_command
@@ -59,6 +61,8 @@ main.add_command(compare_command)
 main.add_command(libraries)
 main.add_command(update_command)
 main.add_command(info_command)
+main.add_command(benchmark)
+main.add_command(ab)
 
 
 def run() -> None:

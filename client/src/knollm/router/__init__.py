@@ -9,6 +9,7 @@
 
 from knollm.router.accounting import Attempt, Ledger, RouteInfo, Totals, Usage
 from knollm.router.errors import AllCandidatesFailed, BudgetExceeded, NoCandidates, RouterError
+from knollm.router.multi import Answer, Consensus, DeadlineExceeded, FanOut, normalise
 from knollm.router.router import AsyncRouter, Router, route_of
 from knollm.router.strategies import STRATEGIES
 from knollm.router.streams import AsyncRoutedStream, RoutedStream
@@ -16,10 +17,14 @@ from knollm.router.streams import AsyncRoutedStream, RoutedStream
 __all__ = [
     "STRATEGIES",
     "AllCandidatesFailed",
+    "Answer",
     "AsyncRoutedStream",
     "AsyncRouter",
     "Attempt",
     "BudgetExceeded",
+    "Consensus",
+    "DeadlineExceeded",
+    "FanOut",
     "Ledger",
     "NoCandidates",
     "RouteInfo",
@@ -28,5 +33,6 @@ __all__ = [
     "RouterError",
     "Totals",
     "Usage",
+    "normalise",
     "route_of",
 ]

@@ -21,6 +21,7 @@ from openai.types.chat import ChatCompletion
 
 from knollm.catalog import Catalog, Criteria, NotFound
 from knollm.records import Offering
+from knollm.router import multi
 from knollm.router.accounting import Ledger, RequestLog, RouteInfo
 from knollm.router.core import Core, Run, Target, chat_params
 from knollm.router.health import Health
@@ -131,6 +132,7 @@ class _Base:
         log_prompts: bool = False,
         stream_usage: bool = True,
         auto_limit: int = 64,
+        benchmark_priors: bool = True,
     ) -> None:
         """Route over ``catalog`` (a :class:`Catalog`, a path, or the default catalog).
 
@@ -138,7 +140,8 @@ class _Base:
         ``auth_env`` variables and their numbered siblings (``GROQ_API_KEY_2``...) in ``env``
         (default ``os.environ``). ``base_urls`` overrides a provider's API base URL. ``budget``
         is in USD; ``log_path`` appends one JSON line per request. ``"auto"`` tries at most the
-        ``auto_limit`` cheapest offerings that fit a request.
+        ``auto_limit`` cheapest offerings that fit a request. ``benchmark_priors`` seeds the
+        ``fastest`` strategy with the latencies ``knollm benchmark`` saved (:mod:`knollm.bench`).
         """
         self._core = build_core(
             catalog,
@@ -160,6 +163,10 @@ class _Base:
             stream_usage=stream_usage,
             auto_limit=auto_limit,
         )
+        if benchmark_priors:
+            from knollm.bench import seed_priors
+
+            seed_priors(self._core.health)
 
     @property
     def catalog(self) -> Catalog:
@@ -271,6 +278,15 @@ class Router(_Base):
         for client in self._clients.values():
             client.close()
         self._clients.clear()
+        multi.close_loop(self)
+
+    def fan_out(self, messages: Any, models: Sequence[str], **options: Any) -> multi.FanOut:
+        """Ask every model at once under one deadline: :func:`knollm.router.multi.fan_out`."""
+        return multi.fan_out(self, messages, models, **options)
+
+    def consensus(self, messages: Any, models: Sequence[str], **options: Any) -> multi.Consensus:
+        """Fan out and choose one answer: :func:`knollm.router.multi.consensus`."""
+        return multi.consensus(self, messages, models, **options)
 
     def __enter__(self) -> Router:
         return self
@@ -326,6 +342,10 @@ class AsyncRouter(_Base):
             except Exception as exc:  # classified: retried, or raised by run.failed
                 run.failed(step, exc)
                 continue
+            except BaseException:  # cancelled (a fan-out's deadline): free what it held
+                core.ledger.release(step.reserved)
+                core.health.released(step.offering.key)
+                raise
             info = run.succeeded(step, response, streaming)
             if streaming:
                 return AsyncRoutedStream(response, ait, first, run, step, info, injected)
@@ -337,6 +357,16 @@ class AsyncRouter(_Base):
         for client in self._clients.values():
             await client.close()
         self._clients.clear()
+
+    async def fan_out(self, messages: Any, models: Sequence[str], **options: Any) -> multi.FanOut:
+        """Ask every model at once under one deadline: :func:`knollm.router.multi.fan_out_async`."""
+        return await multi.fan_out_async(self, messages, models, **options)
+
+    async def consensus(
+        self, messages: Any, models: Sequence[str], **options: Any
+    ) -> multi.Consensus:
+        """Fan out and choose one answer: :func:`knollm.router.multi.consensus_async`."""
+        return await multi.consensus_async(self, messages, models, **options)
 
     async def __aenter__(self) -> AsyncRouter:
         return self
