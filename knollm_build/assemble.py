@@ -260,6 +260,13 @@ def _capability_facts(
     Only hosts that state such facts vote: a capability counts when more than half of the hosts
     stating capabilities list it, a modality when more than half of those stating modalities do.
     """
+    if canonical is None and len(items) == 1:  # one offering (most models): nothing to weigh
+        only = items[0]
+        return {
+            "input_modalities": list(only.input_modalities) or ["text"],
+            "output_modalities": list(only.output_modalities) or ["text"],
+            "capabilities": list(only.capabilities),
+        }
     own = [o for o in items if o.provider in lab]
     voters = own or [o for o in items if o.provider not in indirect] or items
 

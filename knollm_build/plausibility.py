@@ -93,7 +93,8 @@ class _Finding:
 
     def __init__(self, offering: Offering) -> None:
         self.offering = offering
-        self.pricing: dict[str, Any] = offering.pricing.model_dump(exclude_unset=True)
+        pricing = offering.pricing
+        self.pricing: dict[str, Any] = {k: getattr(pricing, k) for k in pricing.model_fields_set}
         self.provenance = dict(offering.provenance)
         self.flags: list[str] = list(offering.flags)
         self.problems: list[Problem] = []
