@@ -152,7 +152,10 @@ def test_resolution_order(
 ) -> None:
     import knollm.source as source
 
+    monkeypatch.setattr(source, "bundled_index", lambda: Path("/bundled/client-index.knollm"))
     monkeypatch.setattr(source, "bundled_file", lambda name: Path("/bundled/models.json.gz"))
+    assert resolve() == DataSource("bundled", "/bundled/client-index.knollm")
+    monkeypatch.setattr(source, "bundled_index", lambda: None)  # a package without the index
     assert resolve() == DataSource("bundled", "/bundled/models.json.gz")
     isolated_env.mkdir(parents=True)
     (isolated_env / "models.json").write_bytes(b"{}")

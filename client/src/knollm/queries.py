@@ -208,7 +208,7 @@ def search_index(catalog: Catalog) -> SearchIndex:
     index = catalog.__dict__.get("_search")
     if index is None:
         with paused_gc():
-            index = SearchIndex(catalog.models, catalog.offerings)
+            index = SearchIndex(catalog.models, catalog.offerings, catalog._prebuilt_search)
         catalog.__dict__["_search"] = index
     return index
 

@@ -1,0 +1,189 @@
+"""Read the client index: the compact, column-oriented catalog the package bundles.
+
+Parsing the full ``models.json`` (15 MB) costs ~0.4 s; the index holds what the records model in
+~3 MB of columns with shared tables and loads in ~30 ms. The compiler writes it
+(``knollm_build/client_index.py`` documents the format); this client never imports the compiler,
+so the format is a versioned contract: an index of another version is refused with a clear error.
+
+Fields the records do not model (provenance, conflicts) are not in the index: a record's ``raw``
+reads them from the full ``models.json`` beside the index, on first use (:class:`FullDocument`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from knollm.records import Model, Offering, PriceTier, Pricing, Provider
+from knollm.source import BUNDLED_DIR, CatalogError, DataSource
+
+MAGIC = b"knollm-client-index "
+INDEX_FORMAT = "knollm-client-index"
+INDEX_VERSION = 1
+FILE_NAME = "client-index.knollm"
+VOCABULARIES = ("status", "mode", "capability", "modality")
+
+
+def is_index(data: bytes) -> bool:
+    """True when ``data`` starts like a client index (of any version)."""
+    return data.startswith(MAGIC)
+
+
+def _split(data: bytes, where: str) -> tuple[dict[str, Any], bytes]:
+    """The header of an index and the bytes of its body; :class:`CatalogError` when unreadable."""
+    first = data.find(b"\n")
+    version = data[len(MAGIC) : first].decode("ascii", "replace").strip() if first > 0 else "?"
+    if version != str(INDEX_VERSION):
+        raise CatalogError(
+            f"{where}: client index version {version} is not supported by this knollm (it reads "
+            f"version {INDEX_VERSION}); upgrade knollm, or point it at the full models.json"
+        )
+    second = data.find(b"\n", first + 1)
+    try:
+        header = orjson.loads(data[first + 1 : second])
+    except orjson.JSONDecodeError as exc:
+        raise CatalogError(f"{where}: client index header is not valid JSON: {exc}") from None
+    if not isinstance(header, dict) or header.get("format") != INDEX_FORMAT:
+        raise CatalogError(f"{where}: not a knollm client index (bad header)")
+    return header, data[second + 1 :]
+
+
+def read_header(path: Path) -> dict[str, Any]:
+    """Only the header of the index at ``path`` (its vocabularies, counts, date): two lines read."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.readline() + handle.readline()
+    except OSError as exc:
+        raise CatalogError(f"cannot read client index {path}: {exc.strerror}") from None
+    return _split(data + b"\n", str(path))[0]
+
+
+def vocabulary() -> dict[str, tuple[str, ...]]:
+    """The vocabularies (status, mode, capability, modality) of the index bundled with this
+    package: the values the compiler's schema allows, which the CLI offers as choices."""
+    path = BUNDLED_DIR / FILE_NAME
+    if not path.is_file():
+        raise CatalogError(
+            f"no bundled client index {path}: run `make client-data` in the repository "
+            "(the CLI takes its choices from it)"
+        )
+    vocab = read_header(path).get("vocab") or {}
+    return {name: tuple(vocab.get(name) or ()) for name in VOCABULARIES}
+
+
+class FullDocument:
+    """The full ``models.json`` beside an index, parsed on the first ``raw`` asked for."""
+
+    __slots__ = ("_records", "header", "source")
+
+    def __init__(self, source: DataSource | None, header: dict[str, Any]) -> None:
+        self.source = source
+        self.header = header
+        self._records: dict[str, dict[Any, dict[str, Any]]] | None = None
+
+    def _load(self) -> dict[str, dict[Any, dict[str, Any]]]:
+        if self._records is not None:
+            return self._records
+        path = self.source.sibling("models.json") if self.source else None
+        if path is None:
+            raise CatalogError(
+                "the full models.json is not beside the client index "
+                f"({self.source.location if self.source else 'in memory'}), so provenance and "
+                "conflicts are not available; load models.json itself (Catalog.load(path))"
+            )
+        document = orjson.loads(DataSource("file", str(path)).read_bytes())
+        counts = self.header.get("counts") or {}
+        if document.get("generated_at") != self.header.get("generated_at") or any(
+            len(document.get(kind) or ()) != counts.get(kind)
+            for kind in ("providers", "models", "offerings")
+        ):
+            raise CatalogError(
+                f"{path} is not the catalog the client index beside it was built from "
+                "(regenerate both with `make client-data`)"
+            )
+        self._records = {
+            "provider": {p["id"]: p for p in document["providers"]},
+            "model": {m["id"]: m for m in document["models"]},
+            "offering": {(o["provider"], o["provider_model_id"]): o for o in document["offerings"]},
+        }
+        return self._records
+
+    def raw(self, record: Provider | Model | Offering) -> dict[str, Any]:
+        """The contract's dict for one record of the index."""
+        records = self._load()
+        if isinstance(record, Offering):
+            return records["offering"][(record.provider, record.provider_model_id)]
+        if isinstance(record, Model):
+            return records["model"][record.id]
+        return records["provider"][record.id]
+
+
+class Parts:
+    """What :class:`~knollm.catalog.Catalog` is made of, read from an index."""
+
+    __slots__ = ("header", "models", "offerings", "providers", "search")
+
+    def __init__(
+        self,
+        header: dict[str, Any],
+        providers: list[Provider],
+        models: list[Model],
+        offerings: list[Offering],
+        search: dict[str, Any],
+    ) -> None:
+        self.header = header
+        self.providers = providers
+        self.models = models
+        self.offerings = offerings
+        self.search = search
+
+
+def read(data: bytes, source: DataSource | None = None) -> Parts:
+    """Build the records from index bytes. Call with the garbage collector paused."""
+    where = source.location if source else "client index"
+    header, body_bytes = _split(data, where)
+    try:
+        body = orjson.loads(body_bytes)
+        return _records(header, body, FullDocument(source, header))
+    except (orjson.JSONDecodeError, KeyError, IndexError, TypeError, ValueError) as exc:
+        raise CatalogError(f"{where}: damaged client index ({exc.__class__.__name__}: {exc})")
+
+
+def _records(header: dict[str, Any], body: dict[str, Any], full: FullDocument) -> Parts:
+    tuples = [tuple(t) for t in body["tuples"]]
+    prices = []
+    for row in body["pricing"]:
+        tiers = tuple(PriceTier(*tier) for tier in row[12])
+        prices.append(Pricing(*row[:12], tiers))
+    providers = [
+        Provider(r[0], r[1] or r[0], r[2], r[3], r[4], tuple(r[5] or ()), *r[6:11], None, full)
+        for r in body["providers"]
+    ]
+    mc = body["models"]
+    models = [
+        Model(i, n or i, c, f, rel, ow, ctx, tuples[a], tuples[b], tuples[cap], tuples[md], h, k,
+              None, full)
+        for i, n, c, f, rel, ow, ctx, a, b, cap, md, h, k in zip(
+            mc["id"], mc["name"], mc["creator"], mc["family"], mc["released"],
+            mc["open_weights"], mc["context_window"], mc["im"], mc["om"], mc["cap"],
+            mc["modes"], mc["hosts"], mc["offerings"], strict=True,
+        )
+    ]  # fmt: skip
+    oc = body["offerings"]
+    vocab = header["vocab"]
+    modes, statuses = vocab["mode"], vocab["status"]
+    provider_ids = [p.id for p in providers]
+    model_ids = [m.id for m in models]
+    offerings = [
+        Offering(provider_ids[p], model_ids[m], model_ids[m] if api is None else api, name,
+                 tuples[v], modes[mode], prices[price], ctx, mi, mo, tuples[a], tuples[b],
+                 tuples[cap], statuses[st], dep, tuples[src], None, full)
+        for p, m, api, name, v, mode, price, ctx, mi, mo, a, b, cap, st, dep, src in zip(
+            oc["p"], oc["m"], oc["api"], oc["name"], oc["variant"], oc["mode"], oc["price"],
+            oc["ctx"], oc["mi"], oc["mo"], oc["im"], oc["om"], oc["cap"], oc["st"], oc["dep"],
+            oc["src"], strict=True,
+        )
+    ]  # fmt: skip
+    return Parts(header, providers, models, offerings, body["search"])
