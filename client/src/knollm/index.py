@@ -11,6 +11,8 @@ reads them from the full ``models.json`` beside the index, on first use (:class:
 
 from __future__ import annotations
 
+from functools import cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,7 @@ def is_index(data: bytes) -> bool:
     return data.startswith(MAGIC)
 
 
-def _split(data: bytes, where: str) -> tuple[dict[str, Any], bytes]:
+def _split(data: bytes, where: str) -> tuple[dict[str, Any], memoryview]:
     """The header of an index and the bytes of its body; :class:`CatalogError` when unreadable."""
     first = data.find(b"\n")
     version = data[len(MAGIC) : first].decode("ascii", "replace").strip() if first > 0 else "?"
@@ -41,13 +43,14 @@ def _split(data: bytes, where: str) -> tuple[dict[str, Any], bytes]:
             f"version {INDEX_VERSION}); upgrade knollm, or point it at the full models.json"
         )
     second = data.find(b"\n", first + 1)
+    view = memoryview(data)
     try:
-        header = orjson.loads(data[first + 1 : second])
+        header = orjson.loads(view[first + 1 : second])
     except orjson.JSONDecodeError as exc:
         raise CatalogError(f"{where}: client index header is not valid JSON: {exc}") from None
     if not isinstance(header, dict) or header.get("format") != INDEX_FORMAT:
         raise CatalogError(f"{where}: not a knollm client index (bad header)")
-    return header, data[second + 1 :]
+    return header, view[second + 1 :]
 
 
 def read_header(path: Path) -> dict[str, Any]:
@@ -60,6 +63,7 @@ def read_header(path: Path) -> dict[str, Any]:
     return _split(data + b"\n", str(path))[0]
 
 
+@cache
 def vocabulary() -> dict[str, tuple[str, ...]]:
     """The vocabularies (status, mode, capability, modality) of the index bundled with this
     package: the values the compiler's schema allows, which the CLI offers as choices."""
@@ -162,28 +166,30 @@ def _records(header: dict[str, Any], body: dict[str, Any], full: FullDocument) -
         for r in body["providers"]
     ]
     mc = body["models"]
-    models = [
-        Model(i, n or i, c, f, rel, ow, ctx, tuples[a], tuples[b], tuples[cap], tuples[md], h, k,
-              None, full)
-        for i, n, c, f, rel, ow, ctx, a, b, cap, md, h, k in zip(
-            mc["id"], mc["name"], mc["creator"], mc["family"], mc["released"],
-            mc["open_weights"], mc["context_window"], mc["im"], mc["om"], mc["cap"],
-            mc["modes"], mc["hosts"], mc["offerings"], strict=True,
+
+    def column(values: list[int], table: list[Any]) -> list[Any]:
+        return list(map(table.__getitem__, values))
+
+    ids = mc["id"]
+    models = list(
+        map(
+            Model, ids, [n or i for n, i in zip(mc["name"], ids, strict=True)], mc["creator"],
+            mc["family"], mc["released"], mc["open_weights"], mc["context_window"],
+            column(mc["im"], tuples), column(mc["om"], tuples), column(mc["cap"], tuples),
+            column(mc["modes"], tuples), mc["hosts"], mc["offerings"], repeat(None), repeat(full),
         )
-    ]  # fmt: skip
+    )  # fmt: skip
     oc = body["offerings"]
     vocab = header["vocab"]
-    modes, statuses = vocab["mode"], vocab["status"]
-    provider_ids = [p.id for p in providers]
-    model_ids = [m.id for m in models]
-    offerings = [
-        Offering(provider_ids[p], model_ids[m], model_ids[m] if api is None else api, name,
-                 tuples[v], modes[mode], prices[price], ctx, mi, mo, tuples[a], tuples[b],
-                 tuples[cap], statuses[st], dep, tuples[src], None, full)
-        for p, m, api, name, v, mode, price, ctx, mi, mo, a, b, cap, st, dep, src in zip(
-            oc["p"], oc["m"], oc["api"], oc["name"], oc["variant"], oc["mode"], oc["price"],
-            oc["ctx"], oc["mi"], oc["mo"], oc["im"], oc["om"], oc["cap"], oc["st"], oc["dep"],
-            oc["src"], strict=True,
+    model_ids = column(oc["m"], ids)
+    api = [m if a is None else a for a, m in zip(oc["api"], model_ids, strict=True)]
+    offerings = list(
+        map(
+            Offering, column(oc["p"], [p.id for p in providers]), model_ids, api, oc["name"],
+            column(oc["variant"], tuples), column(oc["mode"], vocab["mode"]),
+            column(oc["price"], prices), oc["ctx"], oc["mi"], oc["mo"], column(oc["im"], tuples),
+            column(oc["om"], tuples), column(oc["cap"], tuples), column(oc["st"], vocab["status"]),
+            oc["dep"], column(oc["src"], tuples), repeat(None), repeat(full),
         )
-    ]  # fmt: skip
+    )  # fmt: skip
     return Parts(header, providers, models, offerings, body["search"])

@@ -12,11 +12,10 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from knollm._gc import paused_gc
 from knollm.costs import CostEstimate, estimate_cost
 from knollm.records import Model, Offering
 from knollm.search import SearchIndex
-
-from knollm._gc import paused_gc
 
 if TYPE_CHECKING:
     from knollm.catalog import Catalog, Criteria
@@ -208,7 +207,9 @@ def search_index(catalog: Catalog) -> SearchIndex:
     index = catalog.__dict__.get("_search")
     if index is None:
         with paused_gc():
-            index = SearchIndex(catalog.models, catalog.offerings, catalog._prebuilt_search)
+            index = SearchIndex(
+                catalog.models, catalog.offerings, catalog._prebuilt_search, catalog.offerings_of
+            )
         catalog.__dict__["_search"] = index
     return index
 

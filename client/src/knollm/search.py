@@ -24,7 +24,8 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from itertools import accumulate
 from typing import Any
 
 from knollm.records import Model, Offering
@@ -113,11 +114,8 @@ class _Table:
             self.postings = postings or {}
             self.vocab = sorted(self.postings)
             self.joined = "\n".join(self.vocab)
-        starts, offset = [], 0
-        for token in self.vocab:
-            starts.append(offset)
-            offset += len(token) + 1
-        self.starts = starts
+        # Where each token starts in ``joined`` (for mapping substring hits back to tokens).
+        self.starts = list(accumulate(map(len, self.vocab), lambda at, n: at + n + 1, initial=0))
 
     def substring(self, token: str) -> list[set[int]]:
         """Postings of vocabulary tokens containing ``token`` elsewhere than at their start."""
@@ -141,27 +139,34 @@ class SearchIndex:
     """Two token tables: the model's own words (id, name, creator, family) and, weighted lower,
     the words only its hosts add (provider ids, API ids such as ``llama-3.3-70b-versatile``)."""
 
-    __slots__ = ("_extra", "_forms", "_hosted", "_hosts", "_models", "_own", "_squashed")
+    __slots__ = (
+        "_extra", "_forms", "_hosted", "_hosts", "_models", "_offerings_of", "_own", "_squashed",
+    )  # fmt: skip
 
     def __init__(
         self,
         models: Sequence[Model],
         offerings: Iterable[Offering],
         prebuilt: dict[str, Any] | None = None,
+        offerings_of: Callable[[str], Sequence[Offering]] | None = None,
     ) -> None:
         """``prebuilt``: the client index's ``search`` tables (``own`` and ``hosted``, each
-        ``vocab``, ``offsets``, ``postings``), which must come from these very models."""
-        model_pos = {m.id: pos for pos, m in enumerate(models)}
-        extra: list[list[str]] = [[] for _ in models]
-        for o in offerings:
-            pos = model_pos.get(o.model)
-            if pos is not None:
-                extra[pos] += (o.provider, o.provider_model_id)
+        ``vocab``, ``offsets``, ``postings``), which must come from these very models; with it
+        and ``offerings_of`` (model id -> its offerings), nothing is scanned up front."""
         self._models = models
-        self._extra = extra
         self._forms: dict[int, set[str]] = {}
         self._squashed: dict[int, str] = {}
         self._hosts = [m.hosts for m in models]
+        self._offerings_of = offerings_of
+        self._extra: list[list[str] | None] = [None] * len(models)
+        if prebuilt is None or offerings_of is None:
+            model_pos = {m.id: pos for pos, m in enumerate(models)}
+            extra: list[list[str] | None] = [[] for _ in models]
+            for o in offerings:
+                pos = model_pos.get(o.model)
+                if pos is not None:
+                    extra[pos] += (o.provider, o.provider_model_id)  # type: ignore[operator]
+            self._extra = extra
         if prebuilt is not None:
             self._own = _Table(prebuilt=prebuilt["own"])
             self._hosted = _Table(prebuilt=prebuilt["hosted"])
@@ -172,10 +177,21 @@ class SearchIndex:
             words = set(tokens(f"{m.id} {m.name} {m.creator or ''} {m.family or ''}"))
             for token in words:
                 own[token].add(pos)
-            for token in set(tokens(" ".join(extra[pos]))) - words:
+            for token in set(tokens(" ".join(self._hosted_words(pos)))) - words:
                 hosted[token].add(pos)
         self._own = _Table(dict(own))
         self._hosted = _Table(dict(hosted))
+
+    def _hosted_words(self, pos: int) -> list[str]:
+        """Provider id and API id of each offering of the model at ``pos``, alternating."""
+        found = self._extra[pos]
+        if found is None:
+            assert self._offerings_of is not None
+            offerings = self._offerings_of(self._models[pos].id)
+            found = self._extra[pos] = [
+                w for o in offerings for w in (o.provider, o.provider_model_id)
+            ]
+        return found
 
     def postings(self) -> dict[str, dict[str, list[int]]]:
         """Both tables as token -> sorted positions (to compare with a prebuilt index)."""
@@ -247,7 +263,7 @@ class SearchIndex:
         if text is None:
             m = self._models[pos]
             words = [*squashed(m.id), *squashed(m.name)]
-            for api_id in self._extra[pos][1::2]:
+            for api_id in self._hosted_words(pos)[1::2]:
                 words += squashed(api_id)
             text = self._squashed[pos] = " ".join(words)
         return text
@@ -267,7 +283,7 @@ class SearchIndex:
             if found is None:
                 m = self._models[pos]
                 found = forms[pos] = {compact(m.id), compact(m.name)}.union(
-                    map(compact, self._extra[pos][1::2])
+                    map(compact, self._hosted_words(pos)[1::2])
                 )
             if wanted in found:
                 scores[pos] += WHOLE
