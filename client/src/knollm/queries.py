@@ -117,6 +117,7 @@ class Columns:
 
         self._cost: dict[tuple[float, float], list[float]] = {}
         self._orders: dict[tuple[str, float, float, bool], list[int]] = {}
+        self._weighted: dict[tuple[Any, float, float], list[int]] = {}
 
     def cost_order(
         self, input_tokens: float, output_tokens: float, paid: bool = False
@@ -173,6 +174,26 @@ class Columns:
             ]
             order = self._orders[key] = sorted(
                 range(len(values)), key=lambda pos: (-values[pos], pos)
+            )
+        return order
+
+    def weighted_order(
+        self,
+        terms: Sequence[tuple[float, list[float], str]],
+        input_tokens: float,
+        output_tokens: float,
+    ) -> list[int] | None:
+        """Every position by weighted score (the sum over ``terms`` in their order), best first,
+        ties in contract order; cached per weights and workload, at most WEIGHTED_ORDERS of them
+        (``None`` once full: the caller ranks without one)."""
+        key = (tuple((w, name) for w, _, name in terms), input_tokens, output_tokens)
+        order = self._weighted.get(key)
+        if order is None:
+            if len(self._weighted) >= WEIGHTED_ORDERS:
+                return None
+            scores = [_score(terms, pos) for pos in range(len(self.input))]
+            order = self._weighted[key] = sorted(
+                range(len(scores)), key=lambda pos: (-scores[pos], pos)
             )
         return order
 
@@ -466,6 +487,15 @@ def find_optimal(
         best = [(0.0, pos) for pos in chosen]
     elif candidates <= SCAN_BELOW:
         best = _scan(terms, range(candidates) if found is None else found, limit)
+    elif (order := cols.weighted_order(terms, prefs.input_tokens, prefs.output_tokens)) is not None:
+        # Many candidates: walk the cached order of every offering under these weights; with
+        # more than SCAN_BELOW candidates the first ``limit`` of them come within a short walk.
+        best = []
+        for pos in order:
+            if found is None or pos in found:
+                best.append((_score(terms, pos), pos))
+                if len(best) == limit:
+                    break
     else:
         orders = [
             cols.score_order(prefs.input_tokens, prefs.output_tokens, criteria.free is False)
@@ -493,6 +523,8 @@ def find_optimal(
 
 # Below this many candidates a plain scan beats walking the sorted columns.
 SCAN_BELOW = 2000
+# Weighted orders kept per catalog (each one list of every position; a router asks for one or two).
+WEIGHTED_ORDERS = 8
 
 
 def _score(terms: Sequence[tuple[float, list[float], Any]], pos: int) -> float:
