@@ -79,15 +79,15 @@ TIER_FIELDS = ("above_input_tokens", "input", "output", "cache_read")
 
 
 _TOKEN = re.compile(r"[a-z]+|[0-9]+")
+_DIACRITICS = re.compile("[\u0300-\u036f]")
 
 
 def tokens(text: str) -> list[str]:
-    """Runs of ASCII letters and of digits of ``text`` lower-cased with accents stripped."""
+    """Runs of ASCII letters and of digits of ``text`` lower-cased, NFKD-decomposed and without
+    combining diacritical marks (U+0300-U+036F)."""
     text = text.lower()
     if not text.isascii():
-        text = "".join(
-            ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-        )
+        text = _DIACRITICS.sub("", unicodedata.normalize("NFKD", text))
     return _TOKEN.findall(text)
 
 

@@ -1,7 +1,7 @@
 """Fuzzy model search, with the same text rules as the site's explorer: ``llama 70b``, ``gpt4o``.
 
 Text is normalised the one way both implementations share (``tests/parity/search_cases.json``):
-lower-cased, accents stripped (NFKD), every run of characters other than ASCII letters and digits a
+lower-cased, accents stripped (NFKD, then U+0300-U+036F removed), every run of characters other than ASCII letters and digits a
 separator. Tokens are the runs of letters and the runs of digits of that (``gpt-4o`` and ``gpt4o``
 both give ``gpt 4 o``). Every query token must match a token of the model (its id, name, creator,
 family, hosting provider ids or API ids): exactly (best), as a prefix, or as a substring (worst;
@@ -35,13 +35,16 @@ _NOT_TOKEN = re.compile(r"[^a-z0-9]+")
 _INNER_SEPARATOR = re.compile(r"[a-z0-9][^a-z0-9]+[a-z0-9]")
 
 
+_DIACRITICS = re.compile("[\u0300-\u036f]")
+
+
 def fold(text: str) -> str:
-    """Lower-cased, accents stripped: ``Médium`` -> ``medium`` (other non-ASCII stays)."""
+    """Lower-cased, NFKD-decomposed, combining diacritical marks (U+0300-U+036F) removed:
+    ``Médium`` -> ``medium``; other non-ASCII characters stay (and separate tokens)."""
     text = text.lower()
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _DIACRITICS.sub("", unicodedata.normalize("NFKD", text))
 
 
 def normalise(text: str) -> str:
