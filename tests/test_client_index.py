@@ -11,11 +11,11 @@ from typing import get_args
 import orjson
 import pytest
 from click.testing import CliRunner
-
 from knollm import Catalog, CatalogError
 from knollm.cli import main
 from knollm.search import SearchIndex
 from knollm.search import tokens as client_tokens
+
 from knollm_build import schema
 from knollm_build.client_index import FILE_NAME, INDEX_VERSION, client_index, tokens
 
@@ -63,14 +63,14 @@ def test_raw_comes_from_the_models_json_beside_the_index(pair: Path) -> None:
     (pair / "models.json").unlink()
     alone = Catalog.load(pair / FILE_NAME)
     with pytest.raises(CatalogError, match="the full models.json is not beside the client index"):
-        alone.models[0].raw
+        _ = alone.models[0].raw
 
 
 def test_raw_refuses_a_models_json_of_another_build(pair: Path, document: dict) -> None:
     other = dict(document, generated_at="2000-01-01T00:00:00Z")
     (pair / "models.json").write_bytes(orjson.dumps(other))
     with pytest.raises(CatalogError, match="is not the catalog the client index beside it"):
-        Catalog.load(pair / FILE_NAME).providers[0].raw
+        _ = Catalog.load(pair / FILE_NAME).providers[0].raw
 
 
 def test_an_index_of_another_version_is_refused(pair: Path) -> None:

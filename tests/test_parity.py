@@ -13,10 +13,10 @@ from typing import Any, get_args
 
 import orjson
 import pytest
-
 from knollm import Catalog, estimate_cost
 from knollm.records import Offering
 from knollm.search import joined_phrases, normalise
+
 from knollm_build.explorer import explorer_payload
 from knollm_build.schema import Status
 
@@ -46,7 +46,7 @@ def pricing_document() -> dict[str, Any]:
                 "sources": [],
             }
             for i, case in enumerate(cases)
-        ],  # fmt: skip
+        ],
     }
 
 
@@ -63,7 +63,7 @@ def status_document() -> dict[str, Any]:
                 "sources": [],
             }
             for status in get_args(Status)
-        ],  # fmt: skip
+        ],
     }
 
 
@@ -142,5 +142,6 @@ def test_the_same_cases_hold_in_the_explorer(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
