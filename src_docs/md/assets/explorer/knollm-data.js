@@ -394,8 +394,8 @@
       notes.push("long-context price (above " + formatTokens(t[0]) + " input tokens)");
     }
     if (w.batch) {
-      if (!isNaN(c.bi[i])) pin = c.bi[i]; // scratch: the old rule, standard prices stand in
-      if (!isNaN(c.bo[i])) pout = c.bo[i];
+      pin = c.bi[i];
+      pout = c.bo[i];
       if (isNaN(pin) && inputTokens > 0) missing.push("batch_input");
       if (isNaN(pout) && outputTokens > 0) missing.push("batch_output");
     }
