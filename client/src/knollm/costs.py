@@ -52,9 +52,7 @@ def _tier_for(tiers: tuple[PriceTier, ...], request_input: float) -> PriceTier |
     """The tier with the highest threshold that ``request_input`` exceeds, whatever their order."""
     chosen = None
     for tier in tiers:
-        if request_input > tier.above_input_tokens and (
-            chosen is None or tier.above_input_tokens > chosen.above_input_tokens
-        ):
+        if request_input > tier.above_input_tokens:  # scratch: the old rule, the last listed wins
             chosen = tier
     return chosen
 
