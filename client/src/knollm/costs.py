@@ -52,7 +52,9 @@ def _tier_for(tiers: tuple[PriceTier, ...], request_input: float) -> PriceTier |
     """The tier with the highest threshold that ``request_input`` exceeds, whatever their order."""
     chosen = None
     for tier in tiers:
-        if request_input > tier.above_input_tokens:  # scratch: the old rule, the last listed wins
+        if request_input > tier.above_input_tokens and (
+            chosen is None or tier.above_input_tokens > chosen.above_input_tokens
+        ):
             chosen = tier
     return chosen
 

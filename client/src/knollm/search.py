@@ -61,7 +61,7 @@ def joined_phrases(query: str) -> list[str]:
     """The words of ``query`` (split at spaces and ``/``) with separators inside, joined:
     ``llama 3.3 70b`` -> ``33``; ``openai/gpt-4o`` -> ``gpt4o``."""
     out = []
-    for word in query.lower().split():  # scratch: phrases no longer folded
+    for word in fold(query).split():
         for part in word.split("/"):
             if _INNER_SEPARATOR.search(part):
                 out.append(_NOT_TOKEN.sub("", part))
