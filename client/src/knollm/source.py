@@ -9,7 +9,6 @@ A :class:`DataSource` names the choice so every command can say which data it us
 
 from __future__ import annotations
 
-import gzip
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,6 +64,8 @@ class DataSource:
             except OSError as exc:
                 raise CatalogError(f"cannot read catalog {path}: {exc.strerror}") from None
         if data[:2] == b"\x1f\x8b":
+            import gzip
+
             try:
                 data = gzip.decompress(data)
             except (OSError, EOFError) as exc:
