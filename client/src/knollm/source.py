@@ -112,6 +112,11 @@ def resolve(location: str | os.PathLike[str] | None = None) -> DataSource:
     if env:
         return DataSource("env", _normalise(env))
     cached = cache_dir() / CACHE_FILE
+    cached_index = cached.with_name(INDEX_FILE)
+    if cached_index.is_file() and (
+        not cached.is_file() or cached_index.stat().st_mtime >= cached.stat().st_mtime
+    ):  # an index downloaded with (or after) the models.json beside it
+        return DataSource("cache", str(cached_index))
     if cached.is_file():
         return DataSource("cache", str(cached))
     index = bundled_index()
