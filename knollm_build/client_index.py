@@ -31,13 +31,15 @@ The format is a contract between the compiler and the client, which never import
     when it equals the model id), ``name``, ``variant`` (tuple), ``mode`` / ``st`` (index into
     the vocabularies), ``price`` (pricing row), ``ctx``, ``mi``, ``mo`` (context window, max
     input and output tokens), ``im``, ``om``, ``cap``, ``src`` (tuples), ``dep`` (deprecation
-    date). Offerings keep the contract order (provider, then API id);
-  - ``search``: the client's model-search index, tables ``own`` (tokens of a model's id, name,
-    creator and family) and ``hosted`` (tokens of its providers' ids and API ids that are not
-    already its own), each ``vocab`` (the sorted tokens joined by newlines), ``postings`` (model
-    rows, ascending, token after token) and ``offsets`` (where each token's rows start, plus the
-    end). Tokens are the runs of ASCII letters and of digits of the text lower-cased with accents
-    stripped (NFKD), exactly as ``knollm.search.tokens`` makes them (a test compares the two).
+    date). Offerings keep the contract order (provider, then API id).
+- line 4, the model-search index (apart, so a command that does not search never parses it):
+  a JSON object with tables ``own`` (tokens of a model's id, name, creator and family) and
+  ``hosted`` (tokens of its providers' ids and API ids that are not already its own), each
+  ``vocab`` (the sorted tokens joined by newlines), ``postings`` (model rows, ascending, token
+  after token) and ``offsets`` (where each token's rows start, plus the end). Tokens are the runs
+  of ASCII letters and of digits of the text lower-cased, NFKD-decomposed and without combining
+  diacritical marks (U+0300-U+036F), exactly as ``knollm.search.tokens`` makes them (a test
+  compares the two).
 
 Deterministic: sorted keys, tables in first-seen order over the contract's order.
 """
@@ -213,8 +215,14 @@ def client_index(document: dict[str, Any]) -> bytes:
         "providers": [[p.get(name) for name in PROVIDER_FIELDS] for p in document["providers"]],
         "models": model_columns,
         "offerings": columns,
-        "search": search_tables(document),
     }
     option = orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
     magic = f"{INDEX_FORMAT} {INDEX_VERSION}\n".encode()
-    return magic + orjson.dumps(header, option=option) + orjson.dumps(body, option=option)
+    return b"".join(
+        (
+            magic,
+            orjson.dumps(header, option=option),
+            orjson.dumps(body, option=option),
+            orjson.dumps(search_tables(document), option=option),
+        )
+    )

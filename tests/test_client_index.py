@@ -130,8 +130,9 @@ def test_prebuilt_search_postings_equal_the_clients_own() -> None:
     document = orjson.loads(path.read_bytes())
     catalog = Catalog.from_bytes(client_index(document))
     built = SearchIndex(catalog.models, catalog.offerings)
+    assert catalog._prebuilt_search is not None
     prebuilt = SearchIndex(
-        catalog.models, catalog.offerings, catalog._prebuilt_search, catalog.offerings_of
+        catalog.models, catalog.offerings, catalog._prebuilt_search.tables(), catalog.offerings_of
     )
     assert prebuilt.postings() == built.postings()
     for query in ("llama 70b", "gpt4o", "sonnet 4", "r1", "qwen 2.5 72b", "llama 3.3 70b"):

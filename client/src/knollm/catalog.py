@@ -178,7 +178,7 @@ class Catalog:
         #: The schema's vocabularies (status, mode, capability, modality) when loaded from the
         #: client index, which carries them; ``None`` for a catalog parsed from models.json.
         self.vocab = vocab
-        self._prebuilt_search: dict[str, Any] | None = None
+        self._prebuilt_search: index_file.LazySearch | None = None
         self.provider_by_id = {p.id: p for p in providers}
         self.model_by_id = {m.id: m for m in models}
         self._by_model = _positions([o.model for o in offerings])

@@ -33,8 +33,8 @@ def is_index(data: bytes) -> bool:
     return data.startswith(MAGIC)
 
 
-def _split(data: bytes, where: str) -> tuple[dict[str, Any], memoryview]:
-    """The header of an index and the bytes of its body; :class:`CatalogError` when unreadable."""
+def _split(data: bytes, where: str) -> tuple[dict[str, Any], int]:
+    """The header of an index and where its body starts; :class:`CatalogError` when unreadable."""
     first = data.find(b"\n")
     version = data[len(MAGIC) : first].decode("ascii", "replace").strip() if first > 0 else "?"
     if version != str(INDEX_VERSION):
@@ -43,14 +43,13 @@ def _split(data: bytes, where: str) -> tuple[dict[str, Any], memoryview]:
             f"version {INDEX_VERSION}); upgrade knollm, or point it at the full models.json"
         )
     second = data.find(b"\n", first + 1)
-    view = memoryview(data)
     try:
-        header = orjson.loads(view[first + 1 : second])
+        header = orjson.loads(memoryview(data)[first + 1 : second])
     except orjson.JSONDecodeError as exc:
         raise CatalogError(f"{where}: client index header is not valid JSON: {exc}") from None
     if not isinstance(header, dict) or header.get("format") != INDEX_FORMAT:
         raise CatalogError(f"{where}: not a knollm client index (bad header)")
-    return header, view[second + 1 :]
+    return header, second + 1
 
 
 def read_header(path: Path) -> dict[str, Any]:
@@ -135,7 +134,7 @@ class Parts:
         providers: list[Provider],
         models: list[Model],
         offerings: list[Offering],
-        search: dict[str, Any],
+        search: LazySearch,
     ) -> None:
         self.header = header
         self.providers = providers
@@ -147,15 +146,43 @@ class Parts:
 def read(data: bytes, source: DataSource | None = None) -> Parts:
     """Build the records from index bytes. Call with the garbage collector paused."""
     where = source.location if source else "client index"
-    header, body_bytes = _split(data, where)
+    header, start = _split(data, where)
+    end = data.find(b"\n", start)
+    view = memoryview(data)
+    body_bytes = view[start:] if end < 0 else view[start:end]
+    search_bytes = None if end < 0 else view[end + 1 :]
     try:
         body = orjson.loads(body_bytes)
-        return _records(header, body, FullDocument(source, header))
+        return _records(header, body, FullDocument(source, header), LazySearch(search_bytes, where))
     except (orjson.JSONDecodeError, KeyError, IndexError, TypeError, ValueError) as exc:
         raise CatalogError(f"{where}: damaged client index ({exc.__class__.__name__}: {exc})")
 
 
-def _records(header: dict[str, Any], body: dict[str, Any], full: FullDocument) -> Parts:
+class LazySearch:
+    """The index's search tables (its last line), parsed on first use: commands that do not
+    search never pay for them."""
+
+    __slots__ = ("_data", "_tables", "_where")
+
+    def __init__(self, data: memoryview | None, where: str) -> None:
+        self._data, self._where = data, where
+        self._tables: dict[str, Any] | None = None
+
+    def tables(self) -> dict[str, Any]:
+        if self._tables is None:
+            if self._data is None:
+                raise CatalogError(f"{self._where}: damaged client index (no search tables)")
+            try:
+                self._tables = orjson.loads(self._data)
+            except orjson.JSONDecodeError as exc:
+                raise CatalogError(f"{self._where}: damaged client index ({exc})") from None
+            self._data = None
+        return self._tables
+
+
+def _records(
+    header: dict[str, Any], body: dict[str, Any], full: FullDocument, search: LazySearch
+) -> Parts:
     tuples = [tuple(t) for t in body["tuples"]]
     prices = []
     for row in body["pricing"]:
@@ -192,4 +219,4 @@ def _records(header: dict[str, Any], body: dict[str, Any], full: FullDocument) -
             oc["dep"], column(oc["src"], tuples), repeat(None), repeat(full),
         )
     )  # fmt: skip
-    return Parts(header, providers, models, offerings, body["search"])
+    return Parts(header, providers, models, offerings, search)

@@ -228,8 +228,12 @@ def search_index(catalog: Catalog) -> SearchIndex:
     index = catalog.__dict__.get("_search")
     if index is None:
         with paused_gc():
+            prebuilt = catalog._prebuilt_search
             index = SearchIndex(
-                catalog.models, catalog.offerings, catalog._prebuilt_search, catalog.offerings_of
+                catalog.models,
+                catalog.offerings,
+                None if prebuilt is None else prebuilt.tables(),
+                catalog.offerings_of,
             )
         catalog.__dict__["_search"] = index
     return index
