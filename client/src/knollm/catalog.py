@@ -211,7 +211,7 @@ class Catalog:
                     name: tuple(header["vocab"].get(name) or ()) for name in index_file.VOCABULARIES
                 }
                 catalog._setup(
-                    header.get("schema_version"),
+                    header.get("schema_version", ""),
                     header.get("generated_at") or "",
                     header.get("sources") or [],
                     parts.providers,

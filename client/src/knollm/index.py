@@ -187,9 +187,26 @@ def _records(
     prices = []
     for row in body["pricing"]:
         tiers = tuple(PriceTier(*tier) for tier in row[12])
-        prices.append(Pricing(*row[:12], tiers))
+        r = row
+        prices.append(
+            Pricing(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], tiers)
+        )
     providers = [
-        Provider(r[0], r[1] or r[0], r[2], r[3], r[4], tuple(r[5] or ()), *r[6:11], None, full)
+        Provider(
+            r[0],
+            r[1] or r[0],
+            r[2],
+            r[3],
+            r[4],
+            tuple(r[5] or ()),
+            r[6],
+            r[7],
+            r[8],
+            r[9],
+            r[10],
+            None,
+            full,
+        )
         for r in body["providers"]
     ]
     mc = body["models"]

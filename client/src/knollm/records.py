@@ -33,7 +33,7 @@ class _Raw:
         if found is None:
             if self._origin is None:
                 raise LookupError("this record has no contract dict")
-            found = self._raw = self._origin.raw(self)
+            found = self._raw = self._origin.raw(self)  # type: ignore[misc]
         return found
 
 

@@ -97,7 +97,7 @@ class _Postings(dict[str, set[int]]):
         found = self[token] = set(self._flat[self._offsets[k] : self._offsets[k + 1]])
         return found
 
-    def get(self, token: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, token: str, default: Any = None) -> Any:
         return self[token] if token in self._slot else default
 
 
@@ -109,6 +109,7 @@ class _Table:
     def __init__(
         self, postings: dict[str, set[int]] | None = None, prebuilt: dict[str, Any] | None = None
     ) -> None:
+        self.postings: dict[str, set[int]]
         if prebuilt is not None:
             self.joined = prebuilt["vocab"]
             self.vocab = self.joined.split("\n") if self.joined else []

@@ -19,7 +19,7 @@ from knollm.source import CatalogError, age_text
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class VocabularyChoice(click.Choice):  # type: ignore[type-arg]
+class VocabularyChoice(click.Choice):
     """A choice among one of the schema's vocabularies (``status``, ``mode``, ``capability``,
     ``modality``), as the bundled client index carries them: generated from the compiler's
     schema, never a copied list. Read on first use (the header of the index, two lines)."""
@@ -28,7 +28,7 @@ class VocabularyChoice(click.Choice):  # type: ignore[type-arg]
         self.vocabulary = vocabulary
         self.case_sensitive = True
 
-    @property  # type: ignore[override]
+    @property
     def choices(self) -> tuple[str, ...]:
         try:
             return index_file.vocabulary()[self.vocabulary]
