@@ -66,6 +66,16 @@ def test_raw_comes_from_the_models_json_beside_the_index(pair: Path) -> None:
         _ = alone.models[0].raw
 
 
+def test_cli_says_when_the_full_models_json_is_missing(pair: Path) -> None:
+    (pair / "models.json").unlink()
+    model_id = orjson.loads(FIXTURE.read_bytes())["models"][0]["id"]
+    args = ["--catalog", str(pair), "models", "show", model_id, "--json"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: the full models.json is not beside the client index")
+    assert len(result.output.splitlines()) == 1
+
+
 def test_raw_refuses_a_models_json_of_another_build(pair: Path, document: dict) -> None:
     other = dict(document, generated_at="2000-01-01T00:00:00Z")
     (pair / "models.json").write_bytes(orjson.dumps(other))

@@ -14,6 +14,7 @@ import click
 
 from knollm import __version__
 from knollm.cli.common import State
+from knollm.source import CatalogError
 
 COMMANDS: dict[str, str] = {
     "providers": "knollm.cli.providers:providers",
@@ -33,6 +34,14 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def invoke(self, ctx: click.Context) -> object:
+        """A data problem found while a command runs (a record's ``raw`` read from a missing or
+        mismatched models.json beside the index) is one error line, exit 1, not a traceback."""
+        try:
+            return super().invoke(ctx)
+        except CatalogError as exc:
+            raise click.ClickException(str(exc)) from None
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         found = super().get_command(ctx, cmd_name)
