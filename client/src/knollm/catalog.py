@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from functools import cached_property, partial
 from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -181,8 +182,7 @@ class Catalog:
         self._prebuilt_search: index_file.LazySearch | None = None
         self.provider_by_id = {p.id: p for p in providers}
         self.model_by_id = {m.id: m for m in models}
-        self._by_model = _positions([o.model for o in offerings])
-        self._by_provider = _positions([o.provider for o in offerings])
+        self._by_model = _positions(list(map(attrgetter("model"), offerings)))
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -221,6 +221,7 @@ class Catalog:
                     vocab,
                 )
                 catalog._prebuilt_search = parts.search
+                catalog.__dict__["_model_rows_given"] = parts.model_rows
                 return catalog
             try:
                 document = orjson.loads(data)
@@ -286,6 +287,20 @@ class Catalog:
         return close
 
     @cached_property
+    def _by_provider(self) -> dict[str, list[int]]:
+        """Provider id -> its offerings' positions (built on first use)."""
+        return _positions(list(map(attrgetter("provider"), self.offerings)))
+
+    @cached_property
+    def _model_rows(self) -> list[int]:
+        """Per offering, the position of its model in ``models`` (-1 when not listed)."""
+        rows = self.__dict__.get("_model_rows_given")
+        if rows is not None:
+            return rows
+        where = {m.id: i for i, m in enumerate(self.models)}
+        return [where.get(o.model, -1) for o in self.offerings]
+
+    @cached_property
     def _api_ids(self) -> dict[str, list[int]]:
         ids: dict[str, list[int]] = {}
         for pos, o in enumerate(self.offerings):
@@ -324,7 +339,7 @@ class Catalog:
                     raw.setdefault(value, set()).add(pos)
             return {k: frozenset(v) for k, v in raw.items()}
         # mode, status: one value per offering
-        grouped = _positions([getattr(o, name) for o in self.offerings])
+        grouped = _positions(list(map(attrgetter(name), self.offerings)))
         return {k: frozenset(v) for k, v in grouped.items()}
 
     @cached_property

@@ -126,7 +126,7 @@ class FullDocument:
 class Parts:
     """What :class:`~knollm.catalog.Catalog` is made of, read from an index."""
 
-    __slots__ = ("header", "models", "offerings", "providers", "search")
+    __slots__ = ("header", "model_rows", "models", "offerings", "providers", "search")
 
     def __init__(
         self,
@@ -135,12 +135,14 @@ class Parts:
         models: list[Model],
         offerings: list[Offering],
         search: LazySearch,
+        model_rows: list[int],
     ) -> None:
         self.header = header
         self.providers = providers
         self.models = models
         self.offerings = offerings
         self.search = search
+        self.model_rows = model_rows
 
 
 def read(data: bytes, source: DataSource | None = None) -> Parts:
@@ -236,4 +238,4 @@ def _records(
             oc["dep"], column(oc["src"], tuples), repeat(None), repeat(full),
         )
     )  # fmt: skip
-    return Parts(header, providers, models, offerings, search)
+    return Parts(header, providers, models, offerings, search, oc["m"])

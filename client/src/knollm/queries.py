@@ -258,21 +258,15 @@ def search(
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     found = catalog.positions(criteria)
     offerings = catalog.offerings
-    if found is None:
-        allowed_models = None
-    else:
-        allowed_models = {offerings[pos].model for pos in found}
     models = catalog.models
+    # Model row of each offering's model (-1: not in the models list), one C-level pass per query.
+    rows = catalog._model_rows
+    allowed = None if found is None else set(map(rows.__getitem__, found))
+    if allowed is not None:
+        allowed.discard(-1)
+    allowed_models = None if allowed is None else {models[row].id for row in allowed}
     if query and query.strip():
         index = search_index(catalog)
-        model_pos = catalog.__dict__.get("_model_pos")
-        if model_pos is None:
-            model_pos = catalog.__dict__["_model_pos"] = {m.id: i for i, m in enumerate(models)}
-        allowed = (
-            None
-            if allowed_models is None
-            else {model_pos[m] for m in allowed_models if m in model_pos}
-        )
         hits = index.search(query, allowed, limit if sort == "relevance" else None)
         ranked = [(models[pos], score) for pos, score in hits]
     else:

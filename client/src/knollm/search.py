@@ -85,26 +85,34 @@ def squashed(text: str) -> list[str]:
 class _Postings(dict[str, set[int]]):
     """Token -> model positions, read from the prebuilt flat lists on first use of each token."""
 
-    __slots__ = ("_flat", "_offsets", "_slot")
+    __slots__ = ("_flat", "_offsets", "_vocab")
 
     def __init__(self, vocab: list[str], offsets: list[int], flat: list[int]) -> None:
         super().__init__()
-        self._slot = {token: k for k, token in enumerate(vocab)}
-        self._offsets, self._flat = offsets, flat
+        self._vocab, self._offsets, self._flat = vocab, offsets, flat
+
+    def _slot(self, token: str) -> int:
+        """The token's place in the sorted vocabulary, -1 when it is not there."""
+        k = bisect_left(self._vocab, token)
+        return k if k < len(self._vocab) and self._vocab[k] == token else -1
 
     def __missing__(self, token: str) -> set[int]:
-        k = self._slot[token]  # KeyError for a token not in the vocabulary
+        k = self._slot(token)
+        if k < 0:
+            raise KeyError(token)
         found = self[token] = set(self._flat[self._offsets[k] : self._offsets[k + 1]])
         return found
 
     def get(self, token: str, default: Any = None) -> Any:
-        return self[token] if token in self._slot else default
+        if token in self:
+            return dict.__getitem__(self, token)
+        return self[token] if self._slot(token) >= 0 else default
 
 
 class _Table:
     """Token -> model positions, with a sorted vocabulary for prefix and substring lookups."""
 
-    __slots__ = ("joined", "postings", "starts", "vocab")
+    __slots__ = ("_starts", "joined", "postings", "vocab")
 
     def __init__(
         self, postings: dict[str, set[int]] | None = None, prebuilt: dict[str, Any] | None = None
@@ -118,8 +126,15 @@ class _Table:
             self.postings = postings or {}
             self.vocab = sorted(self.postings)
             self.joined = "\n".join(self.vocab)
-        # Where each token starts in ``joined`` (for mapping substring hits back to tokens).
-        self.starts = list(accumulate(map(len, self.vocab), lambda at, n: at + n + 1, initial=0))
+        self._starts: list[int] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        """Where each token starts in ``joined`` (maps substring hits back to tokens); built on
+        the first substring lookup."""
+        if self._starts is None:
+            self._starts = list(accumulate(map((1).__add__, map(len, self.vocab)), initial=0))
+        return self._starts
 
     def substring(self, token: str) -> list[set[int]]:
         """Postings of vocabulary tokens containing ``token`` elsewhere than at their start."""
