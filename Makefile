@@ -87,11 +87,13 @@ test-integration: venv sources
 	$(BIN)/python -m pytest -q -m integration -p no:cacheprovider
 
 # The knollm client package (client/): its bundled catalog snapshot, generated from the compiler's
-# output and gzipped (gitignored, never edited by hand), and its tests (full-catalog ones use $(OUT)).
+# output (gitignored, never edited by hand), and its tests (full-catalog ones use $(OUT)). The client
+# index is what Catalog.load() reads (fast); the gzipped models.json beside it is the full contract.
 CLIENT_DATA := client/src/knollm/data
 client-data: data
 	mkdir -p $(CLIENT_DATA)
-	rm -f $(CLIENT_DATA)/*.json.gz
+	rm -f $(CLIENT_DATA)/*.json.gz $(CLIENT_DATA)/client-index.knollm
+	cp $(OUT)/client-index.knollm $(CLIENT_DATA)/client-index.knollm
 	for f in models.json schema.json libraries.json; do \
 	    if [ -f $(OUT)/$$f ]; then gzip -n -9 -c $(OUT)/$$f > $(CLIENT_DATA)/$$f.gz; fi; done
 	@ls -l $(CLIENT_DATA)

@@ -12,7 +12,7 @@ from typing import Any
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-REQUIRED = ("models.json.gz", "schema.json.gz")
+REQUIRED = ("client-index.knollm", "models.json.gz", "schema.json.gz")
 
 
 class CustomBuildHook(BuildHookInterface):

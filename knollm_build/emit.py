@@ -17,6 +17,8 @@ from typing import Any
 
 import orjson
 
+from knollm_build.client_index import FILE_NAME as CLIENT_INDEX
+from knollm_build.client_index import client_index
 from knollm_build.explorer import explorer_payload
 from knollm_build.schema import SCHEMA_VERSION, Catalog, Provider
 
@@ -82,7 +84,8 @@ def emit(
     report: dict[str, Any],
     libraries: list[dict[str, Any]] | None = None,
 ) -> list[Written]:
-    """Write models.json, schema.json, providers.json, report.json, explorer.json (and libraries.json).
+    """Write models.json, schema.json, providers.json, report.json, explorer.json, the client index
+    (and libraries.json).
 
     The gzipped sizes of the summary are measured in two threads (zlib runs outside the GIL)
     while the other files are being built.
@@ -101,6 +104,7 @@ def emit(
             add("libraries.json", to_bytes(libraries))
         # The explorer's compact payload; the site writes its own with page URLs (site_plugins/knollm).
         add("explorer.json", orjson.dumps(explorer_payload(document)))
+        add(CLIENT_INDEX, client_index(document))  # bundled with the knollm package
         add("schema.json", orjson.dumps(json_schema(), option=indented))
         providers = {
             "schema_version": SCHEMA_VERSION,
@@ -110,7 +114,8 @@ def emit(
         add("providers.json", to_bytes(providers))
         add("report.json", orjson.dumps(report, option=indented))
         gzipped = {name: future.result() for name, future in sizes.items()}
-    order = ("libraries.json", "explorer.json", "models.json", "schema.json", "providers.json")
+    order = ("libraries.json", "explorer.json", CLIENT_INDEX, "models.json", "schema.json")
+    order += ("providers.json",)
     return [
         write_if_changed(out_dir / name, files[name], gzipped[name])
         for name in (*order, "report.json")

@@ -6,20 +6,25 @@ as one array per field so that repeated keys are not spelled out ~15,000 times a
 browser can turn each column into a typed array. Strings (providers, creators, families,
 modes) are stored once in tables and referenced by index.
 
-Format (``format`` = 1), every ``offerings`` column has one entry per offering:
+Format (``format`` = 2), every ``offerings`` column has one entry per offering:
 
 - ``providers``: ``id``, ``name``, ``path`` (site URL slug, ``null`` when it equals the id);
 - ``models``: ``id``, ``name``, ``creator`` / ``family`` (index into ``creators`` /
   ``families`` or -1), ``released`` (date or ``null``), ``open`` (1, 0 or ``null``),
   ``hosts``, ``path``;
 - ``offerings``: ``p`` provider index, ``m`` model index, ``api`` the provider's API id
-  (``""`` when it is the model id), ``mode`` index into ``modes``, ``st`` status (0 active,
-  1 deprecated, 2 preview), ``ctx`` context window, ``mo`` max output tokens, prices in
+  (``""`` when it is the model id), ``mode`` index into ``modes``, ``st`` index into
+  ``statuses``, ``ctx`` context window, ``mo`` max output tokens, prices in
   USD per 1M tokens ``in``, ``out``, ``cr`` (cache read), ``cw`` (cache write), ``bi`` /
   ``bo`` (batch input / output), ``req`` (per request, USD), ``img`` (per image, USD),
-  ``tier`` (``[above_input_tokens, input, output, cache_read]`` of the first context tier,
-  or ``null``), ``im`` / ``om`` input / output modality bit sets over ``modalities``,
+  ``tier`` (every context tier, lowest threshold first, each ``[above_input_tokens, input,
+  output, cache_read]``; ``null`` without tiers), ``im`` / ``om`` input / output modality bit sets over ``modalities``,
   ``cap`` capability bit set over ``capabilities``, ``conf`` number of conflicts.
+
+The vocabularies ``statuses``, ``modes``, ``modalities`` and ``capabilities`` are the schema's
+(:mod:`knollm_build.schema`), in its order, so the browser never holds a copied list.
+Format 2 (issue 12): ``tier`` holds every tier (format 1 held the first only) and ``statuses``
+replaced the hand-written status codes.
 """
 
 from __future__ import annotations
@@ -27,13 +32,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, get_args
 
-from knollm_build.schema import Capability, Modality, Mode
+from knollm_build.schema import Capability, Modality, Mode, Status
 
-PAYLOAD_FORMAT = 1
+PAYLOAD_FORMAT = 2
 MODES: tuple[str, ...] = get_args(Mode)
 MODALITIES: tuple[str, ...] = get_args(Modality)
 CAPABILITIES: tuple[str, ...] = get_args(Capability)
-STATUS = {"active": 0, "deprecated": 1, "preview": 2}
+STATUSES: tuple[str, ...] = get_args(Status)
+STATUS = {name: i for i, name in enumerate(STATUSES)}
 PRICE_COLUMNS = {
     "in": "input",
     "out": "output",
@@ -69,16 +75,13 @@ def _path(slug: Slug | None, identifier: str) -> str | None:
     return None if path == identifier else path
 
 
-def _first_tier(pricing: dict[str, Any]) -> list[Any] | None:
-    tiers = pricing.get("tiers") or []
+def _tiers(pricing: dict[str, Any]) -> list[list[Any]] | None:
+    tiers = sorted(pricing.get("tiers") or [], key=lambda t: t["above_input_tokens"])
     if not tiers:
         return None
-    tier = min(tiers, key=lambda t: t["above_input_tokens"])
     return [
-        tier["above_input_tokens"],
-        tier.get("input"),
-        tier.get("output"),
-        tier.get("cache_read"),
+        [tier["above_input_tokens"], tier.get("input"), tier.get("output"), tier.get("cache_read")]
+        for tier in tiers
     ]
 
 
@@ -113,12 +116,12 @@ def explorer_payload(
             "" if o["provider_model_id"] == o["model"] else o["provider_model_id"]
         )
         columns["mode"].append(mode_index.get(o.get("mode", "chat"), mode_index["other"]))
-        columns["st"].append(STATUS.get(o.get("status", "active"), 0))
+        columns["st"].append(STATUS[o.get("status", "active")])
         columns["ctx"].append(o.get("context_window"))
         columns["mo"].append(o.get("max_output_tokens"))
         for column, field in PRICE_COLUMNS.items():
             columns[column].append(pricing.get(field))
-        columns["tier"].append(_first_tier(pricing))
+        columns["tier"].append(_tiers(pricing))
         columns["im"].append(bits(o.get("input_modalities", []), MODALITIES))
         columns["om"].append(bits(o.get("output_modalities", []), MODALITIES))
         columns["cap"].append(bits(o.get("capabilities", []), CAPABILITIES))
@@ -128,6 +131,7 @@ def explorer_payload(
         "format": PAYLOAD_FORMAT,
         "schema_version": document["schema_version"],
         "generated_at": document["generated_at"],
+        "statuses": list(STATUSES),
         "modes": list(MODES),
         "modalities": list(MODALITIES),
         "capabilities": list(CAPABILITIES),

@@ -297,8 +297,8 @@ def test_calculator_applies_tier_cache_and_batch_prices(page: Page) -> None:
     document = {
         "schema_version": "1.0.0",
         "generated_at": "2026-01-01T00:00:00Z",
-        "providers": [{"id": "acme", "name": "Acme"}],
-        "models": [{"id": "m1", "name": "Model One", "hosts": 1}],
+        "providers": [{"id": "acme", "name": "Acme"}, {"id": "bolt", "name": "Bolt"}],
+        "models": [{"id": "m1", "name": "Model One", "hosts": 2}],
         "offerings": [
             {
                 "provider": "acme",
@@ -319,7 +319,13 @@ def test_calculator_applies_tier_cache_and_batch_prices(page: Page) -> None:
                         }
                     ],
                 },
-            }
+            },
+            {  # no cache, tier or batch prices
+                "provider": "bolt",
+                "model": "m1",
+                "provider_model_id": "m1",
+                "pricing": {"input": 1.0, "output": 5.0},
+            },
         ],
     }
     payload = orjson.dumps(explorer_payload(document))
@@ -331,15 +337,20 @@ def test_calculator_applies_tier_cache_and_batch_prices(page: Page) -> None:
         "calculator/?input_tokens=300k&output_tokens=2k&cached=0.25&requests=100&per=month"
     )
     # Above the 200k tier: 225k fresh * $6 + 75k cached * $0.6 + 2k out * $22.5, per 1M tokens
-    # = 1.35 + 0.045 + 0.045 = $1.44 per request; * 100 = $144.00.
-    assert page.column(3) == ["$144.00"]
-    assert "long-context price" in page.column(9)[0]
+    # = 1.35 + 0.045 + 0.045 = $1.44 per request; * 100 = $144.00. Bolt: 225k * $1 + 75k cached at
+    # the input price $1 + 2k * $5 = 0.225 + 0.075 + 0.01 = $0.31 -> $31.00.
+    assert page.column(3) == ["$31.00", "$144.00"]
+    assert "long-context price" in page.column(9)[1]
     p.fill("input[aria-label='Input tokens per request']", "100k")
     # Below the tier: 75k * $3 + 25k * $0.3 + 2k * $15 = 0.225 + 0.0075 + 0.03 = $0.2625 -> $26.25.
-    assert page.column(3) == ["$26.25"]
+    # Bolt: 75k + 25k at $1 + 2k * $5 = $0.11 -> $11.00.
+    assert page.column(3) == ["$11.00", "$26.25"]
     p.check("input[aria-label=Batch]")
     # Batch: 75k * $1.5 + 25k * $0.3 + 2k * $7.5 = 0.1125 + 0.0075 + 0.015 = $0.135 -> $13.50.
-    assert page.column(3) == ["$13.50"]
+    # Bolt has no batch prices: not available in batch, so unknown and last, with the reason
+    # (never priced at its standard rates, which would make it the cheaper at $11.00).
+    assert page.column(3) == ["$13.50", "—"]
+    assert page.column(9)[1].startswith("not available in batch")
 
 
 def test_hostile_strings_stay_text(page: Page) -> None:

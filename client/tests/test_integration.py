@@ -87,8 +87,8 @@ criteria_strategy = st.builds(
     creator=st.lists(st.sampled_from(["Meta", "OpenAI", "Qwen", "DeepSeek"]), max_size=1).map(
         tuple
     ),
-    mode=st.lists(st.sampled_from(MODES), max_size=2).map(tuple),
-    capabilities=st.lists(st.sampled_from(CAPABILITIES), max_size=2).map(tuple),
+    mode=st.lists(st.sampled_from(MODES.choices), max_size=2).map(tuple),
+    capabilities=st.lists(st.sampled_from(CAPABILITIES.choices), max_size=2).map(tuple),
     input_modalities=st.lists(st.sampled_from(["text", "image", "audio"]), max_size=1).map(tuple),
     status=st.lists(st.sampled_from(["active", "preview", "deprecated"]), max_size=2).map(tuple),
     min_context=st.none() | st.integers(1, 2_000_000),

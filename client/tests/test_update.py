@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -14,10 +15,10 @@ from typing import Any
 import orjson
 import pytest
 from click.testing import Result
+from conftest import FIXTURE
 
 from knollm import Catalog, update
 from knollm.source import DataSource, resolve
-from conftest import FIXTURE
 
 Run = Callable[..., Result]
 
@@ -152,11 +153,19 @@ def test_resolution_order(
 ) -> None:
     import knollm.source as source
 
+    monkeypatch.setattr(source, "bundled_index", lambda: Path("/bundled/client-index.knollm"))
     monkeypatch.setattr(source, "bundled_file", lambda name: Path("/bundled/models.json.gz"))
+    assert resolve() == DataSource("bundled", "/bundled/client-index.knollm")
+    monkeypatch.setattr(source, "bundled_index", lambda: None)  # a package without the index
     assert resolve() == DataSource("bundled", "/bundled/models.json.gz")
     isolated_env.mkdir(parents=True)
     (isolated_env / "models.json").write_bytes(b"{}")
-    assert resolve().kind == "cache"
+    assert resolve() == DataSource("cache", str(isolated_env / "models.json"))
+    (isolated_env / "client-index.knollm").write_bytes(b"")  # written with (after) models.json
+    assert resolve() == DataSource("cache", str(isolated_env / "client-index.knollm"))
+    os.utime(isolated_env / "client-index.knollm", (1, 1))  # older than models.json: stale
+    assert resolve() == DataSource("cache", str(isolated_env / "models.json"))
+    (isolated_env / "client-index.knollm").unlink()
     monkeypatch.setenv("KNOLLM_CATALOG", str(tmp_path))  # a directory means its models.json
     assert resolve() == DataSource("env", str(tmp_path / "models.json"))
     assert resolve("x.json") == DataSource("option", "x.json")

@@ -1,7 +1,12 @@
 """What a workload costs at one offering: cache, batch and long-context tier prices applied.
 
-A missing price is never counted as zero: the estimate lists it in ``missing`` and its ``total`` is
-then only a lower bound (``complete`` is False). Prices are USD per 1M tokens.
+The rules are the site calculator's too (``knollm-data.js``); ``tests/parity/pricing_cases.json``
+holds both to one table. A missing price is never counted as zero: the estimate lists it in
+``missing`` and its ``total`` is then only a lower bound (``complete`` is False). A tier applies
+when a request's input exceeds its threshold (the highest such tier wins); cached tokens cost the
+cache-read price, else the input price (noted); ``batch`` uses batch prices only, and a missing
+batch price means "not available in batch" (that part unknown), never the standard price.
+Prices are USD per 1M tokens.
 """
 
 from __future__ import annotations
@@ -44,9 +49,12 @@ class CostEstimate:
 
 
 def _tier_for(tiers: tuple[PriceTier, ...], request_input: float) -> PriceTier | None:
+    """The tier with the highest threshold that ``request_input`` exceeds, whatever their order."""
     chosen = None
     for tier in tiers:
-        if request_input > tier.above_input_tokens:
+        if request_input > tier.above_input_tokens and (
+            chosen is None or tier.above_input_tokens > chosen.above_input_tokens
+        ):
             chosen = tier
     return chosen
 
@@ -66,7 +74,8 @@ def estimate_cost(
     offering has none it is charged at the input price, as providers without caching do).
     ``requests`` spreads the totals over that many requests: it decides which long-context tier
     applies and multiplies any per-request fee; without it tiers are not applied (noted).
-    ``batch`` uses the batch API prices and marks them missing where the offering has none.
+    ``batch`` uses the batch API prices only and marks them missing where the offering has none
+    (not available in batch; the standard prices never stand in).
     """
     if not 0.0 <= cached_share <= 1.0:
         raise ValueError(f"cached_share must be between 0 and 1 (got {cached_share})")

@@ -12,11 +12,10 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from knollm._gc import paused_gc
 from knollm.costs import CostEstimate, estimate_cost
 from knollm.records import Model, Offering
 from knollm.search import SearchIndex
-
-from knollm._gc import paused_gc
 
 if TYPE_CHECKING:
     from knollm.catalog import Catalog, Criteria
@@ -118,6 +117,7 @@ class Columns:
 
         self._cost: dict[tuple[float, float], list[float]] = {}
         self._orders: dict[tuple[str, float, float, bool], list[int]] = {}
+        self._weighted: dict[tuple[Any, float, float], list[int]] = {}
 
     def cost_order(
         self, input_tokens: float, output_tokens: float, paid: bool = False
@@ -177,6 +177,26 @@ class Columns:
             )
         return order
 
+    def weighted_order(
+        self,
+        terms: Sequence[tuple[float, list[float], str]],
+        input_tokens: float,
+        output_tokens: float,
+    ) -> list[int] | None:
+        """Every position by weighted score (the sum over ``terms`` in their order), best first,
+        ties in contract order; cached per weights and workload, at most WEIGHTED_ORDERS of them
+        (``None`` once full: the caller ranks without one)."""
+        key = (tuple((w, name) for w, _, name in terms), input_tokens, output_tokens)
+        order = self._weighted.get(key)
+        if order is None:
+            if len(self._weighted) >= WEIGHTED_ORDERS:
+                return None
+            scores = [_score(terms, pos) for pos in range(len(self.input))]
+            order = self._weighted[key] = sorted(
+                range(len(scores)), key=lambda pos: (-scores[pos], pos)
+            )
+        return order
+
     def cost_scores(self, input_tokens: float, output_tokens: float) -> list[float]:
         """Per offering, the blended price of the workload on a log scale: $0.01 per 1M tokens or
         less scores 1, $100 scores 0, unknown 0. Cached per input/output ratio."""
@@ -208,7 +228,13 @@ def search_index(catalog: Catalog) -> SearchIndex:
     index = catalog.__dict__.get("_search")
     if index is None:
         with paused_gc():
-            index = SearchIndex(catalog.models, catalog.offerings)
+            prebuilt = catalog._prebuilt_search
+            index = SearchIndex(
+                catalog.models,
+                catalog.offerings,
+                None if prebuilt is None else prebuilt.tables(),
+                catalog.offerings_of,
+            )
         catalog.__dict__["_search"] = index
     return index
 
@@ -232,21 +258,15 @@ def search(
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
     found = catalog.positions(criteria)
     offerings = catalog.offerings
-    if found is None:
-        allowed_models = None
-    else:
-        allowed_models = {offerings[pos].model for pos in found}
     models = catalog.models
+    # Model row of each offering's model (-1: not in the models list), one C-level pass per query.
+    rows = catalog._model_rows
+    allowed = None if found is None else set(map(rows.__getitem__, found))
+    if allowed is not None:
+        allowed.discard(-1)
+    allowed_models = None if allowed is None else {models[row].id for row in allowed}
     if query and query.strip():
         index = search_index(catalog)
-        model_pos = catalog.__dict__.get("_model_pos")
-        if model_pos is None:
-            model_pos = catalog.__dict__["_model_pos"] = {m.id: i for i, m in enumerate(models)}
-        allowed = (
-            None
-            if allowed_models is None
-            else {model_pos[m] for m in allowed_models if m in model_pos}
-        )
         hits = index.search(query, allowed, limit if sort == "relevance" else None)
         ranked = [(models[pos], score) for pos, score in hits]
     else:
@@ -465,6 +485,15 @@ def find_optimal(
         best = [(0.0, pos) for pos in chosen]
     elif candidates <= SCAN_BELOW:
         best = _scan(terms, range(candidates) if found is None else found, limit)
+    elif (order := cols.weighted_order(terms, prefs.input_tokens, prefs.output_tokens)) is not None:
+        # Many candidates: walk the cached order of every offering under these weights; with
+        # more than SCAN_BELOW candidates the first ``limit`` of them come within a short walk.
+        best = []
+        for pos in order:
+            if found is None or pos in found:
+                best.append((_score(terms, pos), pos))
+                if len(best) == limit:
+                    break
     else:
         orders = [
             cols.score_order(prefs.input_tokens, prefs.output_tokens, criteria.free is False)
@@ -492,6 +521,8 @@ def find_optimal(
 
 # Below this many candidates a plain scan beats walking the sorted columns.
 SCAN_BELOW = 2000
+# Weighted orders kept per catalog (each one list of every position; a router asks for one or two).
+WEIGHTED_ORDERS = 8
 
 
 def _score(terms: Sequence[tuple[float, list[float], Any]], pos: int) -> float:

@@ -9,7 +9,33 @@ can echo the contract unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+
+class RawSource(Protocol):
+    """Where a record read from the client index finds its full contract dict (``raw``)."""
+
+    def raw(self, record: Any) -> dict[str, Any]: ...
+
+
+class _Raw:
+    """``raw``: the dict the record came from; for records read from the client index, fetched
+    from the full ``models.json`` beside it on first use (it holds provenance and conflicts)."""
+
+    __slots__ = ()
+    _raw: dict[str, Any] | None
+    _origin: RawSource | None
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The record as ``models.json`` has it, every contract field included."""
+        found = self._raw
+        if found is None:
+            if self._origin is None:
+                raise LookupError("this record has no contract dict")
+            found = self._raw = self._origin.raw(self)  # type: ignore[misc]
+        return found
+
 
 # Token prices are USD per 1M tokens; these are the scalar fields of the contract's Pricing.
 PRICE_FIELDS = (
@@ -97,7 +123,7 @@ _NO_PRICES = Pricing()
 
 
 @dataclass(slots=True)
-class Provider:
+class Provider(_Raw):
     """A company or endpoint you pay; carries what a router needs to call it."""
 
     id: str
@@ -111,7 +137,8 @@ class Provider:
     pricing_url: str | None
     models: int
     offerings: int
-    raw: dict[str, Any] = field(repr=False, compare=False)
+    _raw: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    _origin: RawSource | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Provider:
@@ -127,12 +154,12 @@ class Provider:
             pricing_url=d.get("pricing_url"),
             models=d.get("models", 0),
             offerings=d.get("offerings", 0),
-            raw=d,
+            _raw=d,
         )
 
 
 @dataclass(slots=True)
-class Model:
+class Model(_Raw):
     """A trained, released model, whoever serves it."""
 
     id: str
@@ -148,7 +175,8 @@ class Model:
     modes: tuple[str, ...]
     hosts: int
     offerings: int
-    raw: dict[str, Any] = field(repr=False, compare=False)
+    _raw: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    _origin: RawSource | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Model:
@@ -166,12 +194,12 @@ class Model:
             modes=tuple(d.get("modes") or ()),
             hosts=d.get("hosts", 0),
             offerings=d.get("offerings", 0),
-            raw=d,
+            _raw=d,
         )
 
 
 @dataclass(slots=True)
-class Offering:
+class Offering(_Raw):
     """One provider serving one model under one exact API id (``provider_model_id``)."""
 
     provider: str
@@ -190,7 +218,8 @@ class Offering:
     status: str
     deprecation_date: str | None
     sources: tuple[str, ...]
-    raw: dict[str, Any] = field(repr=False, compare=False)
+    _raw: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    _origin: RawSource | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Offering:

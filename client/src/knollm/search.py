@@ -1,55 +1,140 @@
-"""Fuzzy model search, tolerant the way the site's explorer is: ``llama 70b``, ``gpt4o``, ``sonnet 4``.
+"""Fuzzy model search, with the same text rules as the site's explorer: ``llama 70b``, ``gpt4o``.
 
-Text is lower-cased and split into runs of letters and runs of digits (``gpt-4o`` and ``gpt4o`` both
-become ``gpt 4 o``). Every query token must match a token of the model (its id, name, creator,
+Text is normalised the one way both implementations share (``tests/parity/search_cases.json``):
+lower-cased, accents stripped (NFKD, then U+0300-U+036F removed), every run of characters other than ASCII letters and digits a
+separator. Tokens are the runs of letters and the runs of digits of that (``gpt-4o`` and ``gpt4o``
+both give ``gpt 4 o``). Every query token must match a token of the model (its id, name, creator,
 family, hosting provider ids or API ids): exactly (best), as a prefix, or as a substring (worst;
-tokens of three characters or more); the model's own words count more than its hosts'. Models rank
-by match quality, then by number of hosts; a query naming a model or API id in full comes first.
-An inverted index over the token vocabulary keeps a search well under a millisecond.
+tokens of three characters or more); the model's own words count more than its hosts'. A typed word
+with separators inside (``3.3``, ``gpt-4o``) must also appear joined (``33``, ``gpt4o``) in the
+model's ids or names with their separators removed, so ``llama 3.3 70b`` does not list Llama 3.1.
+Models rank by match quality, then by number of hosts; a query naming a model or API id in full
+comes first.
+
+An inverted index over the token vocabulary keeps a search well under a millisecond. The client
+index ships it prebuilt (``knollm_build/client_index.py`` tokenises the same way; a test compares
+the two), so a command does not spend ~100 ms building it; a catalog read from ``models.json``
+builds its own on first search.
 """
 
 from __future__ import annotations
 
 import heapq
 import re
+import unicodedata
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from itertools import accumulate
+from typing import Any
 
 from knollm.records import Model, Offering
 
 _TOKEN = re.compile(r"[a-z]+|[0-9]+")
+_NOT_TOKEN = re.compile(r"[^a-z0-9]+")
+_INNER_SEPARATOR = re.compile(r"[a-z0-9][^a-z0-9]+[a-z0-9]")
+
+
+_DIACRITICS = re.compile("[\u0300-\u036f]")
+
+
+def fold(text: str) -> str:
+    """Lower-cased, NFKD-decomposed, combining diacritical marks (U+0300-U+036F) removed:
+    ``Médium`` -> ``medium``; other non-ASCII characters stay (and separate tokens)."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    return _DIACRITICS.sub("", unicodedata.normalize("NFKD", text))
+
+
+def normalise(text: str) -> str:
+    """Folded text, separators as single spaces: ``GPT-4o (Médium)`` -> ``gpt 4o medium``."""
+    return _NOT_TOKEN.sub(" ", fold(text)).strip()
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased runs of letters and of digits: ``Llama-3.3-70B`` -> ``llama 3 3 70 b``."""
-    return _TOKEN.findall(text.lower())
+    """Runs of letters and of digits of the folded text: ``Llama-3.3-70B`` -> ``llama 3 3 70 b``."""
+    return _TOKEN.findall(fold(text))
+
+
+def joined_phrases(query: str) -> list[str]:
+    """The words of ``query`` (split at spaces and ``/``) with separators inside, joined:
+    ``llama 3.3 70b`` -> ``33``; ``openai/gpt-4o`` -> ``gpt4o``."""
+    out = []
+    for word in fold(query).split():
+        for part in word.split("/"):
+            if _INNER_SEPARATOR.search(part):
+                out.append(_NOT_TOKEN.sub("", part))
+    return out
 
 
 WHOLE = 100
 MAX_WHOLE_CHECKS = 300
-_NOT_TOKEN = re.compile(r"[^a-z0-9]+")
 
 
 def compact(text: str) -> str:
     """Text with everything but letters and digits removed, for whole-id comparisons."""
-    return _NOT_TOKEN.sub("", text.lower())
+    return _NOT_TOKEN.sub("", fold(text))
+
+
+def squashed(text: str) -> list[str]:
+    """Each ``/`` segment of ``text`` without separators: ``meta/llama-3.3`` -> meta, llama33."""
+    return [compact(part) for part in text.split("/")]
+
+
+class _Postings(dict[str, set[int]]):
+    """Token -> model positions, read from the prebuilt flat lists on first use of each token."""
+
+    __slots__ = ("_flat", "_offsets", "_vocab")
+
+    def __init__(self, vocab: list[str], offsets: list[int], flat: list[int]) -> None:
+        super().__init__()
+        self._vocab, self._offsets, self._flat = vocab, offsets, flat
+
+    def _slot(self, token: str) -> int:
+        """The token's place in the sorted vocabulary, -1 when it is not there."""
+        k = bisect_left(self._vocab, token)
+        return k if k < len(self._vocab) and self._vocab[k] == token else -1
+
+    def __missing__(self, token: str) -> set[int]:
+        k = self._slot(token)
+        if k < 0:
+            raise KeyError(token)
+        found = self[token] = set(self._flat[self._offsets[k] : self._offsets[k + 1]])
+        return found
+
+    def get(self, token: str, default: Any = None) -> Any:
+        if token in self:
+            return dict.__getitem__(self, token)
+        return self[token] if self._slot(token) >= 0 else default
 
 
 class _Table:
     """Token -> model positions, with a sorted vocabulary for prefix and substring lookups."""
 
-    __slots__ = ("postings", "vocab", "joined", "starts")
+    __slots__ = ("_starts", "joined", "postings", "vocab")
 
-    def __init__(self, postings: dict[str, set[int]]) -> None:
-        self.postings = postings
-        self.vocab = sorted(postings)
-        self.joined = "\n".join(self.vocab)
-        starts, offset = [], 0
-        for token in self.vocab:
-            starts.append(offset)
-            offset += len(token) + 1
-        self.starts = starts
+    def __init__(
+        self, postings: dict[str, set[int]] | None = None, prebuilt: dict[str, Any] | None = None
+    ) -> None:
+        self.postings: dict[str, set[int]]
+        if prebuilt is not None:
+            self.joined = prebuilt["vocab"]
+            self.vocab = self.joined.split("\n") if self.joined else []
+            self.postings = _Postings(self.vocab, prebuilt["offsets"], prebuilt["postings"])
+        else:
+            self.postings = postings or {}
+            self.vocab = sorted(self.postings)
+            self.joined = "\n".join(self.vocab)
+        self._starts: list[int] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        """Where each token starts in ``joined`` (maps substring hits back to tokens); built on
+        the first substring lookup."""
+        if self._starts is None:
+            self._starts = list(accumulate(map((1).__add__, map(len, self.vocab)), initial=0))
+        return self._starts
 
     def substring(self, token: str) -> list[set[int]]:
         """Postings of vocabulary tokens containing ``token`` elsewhere than at their start."""
@@ -73,30 +158,66 @@ class SearchIndex:
     """Two token tables: the model's own words (id, name, creator, family) and, weighted lower,
     the words only its hosts add (provider ids, API ids such as ``llama-3.3-70b-versatile``)."""
 
-    __slots__ = ("_own", "_hosted", "_models", "_extra", "_hosts", "_forms")
+    __slots__ = (
+        "_extra", "_forms", "_hosted", "_hosts", "_models", "_offerings_of", "_own", "_squashed",
+    )  # fmt: skip
 
-    def __init__(self, models: Sequence[Model], offerings: Iterable[Offering]) -> None:
-        model_pos = {m.id: pos for pos, m in enumerate(models)}
-        extra: list[list[str]] = [[] for _ in models]
-        for o in offerings:
-            pos = model_pos.get(o.model)
-            if pos is not None:
-                extra[pos] += (o.provider, o.provider_model_id)
+    def __init__(
+        self,
+        models: Sequence[Model],
+        offerings: Iterable[Offering],
+        prebuilt: dict[str, Any] | None = None,
+        offerings_of: Callable[[str], Sequence[Offering]] | None = None,
+    ) -> None:
+        """``prebuilt``: the client index's ``search`` tables (``own`` and ``hosted``, each
+        ``vocab``, ``offsets``, ``postings``), which must come from these very models; with it
+        and ``offerings_of`` (model id -> its offerings), nothing is scanned up front."""
+        self._models = models
+        self._forms: dict[int, set[str]] = {}
+        self._squashed: dict[int, str] = {}
+        self._hosts = [m.hosts for m in models]
+        self._offerings_of = offerings_of
+        self._extra: list[list[str] | None] = [None] * len(models)
+        if prebuilt is None or offerings_of is None:
+            model_pos = {m.id: pos for pos, m in enumerate(models)}
+            extra: list[list[str] | None] = [[] for _ in models]
+            for o in offerings:
+                pos = model_pos.get(o.model)
+                if pos is not None:
+                    extra[pos] += (o.provider, o.provider_model_id)  # type: ignore[operator]
+            self._extra = extra
+        if prebuilt is not None:
+            self._own = _Table(prebuilt=prebuilt["own"])
+            self._hosted = _Table(prebuilt=prebuilt["hosted"])
+            return
         own: defaultdict[str, set[int]] = defaultdict(set)
         hosted: defaultdict[str, set[int]] = defaultdict(set)
-        findall = _TOKEN.findall
         for pos, m in enumerate(models):
-            words = set(findall(f"{m.id} {m.name} {m.creator or ''} {m.family or ''}".lower()))
+            words = set(tokens(f"{m.id} {m.name} {m.creator or ''} {m.family or ''}"))
             for token in words:
                 own[token].add(pos)
-            for token in set(findall(" ".join(extra[pos]).lower())) - words:
+            for token in set(tokens(" ".join(self._hosted_words(pos)))) - words:
                 hosted[token].add(pos)
-        self._models = models
-        self._extra = extra
-        self._forms: dict[int, set[str]] = {}
         self._own = _Table(dict(own))
         self._hosted = _Table(dict(hosted))
-        self._hosts = [m.hosts for m in models]
+
+    def _hosted_words(self, pos: int) -> list[str]:
+        """Provider id and API id of each offering of the model at ``pos``, alternating."""
+        found = self._extra[pos]
+        if found is None:
+            assert self._offerings_of is not None
+            offerings = self._offerings_of(self._models[pos].id)
+            found = self._extra[pos] = [
+                w for o in offerings for w in (o.provider, o.provider_model_id)
+            ]
+        return found
+
+    def postings(self) -> dict[str, dict[str, list[int]]]:
+        """Both tables as token -> sorted positions (to compare with a prebuilt index)."""
+        return {
+            name: {token: sorted(table.postings[token]) for token in table.vocab}
+            for name, table in (("own", self._own), ("hosted", self._hosted))
+        }
 
     def _matches(self, token: str) -> dict[int, int]:
         """Model position -> best match quality for one query token.
@@ -140,6 +261,13 @@ class SearchIndex:
             scores = {pos: s + found[pos] for pos, s in scores.items() if pos in found}
             if not scores:
                 return []
+        phrases = joined_phrases(query)
+        if phrases:
+            scores = {
+                pos: s
+                for pos, s in scores.items()
+                if all(p in self._squashed_text(pos) for p in phrases)
+            }
         if not scores:
             return []
         self._whole_bonus(query, scores)
@@ -147,6 +275,17 @@ class SearchIndex:
         ranked = ((-score, -hosts[pos], pos) for pos, score in scores.items())
         best = sorted(ranked) if limit is None else heapq.nsmallest(limit, ranked)
         return [(pos, -neg_score) for neg_score, _, pos in best]
+
+    def _squashed_text(self, pos: int) -> str:
+        """The model's id, name and API ids, each ``/`` segment without separators."""
+        text = self._squashed.get(pos)
+        if text is None:
+            m = self._models[pos]
+            words = [*squashed(m.id), *squashed(m.name)]
+            for api_id in self._hosted_words(pos)[1::2]:
+                words += squashed(api_id)
+            text = self._squashed[pos] = " ".join(words)
+        return text
 
     def _whole_bonus(self, query: str, scores: dict[int, int]) -> None:
         """Lift the models whose id, name or an API id *is* the query (punctuation aside). Only
@@ -163,7 +302,7 @@ class SearchIndex:
             if found is None:
                 m = self._models[pos]
                 found = forms[pos] = {compact(m.id), compact(m.name)}.union(
-                    map(compact, self._extra[pos][1::2])
+                    map(compact, self._hosted_words(pos)[1::2])
                 )
             if wanted in found:
                 scores[pos] += WHOLE

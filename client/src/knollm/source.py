@@ -1,13 +1,14 @@
 """Where the catalog data comes from, and reading it.
 
 Resolution order: an explicit location (``--catalog``) > ``KNOLLM_CATALOG`` (path or URL) > the copy
-``knollm update`` keeps in the user cache directory > the snapshot bundled with the package.
+``knollm update`` keeps in the user cache directory > the snapshot bundled with the package (the
+client index, with the full ``models.json.gz`` beside it). A location is a ``models.json``, a client
+index, or a directory holding either (the index wins).
 A :class:`DataSource` names the choice so every command can say which data it uses and how old it is.
 """
 
 from __future__ import annotations
 
-import gzip
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ ENV_CATALOG = "KNOLLM_CATALOG"
 ENV_CACHE_DIR = "KNOLLM_CACHE_DIR"
 BUNDLED_DIR = Path(__file__).resolve().parent / "data"
 CACHE_FILE = "models.json"
+INDEX_FILE = "client-index.knollm"
 URL_TIMEOUT = 30.0
 
 
@@ -62,6 +64,8 @@ class DataSource:
             except OSError as exc:
                 raise CatalogError(f"cannot read catalog {path}: {exc.strerror}") from None
         if data[:2] == b"\x1f\x8b":
+            import gzip
+
             try:
                 data = gzip.decompress(data)
             except (OSError, EOFError) as exc:
@@ -94,6 +98,12 @@ def bundled_file(name: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def bundled_index() -> Path | None:
+    """The client index shipped with the package (what the bundled snapshot loads from)."""
+    path = BUNDLED_DIR / INDEX_FILE
+    return path if path.is_file() else None
+
+
 def resolve(location: str | os.PathLike[str] | None = None) -> DataSource:
     """Pick the catalog to use, following the documented resolution order."""
     if location:
@@ -102,8 +112,16 @@ def resolve(location: str | os.PathLike[str] | None = None) -> DataSource:
     if env:
         return DataSource("env", _normalise(env))
     cached = cache_dir() / CACHE_FILE
+    cached_index = cached.with_name(INDEX_FILE)
+    if cached_index.is_file() and (
+        not cached.is_file() or cached_index.stat().st_mtime >= cached.stat().st_mtime
+    ):  # an index downloaded with (or after) the models.json beside it
+        return DataSource("cache", str(cached_index))
     if cached.is_file():
         return DataSource("cache", str(cached))
+    index = bundled_index()
+    if index is not None:
+        return DataSource("bundled", str(index))
     bundled = bundled_file("models.json")
     if bundled is not None:
         return DataSource("bundled", str(bundled))
@@ -118,7 +136,7 @@ def _normalise(location: str) -> str:
         return location
     path = Path(location).expanduser()
     if path.is_dir():
-        path = path / "models.json"
+        path = path / INDEX_FILE if (path / INDEX_FILE).is_file() else path / "models.json"
     return str(path)
 
 

@@ -1,23 +1,63 @@
-"""``knollm``: the catalog at the terminal. This module only assembles the command groups."""
+"""``knollm``: the catalog at the terminal. This module only assembles the command groups.
+
+Commands are imported when they run, not before (``COMMANDS`` maps each name to
+``module:attribute``): a search then loads the search command's module alone, not the cost, data
+and library ones, and stays within its time budget. A new command is one line in ``COMMANDS``.
+"""
 
 from __future__ import annotations
 
 import gc
+from importlib import import_module
 
 import click
 
 from knollm import __version__
-from knollm.cli.ab import ab
-from knollm.cli.bench import benchmark
 from knollm.cli.common import State
-from knollm.cli.costs import cheapest_command, compare_command, costs, optimal_command
-from knollm.cli.data import info_command, update_command
-from knollm.cli.libraries import libraries
-from knollm.cli.models import models
-from knollm.cli.providers import providers
+from knollm.source import CatalogError
+
+COMMANDS: dict[str, str] = {
+    "providers": "knollm.cli.providers:providers",
+    "models": "knollm.cli.models:models",
+    "costs": "knollm.cli.costs:costs",
+    "cheapest": "knollm.cli.costs:cheapest_command",
+    "optimal": "knollm.cli.costs:optimal_command",
+    "compare": "knollm.cli.costs:compare_command",
+    "libraries": "knollm.cli.libraries:libraries",
+    "update": "knollm.cli.data:update_command",
+    "info": "knollm.cli.data:info_command",
+    "ab": "knollm.cli.ab:ab",
+    "benchmark": "knollm.cli.bench:benchmark",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A group whose :data:`COMMANDS` are imported on first use (``--help`` lists them all)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def invoke(self, ctx: click.Context) -> object:
+        """A data problem found while a command runs (a record's ``raw`` read from a missing or
+        mismatched models.json beside the index) is one error line, exit 1, not a traceback."""
+        try:
+            return super().invoke(ctx)
+        except CatalogError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is None and cmd_name in COMMANDS:
+            module, _, attribute = COMMANDS[cmd_name].partition(":")
+            found = getattr(import_module(module), attribute)
+            self.add_command(found, cmd_name)
+        return found
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="knollm")
 @click.option(
     "--catalog",
@@ -50,19 +90,6 @@ def browse_command() -> None:
         gc.freeze()  # the catalog lives as long as the app: keep it out of every collection
         gc.enable()
     KnollmApp(catalog).run()
-
-
-main.add_command(providers)
-main.add_command(models)
-main.add_command(costs)
-main.add_command(cheapest_command)
-main.add_command(optimal_command)
-main.add_command(compare_command)
-main.add_command(libraries)
-main.add_command(update_command)
-main.add_command(info_command)
-main.add_command(benchmark)
-main.add_command(ab)
 
 
 def run() -> None:

@@ -12,22 +12,38 @@ from typing import Any, TypeVar
 
 import click
 
+from knollm import index as index_file
 from knollm.catalog import Catalog, Criteria, NotFound
 from knollm.source import CatalogError, age_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-MODES = (
-    "chat", "completion", "embedding", "image", "audio-speech", "audio-transcription", "video",
-    "rerank", "moderation", "ocr", "search", "responses", "other",
-)  # fmt: skip
-CAPABILITIES = (
-    "tools", "parallel_tools", "structured_output", "json_mode", "reasoning", "vision",
-    "audio_input", "audio_output", "caching", "web_search", "fim", "fine_tuning", "pdf_input",
-    "computer_use",
-)  # fmt: skip
-MODALITIES = ("text", "image", "audio", "video", "pdf", "file", "embedding")
-STATUSES = ("active", "preview", "deprecated", "retired")
+
+class VocabularyChoice(click.Choice):
+    """A choice among one of the schema's vocabularies (``status``, ``mode``, ``capability``,
+    ``modality``), as the bundled client index carries them: generated from the compiler's
+    schema, never a copied list. Read on first use (the header of the index, two lines)."""
+
+    def __init__(self, vocabulary: str) -> None:
+        self.vocabulary = vocabulary
+        self.case_sensitive = True
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        try:
+            return index_file.vocabulary()[self.vocabulary]
+        except CatalogError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    @choices.setter
+    def choices(self, value: Any) -> None:  # click's Choice assigns it; the index decides
+        pass
+
+
+MODES = VocabularyChoice("mode")
+CAPABILITIES = VocabularyChoice("capability")
+MODALITIES = VocabularyChoice("modality")
+STATUSES = VocabularyChoice("status")
 
 
 @dataclass
@@ -115,13 +131,13 @@ def filter_options(func: F) -> F:
         click.option("--provider", "-p", multiple=True, help="Only these providers (repeatable)."),
         click.option("--exclude-provider", multiple=True, help="Never these providers (repeatable)."),
         click.option("--creator", multiple=True, help="Models by this lab (repeatable)."),
-        click.option("--mode", type=click.Choice(MODES), multiple=True, help="API family."),
+        click.option("--mode", type=MODES, multiple=True, help="API family."),
         click.option(
-            "--capability", "-c", type=click.Choice(CAPABILITIES), multiple=True,
+            "--capability", "-c", type=CAPABILITIES, multiple=True,
             help="Required capability (repeatable; all must hold).",
         ),
         click.option(
-            "--input-modality", type=click.Choice(MODALITIES), multiple=True,
+            "--input-modality", type=MODALITIES, multiple=True,
             help="Required input modality (repeatable).",
         ),
         click.option("--min-context", type=QUANTITY, help="Minimum context window, e.g. 128k."),
@@ -132,7 +148,7 @@ def filter_options(func: F) -> F:
             "--max-output-price", type=click.FloatRange(min=0), help="USD per 1M output tokens, at most."
         ),
         click.option(
-            "--status", type=click.Choice(STATUSES), multiple=True,
+            "--status", type=STATUSES, multiple=True,
             help="Life-cycle states to include (default: active and preview).",
         ),
         click.option(

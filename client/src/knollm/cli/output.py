@@ -6,7 +6,6 @@ Commands describe rows as dicts of raw values plus the columns to show; this mod
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import sys
@@ -118,6 +117,8 @@ def table(
         click.echo(dumps(rows if data is None else data))
         return
     if fmt == "csv":
+        import csv
+
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow([c.key for c in columns])

@@ -50,7 +50,7 @@
     const best = new Map();
     for (let i = 0; i < c.n; i++) {
       if (mode >= 0 && c.mode[i] !== mode) continue;
-      if (!state.deprecated && c.st[i] === 1) continue;
+      if (!state.deprecated && c.inactive[i]) continue;
       const price = column[i];
       if (!(price > 0)) continue;
       const j = c.m[i];
@@ -144,7 +144,7 @@
       return null;
     }
     const rows = [];
-    for (let i = 0; i < c.n; i++) if (c.m[i] === j && (state.deprecated || c.st[i] !== 1)) rows.push(i);
+    for (let i = 0; i < c.n; i++) if (c.m[i] === j && (state.deprecated || !c.inactive[i])) rows.push(i);
     rows.sort((a, b) => (isNaN(c.in[a]) ? 1 : 0) - (isNaN(c.in[b]) ? 1 : 0) || c.in[a] - c.in[b] || c.out[a] - c.out[b]);
     const priced = rows.filter((i) => !isNaN(c.in[i]) || !isNaN(c.out[i]));
     const labels = priced.map((i) => c.providers.name[c.p[i]] + (c.api[i] ? " · " + c.api[i] : ""));

@@ -8,6 +8,7 @@
   const PRICE_COLUMNS = ["in", "out", "cr", "cw", "bi", "bo", "req", "img"];
   const INT_COLUMNS = ["ctx", "mo"];
   const DAYS_PER_MONTH = 30;
+  const FORMAT = 2; // knollm_build/explorer.py PAYLOAD_FORMAT
 
   function floats(values) {
     const out = new Float64Array(values.length);
@@ -15,17 +16,21 @@
     return out;
   }
 
-  /* Lower-case, letters and digits only, other characters become spaces: "GPT-4o" -> "gpt 4o". */
+  /* The text rules shared with the client's knollm/search.py (tests/parity/search_cases.json):
+   * fold = lower-case, NFKD, combining diacritical marks (U+0300-U+036F) removed;
+   * normalise = folded, every run of characters other than a-z 0-9 one space: "GPT-4o" -> "gpt 4o". */
   const NON_ASCII = /[^\x00-\x7f]/;
+  function fold(text) {
+    const out = String(text).toLowerCase();
+    return NON_ASCII.test(out) ? out.normalize("NFKD").replace(/[\u0300-\u036f]/g, "") : out;
+  }
   function normalise(text) {
-    let out = String(text).toLowerCase();
-    if (NON_ASCII.test(out)) out = out.normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
-    return out.replace(/[^a-z0-9]+/g, " ").trim();
+    return fold(text).replace(/[^a-z0-9]+/g, " ").trim();
   }
   /* Each path segment without its separators: "meta/llama-3.3-70b" -> "meta llama3370b", so a
    * query typed without separators ("gpt4o", "llama3") still starts a word. */
   function squash(text) {
-    return String(text).toLowerCase().split("/").map((part) => part.replace(/[^a-z0-9]+/g, "")).join(" ");
+    return fold(text).split("/").map((part) => part.replace(/[^a-z0-9]+/g, "")).join(" ");
   }
 
   function Catalog(raw) {
@@ -38,6 +43,7 @@
     this.models = raw.models;
     this.creators = raw.creators;
     this.families = raw.families;
+    this.statuses = raw.statuses;
     this.modes = raw.modes;
     this.modalities = raw.modalities;
     this.capabilities = raw.capabilities;
@@ -61,12 +67,18 @@
       const t = released[j] ? Date.parse(released[j]) : NaN;
       this.releasedTime[j] = t;
     }
+    /* Deprecated (announced, still callable) and retired offerings: hidden unless asked for. */
+    const inactive = new Set(["deprecated", "retired"].map((name) => raw.statuses.indexOf(name)));
+    this.inactive = Uint8Array.from(this.st, (code) => (inactive.has(code) ? 1 : 0));
     this.providerIndex = new Map(raw.providers.id.map((id, i) => [id, i]));
     this.modelIndex = new Map(raw.models.id.map((id, i) => [id, i]));
     this._keys = null;
     this._haystack = null;
   }
 
+  Catalog.prototype.status = function (i) {
+    return this.statuses[this.st[i]];
+  };
   Catalog.prototype.apiId = function (i) {
     return this.api[i] || this.models.id[this.m[i]];
   };
@@ -92,7 +104,11 @@
     if (!this._haystack) {
       const h = new Array(this.n);
       const mid = this.models.id, mname = this.models.name, pid = this.providers.id, pname = this.providers.name;
-      const modelText = mname.map((name, j) => uniqueWords(normalise(name + " " + mid[j]) + " " + squash(mid[j]) + " " + squash(name)));
+      /* A model's own words: its name, id, creator and family (as the client's search has them). */
+      const mcreator = this.models.creator, mfamily = this.models.family;
+      const modelText = mname.map((name, j) => uniqueWords(normalise(name + " " + mid[j] + " " +
+        (mcreator[j] >= 0 ? this.creators[mcreator[j]] : "") + " " + (mfamily[j] >= 0 ? this.families[mfamily[j]] : "")) +
+        " " + squash(mid[j]) + " " + squash(name)));
       const providerText = pname.map((name, j) => uniqueWords(normalise(name + " " + pid[j])));
       for (let i = 0; i < this.n; i++) {
         const own = " " + modelText[this.m[i]] + " ";
@@ -194,7 +210,7 @@
       this.last = { key: "", raw: "", query: "", idxs: null, loose: false };
       return null;
     }
-    const raw = String(query).toLowerCase().trim();
+    const raw = fold(query).trim();
     const phrases = joinedPhrases(raw);
     const key = needle + "|" + phrases.join(" ");
     if (key === this.last.key && this.last.result) return this.last.result;
@@ -234,9 +250,9 @@
   /* A typed word with separators inside ("3.3", "gpt-4o", "openai/gpt-4o") also has to appear
    * with them removed ("33", "gpt4o"), as the search texts hold every id that way too: so
    * "llama 3.3 70b" finds Llama 3.3, not Llama 3.1 as well. */
-  function joinedPhrases(raw) {
+  function joinedPhrases(query) {
     const out = [];
-    for (const word of raw.split(/\s+/)) {
+    for (const word of fold(query).split(/\s+/)) {
       for (const part of word.split("/")) {
         if (/[a-z0-9][^a-z0-9]+[a-z0-9]/.test(part)) out.push(part.replace(/[^a-z0-9]+/g, ""));
       }
@@ -322,7 +338,7 @@
       if (minCtx && !(c.ctx[i] >= minCtx)) return false;
       if (maxIn !== Infinity && !(c.in[i] <= maxIn)) return false;
       if (maxOut !== Infinity && !(c.out[i] <= maxOut)) return false;
-      if (!showDeprecated && c.st[i] === 1) return false;
+      if (!showDeprecated && c.inactive[i]) return false;
       if (paidOnly && isFree(c, i)) return false;
       return true;
     };
@@ -339,19 +355,38 @@
     return known;
   }
 
-  /* Cost of a workload at offering i. Missing prices are never counted as zero: a part with no
-   * price either falls back to a stated substitute (cache -> input price, batch -> standard
-   * price) with a note, or makes the total unknown (no input price; no output price while the
-   * workload has output tokens). */
+  /* Cost of one request of workload w at offering i: the one rule the client's
+   * knollm/costs.py also follows, held together by tests/parity/pricing_cases.json.
+   * - Context tiers: the tier with the highest threshold the request's input exceeds replaces
+   *   the base input, output and cache-read prices it states (the others stay).
+   * - Cache: cached tokens at the cache-read price; without one, at the input price (noted).
+   * - Batch: the batch input and output prices, never the standard ones: a missing batch price
+   *   means "not available in batch" and leaves that part unknown.
+   * - A missing price is never counted as zero: the part is unknown, listed in `missing`
+   *   (input, output, cache_read, batch_input, batch_output), and the total is NaN (the
+   *   calculator sorts such rows last and shows `unknown`, the reason). */
+  function tierFor(tiers, requestInput) {
+    let chosen = null;
+    for (const t of tiers || []) if (requestInput > t[0] && (!chosen || t[0] > chosen[0])) chosen = t;
+    return chosen;
+  }
+  const MISSING_REASONS = {
+    batch_input: "not available in batch (no batch input price)",
+    batch_output: "not available in batch (no batch output price)",
+    input: "no input price",
+    output: "no output price",
+    cache_read: "no cache or input price",
+  };
   function cost(c, i, w) {
     const notes = [];
+    const missing = [];
     const inputTokens = Math.max(0, w.input || 0);
     const outputTokens = Math.max(0, w.output || 0);
     const share = Math.min(1, Math.max(0, w.cached || 0));
     let pin = c.in[i], pout = c.out[i], pcr = c.cr[i];
     let tier = null;
-    const t = c.tier[i];
-    if (t && inputTokens > t[0]) {
+    const t = tierFor(c.tier[i], inputTokens);
+    if (t) {
       tier = t[0];
       if (t[1] != null) pin = t[1];
       if (t[2] != null) pout = t[2];
@@ -359,30 +394,31 @@
       notes.push("long-context price (above " + formatTokens(t[0]) + " input tokens)");
     }
     if (w.batch) {
-      if (!isNaN(c.bi[i])) pin = c.bi[i];
-      if (!isNaN(c.bo[i])) pout = c.bo[i];
-      if (isNaN(c.bi[i]) && isNaN(c.bo[i])) notes.push("no batch price: standard prices used");
+      pin = c.bi[i];
+      pout = c.bo[i];
+      if (isNaN(pin) && inputTokens > 0) missing.push("batch_input");
+      if (isNaN(pout) && outputTokens > 0) missing.push("batch_output");
     }
     const cachedTokens = inputTokens * share;
     const freshTokens = inputTokens - cachedTokens;
-    const parts = { input: null, cached: 0, output: 0, fees: 0 };
-    let unknown = null;
-    if (isNaN(pin)) unknown = "no input price";
-    else parts.input = (freshTokens * pin) / 1e6;
+    const parts = { input: null, cached: null, output: null, fees: null };
+    if (freshTokens > 0) {
+      if (!isNaN(pin)) parts.input = (freshTokens * pin) / 1e6;
+      else if (!w.batch) missing.push("input");
+    } else parts.input = 0;
     if (cachedTokens > 0) {
       if (!isNaN(pcr)) parts.cached = (cachedTokens * pcr) / 1e6;
       else if (!isNaN(pin)) {
         parts.cached = (cachedTokens * pin) / 1e6;
         notes.push("no cache price: cached tokens charged at the input price");
-      } else parts.cached = null;
-    }
+      } else if (!w.batch) missing.push("cache_read");
+    } else parts.cached = 0;
     if (outputTokens > 0) {
-      if (isNaN(pout)) {
-        parts.output = null;
-        unknown = unknown || "no output price";
-      } else parts.output = (outputTokens * pout) / 1e6;
-    }
-    if (!isNaN(c.req[i])) parts.fees = c.req[i];
+      if (!isNaN(pout)) parts.output = (outputTokens * pout) / 1e6;
+      else if (!w.batch) missing.push("output");
+    } else parts.output = 0;
+    parts.fees = c.req[i] > 0 ? c.req[i] : 0;
+    const unknown = missing.length ? MISSING_REASONS[missing[0]] : null;
     const perRequest = unknown ? NaN : parts.input + parts.cached + parts.output + parts.fees;
     const requests = monthlyRequests(w);
     return {
@@ -393,6 +429,7 @@
       prices: { input: pin, cached: pcr, output: pout },
       tier: tier,
       notes: notes,
+      missing: missing,
       unknown: unknown,
     };
   }
@@ -501,12 +538,12 @@
     const response = await fetch(url, { cache: "default" });
     if (!response.ok) throw new Error("could not load the catalog data (" + response.status + ")");
     const raw = await response.json();
-    if (raw.format !== 1) throw new Error("unsupported catalog data format " + raw.format);
+    if (raw.format !== FORMAT) throw new Error("unsupported catalog data format " + raw.format);
     return new Catalog(raw);
   }
 
   window.Knollm = {
-    load, normalise, Catalog, Searcher, makeFilter, cost, monthlyRequests, formatTokens, formatPrice,
+    load, fold, normalise, joinedPhrases, Catalog, Searcher, makeFilter, cost, monthlyRequests, formatTokens, formatPrice,
     formatMoney, parseQuantity, readState, writeState, stateQuery, FILTER_DEFAULTS, DAYS_PER_MONTH,
   };
 })();

@@ -324,7 +324,7 @@
     switch (key) {
       case "model": {
         const cell = h("td", null, modelLink(j));
-        if (c.st[i] === 1) cell.append(" ", h("span", { className: "knollm-badge" }, "deprecated"));
+        if (c.inactive[i]) cell.append(" ", h("span", { className: "knollm-badge" }, c.status(i)));
         return cell;
       }
       case "provider": return h("td", null, providerLink(c.p[i]));
@@ -486,7 +486,7 @@
       ["Context", (i) => K.formatTokens(c.ctx[i])],
       ["Max output", (i) => K.formatTokens(c.mo[i])],
       ["Capabilities", (i) => capabilityText(c.cap[i]) || "—"],
-      ["Status", (i) => ["active", "deprecated", "preview"][c.st[i]]],
+      ["Status", (i) => c.status(i)],
       ["Monthly cost of the workload", (i, k) => h("strong", { className: "knollm-cost" }, K.formatMoney(results[k].monthly))],
       ["Notes", (i, k) => [results[k].unknown].concat(results[k].notes).filter(Boolean).join("; ") || "—"],
     ];

@@ -1,0 +1,147 @@
+"""One definition per rule: the pricing and search tables in tests/parity/ run against the client
+(knollm.costs, knollm.search) here and against the explorer's knollm-data.js under node's built-in
+test runner (tests/parity/parity.test.mjs, started below), so neither can change alone."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any, get_args
+
+import orjson
+import pytest
+from knollm import Catalog, estimate_cost
+from knollm.records import Offering
+from knollm.search import joined_phrases, normalise
+
+from knollm_build.explorer import explorer_payload
+from knollm_build.schema import Status
+
+HERE = Path(__file__).resolve().parent / "parity"
+REPO = HERE.parents[1]
+PRICING = orjson.loads((HERE / "pricing_cases.json").read_bytes())
+SEARCH = orjson.loads((HERE / "search_cases.json").read_bytes())
+SEARCH_CATALOG = orjson.loads((HERE / "search_catalog.json").read_bytes())
+CACHE_NOTE = "no cache price: cached tokens charged at the input price"
+
+
+def pricing_document() -> dict[str, Any]:
+    """One offering per pricing case, in case order."""
+    cases = PRICING["cases"]
+    return {
+        "schema_version": "1.0.0",
+        "generated_at": "2026-01-01T00:00:00Z",
+        "sources": [],
+        "providers": [{"id": "acme", "name": "Acme"}],
+        "models": [{"id": "m", "name": "M", "hosts": 1}],
+        "offerings": [
+            {
+                "provider": "acme",
+                "model": "m",
+                "provider_model_id": f"case-{i:02d}",
+                "pricing": case["pricing"],
+                "sources": [],
+            }
+            for i, case in enumerate(cases)
+        ],
+    }
+
+
+def status_document() -> dict[str, Any]:
+    """One offering in each status the schema knows, in the schema's order."""
+    return {
+        **pricing_document(),
+        "offerings": [
+            {
+                "provider": "acme",
+                "model": "m",
+                "provider_model_id": status,
+                "status": status,
+                "sources": [],
+            }
+            for status in get_args(Status)
+        ],
+    }
+
+
+def close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+@pytest.mark.parametrize("case", PRICING["cases"], ids=lambda c: c["name"])
+def test_pricing_case_python(case: dict[str, Any]) -> None:
+    offering = Offering.from_dict(
+        {"provider": "acme", "model": "m", "provider_model_id": "x", "pricing": case["pricing"]}
+    )
+    request = case["request"]
+    est = estimate_cost(
+        offering,
+        request["input"],
+        request["output"],
+        cached_share=request.get("cached", 0.0),
+        requests=1,
+        batch=request.get("batch", False),
+    )
+    want = case["expect"]
+    parts = {k: v for k, v in est.parts.items() if v != 0}
+    assert sorted(parts) == sorted(want["parts"])
+    for key, value in want["parts"].items():
+        assert close(parts[key], value), (key, parts[key], value)
+    total = est.total if est.complete else None
+    assert (total is None) == (want["total"] is None), (total, want["total"])
+    if total is not None:
+        assert close(total, want["total"]), (total, want["total"])
+    assert list(est.missing) == want["missing"]
+    assert est.tier == want["tier"]
+    assert (CACHE_NOTE in est.notes) == want["cache_at_input_price"]
+
+
+@pytest.mark.parametrize("case", SEARCH["normalise"], ids=lambda c: repr(c["text"]))
+def test_normalise_case_python(case: dict[str, Any]) -> None:
+    assert normalise(case["text"]) == case["expect"]
+
+
+@pytest.mark.parametrize("case", SEARCH["phrases"], ids=lambda c: c["query"])
+def test_phrases_case_python(case: dict[str, Any]) -> None:
+    assert joined_phrases(case["query"]) == case["expect"]
+
+
+@pytest.fixture(scope="module")
+def search_catalog() -> Catalog:
+    return Catalog(SEARCH_CATALOG)
+
+
+@pytest.mark.parametrize("case", SEARCH["rank"], ids=lambda c: c["query"])
+def test_rank_case_python(case: dict[str, Any], search_catalog: Catalog) -> None:
+    ids = [match.model.id for match in search_catalog.search(case["query"], limit=None)]
+    if case.get("none"):
+        assert ids == []
+    if "first" in case:
+        assert ids[: len(case["first"])] == case["first"], ids
+    for model_id in case.get("found", []):
+        assert model_id in ids, ids
+    for model_id in case.get("absent", []):
+        assert model_id not in ids, ids
+
+
+def test_the_same_cases_hold_in_the_explorer(tmp_path: Path) -> None:
+    """node --test over knollm-data.js with payloads built by the compiler's explorer_payload."""
+    node = shutil.which("node")
+    ufuzzy = REPO / "node_modules" / "@leeoniya" / "ufuzzy"
+    assert node, "node is needed for the explorer's parity tests"
+    assert ufuzzy.is_dir(), f"{ufuzzy} missing: run `make npm`"
+    (tmp_path / "pricing.json").write_bytes(orjson.dumps(explorer_payload(pricing_document())))
+    (tmp_path / "search.json").write_bytes(orjson.dumps(explorer_payload(SEARCH_CATALOG)))
+    (tmp_path / "status.json").write_bytes(orjson.dumps(explorer_payload(status_document())))
+    done = subprocess.run(
+        [node, "--test", "--test-reporter=spec", str(HERE / "parity.test.mjs")],
+        env={**os.environ, "KNOLLM_PARITY_PAYLOADS": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
