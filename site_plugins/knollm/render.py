@@ -11,15 +11,17 @@ is an error, never an empty string.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
+
+from knollm_build.urls import Slugs
+
+__all__ = ["Slugs", "environment", "inert", "join_inert", "price", "tokens"]
 
 _INERT = str.maketrans(
     {
@@ -103,34 +105,10 @@ def yaml_string(value: Any) -> Markup:
     return Markup(json.dumps(str(inert(value)), ensure_ascii=True))
 
 
-_SEGMENT = re.compile(r"[^a-z0-9._-]+")
-
-
-class Slugs:
-    """Stable, safe URL paths for ids from the data: ``[a-z0-9._-]`` segments, no ``..``, no collisions."""
-
-    def __init__(self) -> None:
-        self.by_id: dict[str, str] = {}
-        self.taken: set[str] = set()
-
-    def __call__(self, identifier: str) -> str:
-        known = self.by_id.get(identifier)
-        if known is not None:
-            return known
-        segments = [_SEGMENT.sub("-", part.lower()).strip(".-") for part in identifier.split("/")]
-        slug = "/".join(s for s in segments if s) or "item"
-        if slug != identifier or slug in self.taken:
-            # Changed by sanitising, or taken: a short hash of the id keeps it unique and stable.
-            slug = f"{slug}-{hashlib.sha1(identifier.encode()).hexdigest()[:6]}"
-        self.taken.add(slug)
-        self.by_id[identifier] = slug
-        return slug
-
-
 def environment(templates: Path) -> Environment:
     # Escaping is done by ``finalize`` on every expression (one str.translate per value),
     # which is what autoescape would do, minus a Markup round trip per value.
-    env = Environment(  # noqa: S701
+    env = Environment(
         loader=FileSystemLoader(str(templates)),
         autoescape=False,
         undefined=StrictUndefined,
