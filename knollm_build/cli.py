@@ -112,15 +112,14 @@ def _build(
         debug=debug,
     )
     try:
+        old = None if previous is None else load_catalog(previous)  # bad input fails first
+    except DiffError as exc:
+        raise click.ClickException(f"--previous: {exc}") from exc
+    try:
         result = compile_catalog(options)
     except BuildError as exc:
         raise click.ClickException(str(exc)) from exc
-    if previous is None:
-        return result, None
-    try:
-        return result, diff_catalogs(load_catalog(previous), result.document)
-    except DiffError as exc:
-        raise click.ClickException(f"--previous: {exc}") from exc
+    return result, None if old is None else diff_catalogs(old, result.document)
 
 
 @main.command("compile")
