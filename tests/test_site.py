@@ -293,3 +293,37 @@ def test_cli_reference_pages_show_no_sentinels(site: Path) -> None:
         assert "Sentinel" not in html
         assert "<code>--catalog</code>" in html
     assert "<code>--work</code>" in page(site, "reference/cli")  # knollm-build compile's option
+
+
+def test_pages_command_writes_the_sites_pages_and_files_without_mkdocs(
+    site: Path, tmp_path: Path
+) -> None:
+    root = site.parent
+    out = tmp_path / "docs"
+    args = ["pages", str(out), "--catalog", str(root / "catalog"), "--work", str(root / "work")]
+    args += ["--no-default-sources", "--templates", str(REPO / "templates")]
+    args += ["--vendor", str(REPO / "node_modules")]
+    env = {"SOURCE_DATE_EPOCH": "1764028800"}
+    first = CliRunner().invoke(main, args, env=env)
+    assert first.exit_code == 0, first.output
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    files = [name for name in written if name.startswith("assets/") or not name.endswith(".md")]
+    pages = [name for name in written if name not in files]
+    assert first.output == (
+        f"{len(pages)} pages and {len(files)} files in {out}: {len(written)} updated, 0 unchanged\n"
+    )
+    # every page the plugin generated, and only those; the same data files, byte for byte
+    generated = sorted(
+        str(p.parent.relative_to(site))
+        for p in site.rglob("index.html")
+        if 'class="knollm-page' in p.read_text(encoding="utf-8")
+    )
+    assert sorted(p.removesuffix(".md").removesuffix("/index") for p in pages) == generated
+    for name in files:
+        assert (out / name).read_bytes() == (site / name).read_bytes(), name
+    assert "assets/vendor/uFuzzy.iife.min.js" in files and "changes/feed.xml" in files
+    again = CliRunner().invoke(main, args, env=env)
+    assert again.output.endswith(f": 0 updated, {len(written)} unchanged\n")
+    missing = CliRunner().invoke(main, [*args[:-1], str(tmp_path)], env=env)
+    assert missing.exit_code == 1
+    assert missing.output.startswith("Error: browser libraries missing (run `npm ci`")
