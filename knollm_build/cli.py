@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import orjson
 
 from knollm_build.cli_options import catalog_option
 from knollm_build.diff import (
@@ -21,7 +22,7 @@ from knollm_build.diff import (
     render_text,
     write_json,
 )
-from knollm_build.emit import summary, write_files
+from knollm_build.emit import summary, write_files, write_if_changed
 from knollm_build.pipeline import BuildError, BuildOptions, BuildResult, compile_catalog
 from knollm_build.publish import SITE_URL, publish
 
@@ -191,6 +192,13 @@ def compile_command(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="node_modules of package.json (npm ci): copy the browser libraries into assets/vendor/.",
 )
+@click.option(
+    "--stats",
+    "stats_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the figures the hand-written pages show (mkdocs-macros' `stats`) as JSON, "
+    "for a builder that runs no plugin: put them under `extra.stats` in its config.",
+)
 def pages_command(
     out_dir: Path,
     work_dirs: tuple[Path, ...],
@@ -201,6 +209,7 @@ def pages_command(
     debug: bool,
     templates: Path,
     vendor: Path | None,
+    stats_file: Path | None,
 ) -> None:
     """Render every generated page and site file into OUT, without MkDocs.
 
@@ -209,6 +218,7 @@ def pages_command(
     MkDocs-compatible builder (MkDocs without the knollm plugin, Zensical) builds the site.
     """
     from site_plugins.knollm.generate import VendorMissing, write_site
+    from site_plugins.knollm.stats import headline_stats
 
     result, diff = _build(work_dirs, catalog_dir, no_default_sources, previous, debug)
     published = publish(result, diff=diff, site_url=site_url)
@@ -216,6 +226,9 @@ def pages_command(
         count = write_site(out_dir, result, published, templates, diff=diff, node_modules=vendor)
     except VendorMissing as exc:
         raise click.ClickException(str(exc)) from exc
+    if stats_file is not None:
+        stats = headline_stats(result.document, result.report)
+        write_if_changed(stats_file, orjson.dumps(stats, option=orjson.OPT_SORT_KEYS), 0)
     click.echo(
         f"{count.pages:,} pages and {count.files:,} files in {out_dir}: "
         f"{count.updated:,} updated, {count.pages + count.files - count.updated:,} unchanged"

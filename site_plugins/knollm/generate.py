@@ -25,12 +25,13 @@ if TYPE_CHECKING:
 
 # Browser libraries (pinned in package.json, installed by `npm ci`) copied into assets/vendor/
 # with their licences: the explorer, calculator and charts load them from the site, never a CDN.
+# Licences are served as .txt: a .md file would be rendered as a page by MkDocs and Zensical.
 VENDOR_DIR = "assets/vendor"
 VENDOR_FILES = {
     "uFuzzy.iife.min.js": "@leeoniya/ufuzzy/dist/uFuzzy.iife.min.js",
     "uFuzzy.LICENSE.txt": "@leeoniya/ufuzzy/LICENSE",
     "chart.umd.min.js": "chart.js/dist/chart.umd.min.js",
-    "chart.LICENSE.md": "chart.js/LICENSE.md",
+    "chart.LICENSE.txt": "chart.js/LICENSE.md",
 }
 # The downloads the data page lists: (what it is, media type).
 DATA_DOWNLOADS = {
