@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EPOCH = "1764028800"
 _BODY = re.compile(r'<div class="knollm-page.*?</article>', re.DOTALL)
 _ARTICLE = re.compile(r"<article.*?</article>", re.DOTALL)
+_HREF = re.compile(r'href="([^"#]+)"')
 _TEMPLATE = re.compile(r"\{\{|\{%")
 
 
@@ -62,11 +63,14 @@ def run(args: list[str], env: dict[str, str], log: Path) -> dict[str, float]:
     return {"wall": wall, "rss_mb": usage.ru_maxrss / 1024}
 
 
-def zensical_config(docs: Path, site: Path, stats: Path) -> dict[str, Any]:
-    """src_docs/mkdocs.yml for Zensical: the generated docs folder, and the macros' figures."""
+def zensical_config(project: Path, stats: Path) -> dict[str, Any]:
+    """src_docs/mkdocs.yml for Zensical in ``project`` (which holds ``docs/``), plus the macros' figures.
+
+    Zensical wants docs_dir and site_dir inside the project, the folder of the config file.
+    """
     config = yaml.load((ROOT / "src_docs" / "mkdocs.yml").read_text(), Loader=_EnvLoader)
-    config["docs_dir"] = str(docs)
-    config["site_dir"] = str(site)
+    config["docs_dir"] = "docs"
+    config["site_dir"] = "zensical-site"
     config.setdefault("extra", {})["stats"] = orjson.loads(stats.read_bytes())
     for plugin in config["plugins"]:  # paths in mkdocs.yml are relative to src_docs/
         if isinstance(plugin, dict) and "mkdocstrings" in plugin:
@@ -108,6 +112,13 @@ def compare(mk: Path, zs: Path) -> list[str]:
         f"generated pages: {len(generated):,}; page body identical in "
         f"{len(generated) - len(differ):,}; differ: {_list(differ)}"
     )
+    broken = {
+        name: broken_links(site, generated) for name, site in (("MkDocs", mk), ("Zensical", zs))
+    }
+    lines.append(
+        f"broken relative links in generated page bodies: MkDocs {len(broken['MkDocs']):,}, "
+        f"Zensical {len(broken['Zensical']):,} (e.g. {_list(broken['Zensical'], 3)})"
+    )
     hand = [p for p in both if p not in generated]
     raw = {
         name: [p for p in hand if _TEMPLATE.search(_part(_ARTICLE, site[p]))]
@@ -116,6 +127,10 @@ def compare(mk: Path, zs: Path) -> list[str]:
     lines.append(
         f"hand-written pages: {len(hand)}; template syntax left in the text: "
         f"MkDocs {_list(raw['MkDocs'])}; Zensical {_list(raw['Zensical'])}"
+    )
+    errors = [p for p in hand if "Macro Rendering Error" in b[p]]
+    lines.append(
+        f"pages showing a Macro Rendering Error (with a traceback) in Zensical: {_list(errors)}"
     )
     for path, needle, what in (
         ("reference/cli", "<code>--work</code>", "knollm-build options (mkdocs-click)"),
@@ -129,10 +144,11 @@ def compare(mk: Path, zs: Path) -> list[str]:
         f"home page's offerings figure (macros): MkDocs {figure.findall(a.get('.', ''))}, "
         f"Zensical {figure.findall(b.get('.', ''))}"
     )
-    data = sorted(p.name for p in (mk / "data").iterdir() if p.is_file())
-    equal = [n for n in data if _same(mk / "data" / n, zs / "data" / n)]
+    data = sorted(p.name for p in (mk / "data").iterdir() if p.is_file() and p.suffix != ".html")
+    differ = [n for n in data if not _same(mk / "data" / n, zs / "data" / n)]
     lines.append(
-        f"data files byte-identical: {len(equal)}/{len(data)}; changes/feed.xml: "
+        f"data files byte-identical: {len(data) - len(differ)}/{len(data)} (differ: {_list(differ)}); "
+        "changes/feed.xml: "
         f"{_same(mk / 'changes' / 'feed.xml', zs / 'changes' / 'feed.xml')}; vendor files: "
         f"{_same_tree(mk / 'assets' / 'vendor', zs / 'assets' / 'vendor')}"
     )
@@ -156,6 +172,20 @@ def compare(mk: Path, zs: Path) -> list[str]:
         f"site size: MkDocs {tree_size(mk) / 1e6:,.0f} MB, Zensical {tree_size(zs) / 1e6:,.0f} MB"
     )
     return lines
+
+
+def broken_links(site: Path, paths: list[str]) -> list[str]:
+    """``page -> link`` for every relative link of a generated body that leads to no file."""
+    out = []
+    for path in paths:
+        page = site / path / "index.html"
+        for link in _HREF.findall(_part(_BODY, page.read_text(encoding="utf-8"))):
+            if "://" in link or link.startswith(("mailto:", "/")):
+                continue
+            target = (page.parent / link.split("?")[0]).resolve()
+            if not (target.is_file() or (target / "index.html").is_file()):
+                out.append(f"{path} -> {link}")
+    return out
 
 
 def _same(x: Path, y: Path) -> bool:
@@ -204,9 +234,8 @@ def main() -> None:
             tmp / "pages.log",
         )
         shutil.copytree(ROOT / "src_docs" / "md", docs, dirs_exist_ok=True)
-        config = tmp / "zensical" / "mkdocs.yml"
-        config.parent.mkdir()
-        config.write_text(yaml.safe_dump(zensical_config(docs, zs_site, tmp / "stats.json")))
+        config = tmp / "mkdocs.yml"
+        config.write_text(yaml.safe_dump(zensical_config(tmp, tmp / "stats.json")))
         zensical = run(
             [str(args.zensical), "build", "--clean", "-f", str(config)], env, tmp / "zensical.log"
         )
