@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -170,6 +171,17 @@ def test_publish_returns_every_file_in_order_and_deterministically() -> None:
     explorer = orjson.loads(first["explorer.json"])
     assert explorer["models"]["path"] == [None, "oi/m-1-1143d4"]
     assert explorer["providers"]["path"] == [None, "evil-co-442da3"]
+
+
+def test_the_client_index_plugs_in_when_its_module_exists(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    fake = types.ModuleType("knollm_build.client_index")
+    fake.client_index = lambda document: f"{len(document['offerings'])} offerings".encode()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "knollm_build.client_index", fake)
+    files = publish_files(DOCUMENT, {"counts": {}}, [])
+    assert files["client-index"] == b"2 offerings"
+    assert list(files)[-2:] == ["client-index", "report.json"]
 
 
 def test_offerings_csv_defuses_formula_cells_but_not_negative_numbers() -> None:

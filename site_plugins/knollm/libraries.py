@@ -15,7 +15,7 @@ from collections.abc import Callable
 from itertools import product
 from typing import Any
 
-from knollm.recommend import recommend
+from knollm.recommend import recommend  # type: ignore[import-untyped,unused-ignore]
 from markupsafe import Markup
 
 from knollm_build.libraries import Library
