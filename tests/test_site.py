@@ -327,3 +327,14 @@ def test_pages_command_writes_the_sites_pages_and_files_without_mkdocs(
     missing = CliRunner().invoke(main, [*args[:-1], str(tmp_path)], env=env)
     assert missing.exit_code == 1
     assert missing.output.startswith("Error: browser libraries missing (run `npm ci`")
+
+
+def test_front_matter_strings_are_strict_yaml_with_emoji() -> None:
+    """JSON's surrogate pairs (an emoji in a model name) are no YAML: Zensical's parser refuses them."""
+    import yaml
+
+    from site_plugins.knollm.render import yaml_string
+
+    text = str(yaml_string("Dolphin 🐬 <b>{{x}}</b>"))
+    assert text == '"Dolphin \\U0001f42c &lt;b&gt;&#123;&#123;x&#125;&#125;&lt;/b&gt;"'
+    assert yaml.safe_load(text) == "Dolphin 🐬 &lt;b&gt;&#123;&#123;x&#125;&#125;&lt;/b&gt;"

@@ -12,6 +12,7 @@ is an error, never an empty string.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -100,9 +101,21 @@ def yaml_string(value: Any) -> Markup:
 
     MkDocs renders theme templates without autoescaping, and Material writes
     ``page.title`` and ``page.meta.description`` into the page as they are, so
-    front matter from the data is escaped here. A JSON string is valid YAML.
+    front matter from the data is escaped here. An ASCII JSON string is valid YAML, except
+    that JSON spells a character outside the BMP (an emoji) as a surrogate pair, which strict
+    YAML parsers (Zensical's) reject: those are written as YAML's ``\\UXXXXXXXX`` instead.
     """
-    return Markup(json.dumps(str(inert(value)), ensure_ascii=True))
+    text = json.dumps(str(inert(value)), ensure_ascii=True)
+    return Markup(_SURROGATE_PAIR.sub(_astral, text))
+
+
+# inert() has turned every backslash of the data into an entity, so each \\u here is json's.
+_SURROGATE_PAIR = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
+
+
+def _astral(match: re.Match[str]) -> str:
+    high, low = int(match[1], 16) - 0xD800, int(match[2], 16) - 0xDC00
+    return f"\\U{0x10000 + (high << 10) + low:08x}"
 
 
 def environment(templates: Path) -> Environment:
