@@ -17,7 +17,7 @@ export KNOLLM_PREVIOUS := $(if $(PREVIOUS),$(abspath $(PREVIOUS)),)
 export NO_MKDOCS_2_WARNING := 1
 MKDOCS := $(BIN)/mkdocs
 
-.PHONY: help venv sources npm data site serve test test-unit test-examples test-integration goldens bench lint clean client-data test-client
+.PHONY: help venv sources npm data site serve test test-unit test-examples test-integration goldens bench lint clean client-data test-client pages zensical bench-zensical
 
 help:
 	@echo "make site [WORK=../shared/work] [PREVIOUS=old/models.json]  build the site into site/"
@@ -25,6 +25,8 @@ help:
 	@echo "make data [WORK=...]             compile the catalog into build/data/ only"
 	@echo "make test                        unit tests, then the full-catalog integration tests"
 	@echo "make bench                       compile and site build: time, memory, size; full and 10x synthetic"
+	@echo "make pages [WORK=...]            generated pages and site files into build/pages/, without MkDocs"
+	@echo "make bench-zensical [WORK=...]   build the site with Zensical too: time and differences"
 	@echo "make refresh [PREVIOUS=...]      fetch live model lists into work/, compile, diff against the published data"
 
 $(BIN)/python:
@@ -57,7 +59,13 @@ node_modules/.installed: package.json package-lock.json
 npm: node_modules/.installed
 
 data: venv sources
-	$(BIN)/knollm-build compile --out $(OUT) $(WORK_ARGS)
+	$(BIN)/knollm-build compile --out $(OUT) $(WORK_ARGS) $(if $(PREVIOUS),--previous $(PREVIOUS))
+
+# The generated pages and site files without MkDocs (what the knollm plugin adds to a build).
+PAGES_OUT ?= build/pages
+pages: venv sources npm
+	$(BIN)/knollm-build pages $(PAGES_OUT) $(WORK_ARGS) --vendor node_modules \
+	    $(if $(PREVIOUS),--previous $(PREVIOUS))
 
 site: venv sources npm
 	$(MKDOCS) build --strict -f src_docs/mkdocs.yml
@@ -114,6 +122,27 @@ bench: venv sources npm
 	$(BIN)/python benchmarks/bench_client.py
 	$(BIN)/python benchmarks/bench_router.py --catalog $(OUT)/models.json
 	$(BIN)/python benchmarks/bench_multi.py
+	$(MAKE) bench-zensical WORK="$(or $(WORK),../shared/work)"
+
+# Zensical (MkDocs-Material's successor) in a venv of its own, for `make bench-zensical` only.
+# 0.0.73 is the newest release installable here: 0.1.x requires zensical-ui, which the package
+# index does not serve. mkdocstrings and mkdocs-click are the Markdown extensions src_docs/mkdocs.yml
+# names; the project itself is installed for them to document.
+ZENSICAL_VENV ?= .venv-zensical
+$(ZENSICAL_VENV)/.installed: pyproject.toml client/pyproject.toml
+	$(PYTHON) -m venv $(ZENSICAL_VENV)
+	$(ZENSICAL_VENV)/bin/pip install --quiet --upgrade pip
+	$(ZENSICAL_VENV)/bin/pip install --quiet zensical==0.0.73 'mkdocstrings[python]==1.0.8' \
+	    mkdocstrings-python==2.0.11 mkdocs-click==0.9.0 -e . -e ./client
+	touch $@
+
+zensical: $(ZENSICAL_VENV)/.installed
+
+# The site built by Zensical over `knollm-build pages` output, beside the MkDocs build: time and
+# differences (benchmarks/bench_zensical.py).
+bench-zensical: venv sources npm zensical
+	$(BIN)/python benchmarks/bench_zensical.py --work $(or $(firstword $(WORK)),../shared/work) \
+	    --zensical $(ZENSICAL_VENV)/bin/zensical
 
 # Refresh: fetch every provider's live model list (keys from the environment: each provider's
 # auth_env in catalog/providers/*.toml; unset ones are skipped) into REFRESH_WORK, compile with it,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import importlib
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
+import orjson
 
 from knollm_build.cli_options import catalog_option
 from knollm_build.diff import (
@@ -20,9 +22,9 @@ from knollm_build.diff import (
     render_text,
     write_json,
 )
-from knollm_build.emit import emit, summary
-from knollm_build.libraries import libraries_document
-from knollm_build.pipeline import BuildError, BuildOptions, compile_catalog
+from knollm_build.emit import summary, write_files, write_if_changed
+from knollm_build.pipeline import BuildError, BuildOptions, BuildResult, compile_catalog
+from knollm_build.publish import SITE_URL, publish
 
 
 class LazyGroup(click.Group):
@@ -57,48 +59,53 @@ def main() -> None:
     """Compile the Knollm LLM catalog from provider dumps, open catalogs and curated overlays."""
 
 
-@main.command("compile")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build/data"),
-    show_default=True,
-    help="Directory to write models.json, schema.json, providers.json and report.json into.",
-)
-@click.option(
-    "--work",
-    "work_dirs",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A work directory whose model_catalog/*.json dumps are read. Repeatable.",
-)
-@catalog_option("Curated overlays (providers, model rules, overrides).")
-@click.option(
-    "--no-default-sources",
-    is_flag=True,
-    help="Skip the pinned open catalogs (models.dev, genai-prices, LiteLLM).",
-)
-@click.option(
-    "--strict",
-    is_flag=True,
-    help="Exit 1 when any record is quarantined or any input error is found.",
-)
-@click.option("--quiet", "-q", is_flag=True, help="Print only problems, not the summary.")
-@click.option(
-    "--debug", is_flag=True, help="Show tracebacks for unexpected errors instead of reporting them."
-)
-def compile_command(
-    out_dir: Path,
+def _build_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of a build (``compile`` and ``pages``): inputs, previous data, site URL."""
+    decorators = [
+        click.option(
+            "--work",
+            "work_dirs",
+            multiple=True,
+            type=click.Path(exists=True, file_okay=False, path_type=Path),
+            help="A work directory whose model_catalog/*.json dumps are read. Repeatable.",
+        ),
+        catalog_option("Curated overlays (providers, model rules, overrides)."),
+        click.option(
+            "--no-default-sources",
+            is_flag=True,
+            help="Skip the pinned open catalogs (models.dev, genai-prices, LiteLLM).",
+        ),
+        click.option(
+            "--previous",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="A previously published models.json: the Atom feed summarises what changed.",
+        ),
+        click.option(
+            "--site-url",
+            envvar="KNOLLM_SITE_URL",
+            default=SITE_URL,
+            show_default=True,
+            help="The site's address, for the Atom feed's ids and links (env KNOLLM_SITE_URL).",
+        ),
+        click.option(
+            "--debug",
+            is_flag=True,
+            help="Show tracebacks for unexpected errors instead of reporting them.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
+def _build(
     work_dirs: tuple[Path, ...],
     catalog_dir: Path,
     no_default_sources: bool,
-    strict: bool,
-    quiet: bool,
+    previous: Path | None,
     debug: bool,
-) -> None:
-    """Build the catalog and write it to OUT."""
-    started = time.perf_counter()
+) -> tuple[BuildResult, dict[str, Any] | None]:
+    """Compile the catalog and, with ``previous``, diff it against that data."""
     options = BuildOptions(
         work_dirs=list(work_dirs),
         default_sources=not no_default_sources,
@@ -106,10 +113,48 @@ def compile_command(
         debug=debug,
     )
     try:
+        old = None if previous is None else load_catalog(previous)  # bad input fails first
+    except DiffError as exc:
+        raise click.ClickException(f"--previous: {exc}") from exc
+    try:
         result = compile_catalog(options)
     except BuildError as exc:
         raise click.ClickException(str(exc)) from exc
-    written = emit(out_dir, result.document, result.report, libraries_document(result.libraries))
+    return result, None if old is None else diff_catalogs(old, result.document)
+
+
+@main.command("compile")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/data"),
+    show_default=True,
+    help="Directory to write models.json, schema.json, providers.json, report.json and the other "
+    "published files into.",
+)
+@_build_options
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when any record is quarantined or any input error is found.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only problems, not the summary.")
+def compile_command(
+    out_dir: Path,
+    work_dirs: tuple[Path, ...],
+    catalog_dir: Path,
+    no_default_sources: bool,
+    previous: Path | None,
+    site_url: str,
+    debug: bool,
+    strict: bool,
+    quiet: bool,
+) -> None:
+    """Build the catalog and write every published file to OUT."""
+    started = time.perf_counter()
+    result, diff = _build(work_dirs, catalog_dir, no_default_sources, previous, debug)
+    written = write_files(out_dir, publish(result, diff=diff, site_url=site_url))
     result.timings["total"] = time.perf_counter() - started
     if not quiet:
         click.echo(summary(result.report, result.timings))
@@ -130,6 +175,64 @@ def compile_command(
             err=True,
         )
         sys.exit(1)
+
+
+@main.command("pages")
+@click.argument("out_dir", metavar="OUT", type=click.Path(file_okay=False, path_type=Path))
+@_build_options
+@click.option(
+    "--templates",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("templates"),
+    show_default=True,
+    help="Jinja2 templates of the generated pages.",
+)
+@click.option(
+    "--vendor",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="node_modules of package.json (npm ci): copy the browser libraries into assets/vendor/.",
+)
+@click.option(
+    "--stats",
+    "stats_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the figures the hand-written pages show (mkdocs-macros' `stats`) as JSON, "
+    "for a builder that runs no plugin: put them under `extra.stats` in its config.",
+)
+def pages_command(
+    out_dir: Path,
+    work_dirs: tuple[Path, ...],
+    catalog_dir: Path,
+    no_default_sources: bool,
+    previous: Path | None,
+    site_url: str,
+    debug: bool,
+    templates: Path,
+    vendor: Path | None,
+    stats_file: Path | None,
+) -> None:
+    """Render every generated page and site file into OUT, without MkDocs.
+
+    OUT becomes a docs folder: the generated pages (Markdown with HTML bodies), data/ (the
+    published files) and changes/feed.xml. Copy the hand-written pages beside them and any
+    MkDocs-compatible builder (MkDocs without the knollm plugin, Zensical) builds the site.
+    """
+    from site_plugins.knollm.generate import VendorMissing, write_site
+    from site_plugins.knollm.stats import headline_stats
+
+    result, diff = _build(work_dirs, catalog_dir, no_default_sources, previous, debug)
+    published = publish(result, diff=diff, site_url=site_url)
+    try:
+        count = write_site(out_dir, result, published, templates, diff=diff, node_modules=vendor)
+    except VendorMissing as exc:
+        raise click.ClickException(str(exc)) from exc
+    if stats_file is not None:
+        stats = headline_stats(result.document, result.report)
+        write_if_changed(stats_file, orjson.dumps(stats, option=orjson.OPT_SORT_KEYS), 0)
+    click.echo(
+        f"{count.pages:,} pages and {count.files:,} files in {out_dir}: "
+        f"{count.updated:,} updated, {count.pages + count.files - count.updated:,} unchanged"
+    )
 
 
 @main.command("diff")

@@ -342,7 +342,7 @@ def test_check_command_reports_drift_and_writes(
 
 def test_pages_render_hostile_reviews_inert(tmp_path: Path) -> None:
     from knollm_build.pipeline import BuildOptions, compile_catalog
-    from site_plugins.knollm.libraries import load_libraries as site_libraries
+    from site_plugins.knollm.libraries import library_entries
     from site_plugins.knollm.pages import PageBuilder, SiteData
     from site_plugins.knollm.render import environment
 
@@ -359,7 +359,7 @@ def test_pages_render_hostile_reviews_inert(tmp_path: Path) -> None:
         )
     )
     assert [p.line() for p in result.problems if "libraries" in p.file] == []
-    libraries = site_libraries(catalog / "libraries")
+    libraries = library_entries(result.libraries)
     assert [lib["id"] for lib in libraries] == ["demo", "evil-lib", "openai"]
     builder = PageBuilder(
         environment(REPO / "templates"),

@@ -13,8 +13,11 @@ from pathlib import Path
 
 import orjson
 import pytest
+from click.testing import CliRunner
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+
+from knollm_build.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -97,11 +100,9 @@ def test_provider_page_quick_start_and_metadata(site: Path) -> None:
     assert "<code>https://api.groq.com/openai/v1</code>" in html
     assert "<code>GROQ&#95;API&#95;KEY</code>" in html
     assert "base&#95;url=&#39;https://api.groq.com/openai/v1&#39;" in html
-    # cheapest active chat offering is the example model
-    assert (
-        "model=&#39;openai/gpt-oss-120b&#39;" in html
-        or "model=&#39;llama-3.3-70b-versatile&#39;" in html
-    )
+    # the example is an active chat offering of the most widely hosted model (Llama 3.3 70B,
+    # 4 hosts in the fixture, more than gpt-oss-120b), and the snippet names it once
+    assert re.findall(r"model=&#39;([^&]+)&#39;", html) == ["llama-3.3-70b-versatile"]
 
 
 def test_hostile_strings_are_inert_everywhere(site: Path) -> None:
@@ -157,10 +158,51 @@ def test_data_files_are_the_compiled_catalog(site: Path) -> None:
     assert "The exact id to send to this provider&#39;s API." in fields
 
 
+def test_site_data_files_are_the_compilers_bytes(site: Path, tmp_path: Path) -> None:
+    """The site serves what `knollm-build compile` writes for the same inputs, byte for byte."""
+    from knollm_build.publish import site_path
+
+    root = site.parent  # build_fixture_site's catalog/ and work/
+    out = tmp_path / "data"
+    result = CliRunner().invoke(
+        main,
+        ["compile", "--out", str(out), "--catalog", str(root / "catalog")]
+        + ["--work", str(root / "work"), "--no-default-sources", "-q"],
+        env={"SOURCE_DATE_EPOCH": "1764028800"},
+    )
+    assert result.exit_code == 0, result.output
+    compiled = sorted(path.name for path in out.iterdir())
+    assert compiled == [
+        "explorer.json",
+        "feed.xml",
+        "libraries.json",
+        "models.json",
+        "offerings.csv",
+        "providers.json",
+        "report.json",
+        "schema.json",
+    ]
+    served = sorted(p.name for p in (site / "data").iterdir() if p.name != "index.html")
+    served.remove("fields")  # the data pages: data/index.html, fields/, quality/
+    served.remove("quality")
+    assert served == sorted(set(compiled) - {"feed.xml"})
+    assert site_path("feed.xml") == "changes/feed.xml"
+    for name in compiled:
+        assert (site / site_path(name)).read_bytes() == (out / name).read_bytes(), name
+    # the explorer's rows link to the pages that were generated, hostile ids included
+    payload = orjson.loads((out / "explorer.json").read_bytes())
+    paths = [path for path in payload["models"]["path"] if path is not None]
+    assert len(paths) == 3
+    for path in paths:
+        assert (site / "models" / path / "index.html").is_file(), path
+
+
 def test_home_page_shows_live_figures(site: Path) -> None:
     html = page(site, "")
     catalog = orjson.loads((site / "data" / "models.json").read_bytes())
-    assert f">{len(catalog['offerings'])}<" in html or f" {len(catalog['offerings'])} " in html
+    offerings = len(catalog["offerings"])
+    assert f"<td>Offerings (provider × exact API id)</td>\n<td>{offerings}</td>" in html
+    assert f"<td>Providers</td>\n<td>{len(catalog['providers'])}</td>" in html
     assert "{{" not in html
 
 
@@ -187,7 +229,12 @@ def test_library_pages_render_whatever_catalog_libraries_holds(site: Path) -> No
     assert "&lt;em&gt;really&lt;/em&gt;" in index  # front matter is data: escaped
     review = page(site, "libraries/openai")
     assert '<h2 id="when-to-use-it">When to use it' in review  # the body is Markdown, rendered
-    assert 'class="language-python' in review or "highlight" in review
+    # the front matter's example is escaped into the page as it is; the body's code is highlighted
+    assert '<pre><code class="language-python">from openai import OpenAI' in review
+    body_code = review[review.index('<h2 id="when-to-use-it">') :]
+    assert (
+        '<div class="highlight"><pre><span></span><code><span class="kn">from</span>' in body_code
+    )
 
 
 @pytest.fixture(scope="module")
@@ -244,4 +291,50 @@ def test_cli_reference_pages_show_no_sentinels(site: Path) -> None:
     for path in ("reference/cli", "reference/knollm-cli"):
         html = page(site, path)
         assert "Sentinel" not in html
-        assert "--work" in html or "--catalog" in html
+        assert "<code>--catalog</code>" in html
+    assert "<code>--work</code>" in page(site, "reference/cli")  # knollm-build compile's option
+
+
+def test_pages_command_writes_the_sites_pages_and_files_without_mkdocs(
+    site: Path, tmp_path: Path
+) -> None:
+    root = site.parent
+    out = tmp_path / "docs"
+    args = ["pages", str(out), "--catalog", str(root / "catalog"), "--work", str(root / "work")]
+    args += ["--no-default-sources", "--templates", str(REPO / "templates")]
+    args += ["--vendor", str(REPO / "node_modules")]
+    env = {"SOURCE_DATE_EPOCH": "1764028800"}
+    first = CliRunner().invoke(main, args, env=env)
+    assert first.exit_code == 0, first.output
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    files = [name for name in written if name.startswith("assets/") or not name.endswith(".md")]
+    pages = [name for name in written if name not in files]
+    assert first.output == (
+        f"{len(pages)} pages and {len(files)} files in {out}: {len(written)} updated, 0 unchanged\n"
+    )
+    # every page the plugin generated, and only those; the same data files, byte for byte
+    generated = sorted(
+        str(p.parent.relative_to(site))
+        for p in site.rglob("index.html")
+        if 'class="knollm-page' in p.read_text(encoding="utf-8")
+    )
+    assert sorted(p.removesuffix(".md").removesuffix("/index") for p in pages) == generated
+    for name in files:
+        assert (out / name).read_bytes() == (site / name).read_bytes(), name
+    assert "assets/vendor/uFuzzy.iife.min.js" in files and "changes/feed.xml" in files
+    again = CliRunner().invoke(main, args, env=env)
+    assert again.output.endswith(f": 0 updated, {len(written)} unchanged\n")
+    missing = CliRunner().invoke(main, [*args[:-1], str(tmp_path)], env=env)
+    assert missing.exit_code == 1
+    assert missing.output.startswith("Error: browser libraries missing (run `npm ci`")
+
+
+def test_front_matter_strings_are_strict_yaml_with_emoji() -> None:
+    """JSON's surrogate pairs (an emoji in a model name) are no YAML: Zensical's parser refuses them."""
+    import yaml
+
+    from site_plugins.knollm.render import yaml_string
+
+    text = str(yaml_string("Dolphin 🐬 <b>{{x}}</b>"))
+    assert text == '"Dolphin \\U0001f42c &lt;b&gt;&#123;&#123;x&#125;&#125;&lt;/b&gt;"'
+    assert yaml.safe_load(text) == "Dolphin 🐬 &lt;b&gt;&#123;&#123;x&#125;&#125;&lt;/b&gt;"

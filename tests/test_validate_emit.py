@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -17,6 +18,7 @@ from knollm_build.cli import main
 from knollm_build.emit import emit, json_schema, write_if_changed
 from knollm_build.merge import MergeResult, merge
 from knollm_build.normalise import normalise
+from knollm_build.publish import ORDER, atom_feed, offerings_csv, publish_files
 from knollm_build.records import RawRecord
 from knollm_build.schema import Catalog, Model, Offering, Pricing, Provider
 from knollm_build.validate import validate
@@ -164,6 +166,81 @@ def test_emit_writes_sorted_deterministic_json(tmp_path: Path) -> None:
     assert orjson.loads((tmp_path / "providers.json").read_bytes())["providers"] == [
         {"id": "a", "name": "b"}
     ]
+
+
+DOCUMENT = {
+    "schema_version": "1.0.0",
+    "generated_at": "2025-01-01T00:00:00Z",
+    "sources": [],
+    "providers": [{"id": "groq", "name": "Groq"}, {"id": "Evil Co", "name": "<b>x</b>"}],
+    "models": [{"id": "llama-3.3-70b-instruct", "name": "Llama"}, {"id": "@oi/M 1", "name": "m"}],
+    "offerings": [
+        offering(),
+        offering(provider="Evil Co", model="@oi/M 1", provider_model_id="=HYPERLINK(1)"),
+    ],
+}
+
+
+def test_publish_returns_every_file_in_order_and_deterministically() -> None:
+    first = publish_files(DOCUMENT, {"counts": {}}, [{"id": "openai"}])
+    again = publish_files(orjson.loads(orjson.dumps(DOCUMENT)), {"counts": {}}, [{"id": "openai"}])
+    assert list(first) == [name for name in ORDER if name != "client-index"]
+    assert first == again
+    assert (
+        first["schema.json"].endswith(b"}\n") and first["report.json"] == b'{\n  "counts": {}\n}\n'
+    )
+    assert first["libraries.json"] == b'[{"id":"openai"}]\n'
+    # the explorer gets the site's page paths: sanitised ids get a hashed slug, safe ids none
+    explorer = orjson.loads(first["explorer.json"])
+    assert explorer["models"]["path"] == [None, "oi/m-1-1143d4"]
+    assert explorer["providers"]["path"] == [None, "evil-co-442da3"]
+
+
+def test_the_client_index_plugs_in_when_its_module_exists(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    fake = types.ModuleType("knollm_build.client_index")
+    fake.client_index = lambda document: f"{len(document['offerings'])} offerings".encode()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "knollm_build.client_index", fake)
+    files = publish_files(DOCUMENT, {"counts": {}}, [])
+    assert files["client-index"] == b"2 offerings"
+    assert list(files)[-2:] == ["client-index", "report.json"]
+
+
+def test_offerings_csv_defuses_formula_cells_but_not_negative_numbers() -> None:
+    rows = offerings_csv(DOCUMENT).decode().splitlines()
+    assert rows[0].split(",")[:5] == ["provider", "model", "provider_model_id", "mode", "status"]
+    assert rows[1].startswith(
+        "groq,llama-3.3-70b-instruct,llama-3.3-70b-versatile,chat,active,0.59,"
+    )
+    assert rows[2].startswith("Evil Co,'@oi/M 1,'=HYPERLINK(1),chat,active,0.59,")
+    negative = dict(DOCUMENT, offerings=[offering(context_window=-5)])
+    assert offerings_csv(negative).decode().splitlines()[1].split(",")[11] == "-5"
+
+
+def test_atom_feed_summarises_the_diff_and_escapes_the_site_url() -> None:
+    diff = {"summary": {"price_changes": 2, "added": 0, "removed": 1}}
+    feed = atom_feed(DOCUMENT, diff, 'https://example.test/a"b/').decode()
+    assert "<summary>2 price changes, 1 removed</summary>" in feed
+    assert '<link rel="alternate" href="https://example.test/a&quot;b/changes/"/>' in feed
+    assert '<id>https://example.test/a"b/changes/#2025-01-01T00:00:00Z</id>' in feed
+    plain = atom_feed(DOCUMENT, None, "").decode()
+    assert "<summary>2 offerings of 2 models at 2 providers</summary>" in plain
+    assert "<id>urn:knollm:build:2025-01-01T00:00:00Z</id>" in plain
+
+
+def test_compile_with_a_bad_previous_file_is_one_clear_error(tmp_path: Path) -> None:
+    previous = tmp_path / "old.json"
+    previous.write_text("{not json")
+    result = CliRunner().invoke(
+        main,
+        ["compile", "--out", str(tmp_path / "out"), "--no-default-sources", "-q"]
+        + ["--catalog", str(REPO / "catalog")]
+        + ["--previous", str(previous)],
+    )
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: --previous: {previous}")
+    assert len(result.output.splitlines()) == 1 and not (tmp_path / "out").exists()
 
 
 def test_bad_rules_file_is_one_clear_error(tmp_path: Path) -> None:

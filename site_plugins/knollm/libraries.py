@@ -1,6 +1,6 @@
 """The library guide's pages: index (feature matrix, compatibility matrix, helper) and one page per review.
 
-Reviews are loaded and validated by :mod:`knollm_build.libraries` (one loader);
+Reviews are the compile's (:mod:`knollm_build.libraries` loads and validates them once);
 invalid files are reported by the compile and left out here. The "which library?"
 helper's answers are computed at build time with :func:`knollm.recommend.recommend`
 for every combination of its questions and shipped in a compact text form; the
@@ -9,19 +9,16 @@ page's script only looks them up. Everything from the files is escaped.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from collections.abc import Callable
 from itertools import product
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+from knollm.recommend import recommend  # type: ignore[import-untyped,unused-ignore]
 from markupsafe import Markup
 
-from knollm_build.libraries import load_libraries as _load
+from knollm_build.libraries import Library
 
 INDEX = "libraries/index.md"
 HELPER_TOP = 3
@@ -43,35 +40,14 @@ USE_CASE_LABELS = {
     "cli": "From the command line",
     "raw-http": "Raw HTTP, no SDK",
 }
-_CLIENT_RECOMMEND = (
-    Path(__file__).resolve().parents[2] / "client" / "src" / "knollm" / "recommend.py"
-)
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.S)
-_BAD_LINK = re.compile(r"\]\(\s*<?\s*(?:javascript|vbscript|data)\s*:", re.I)
+_CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.DOTALL)
+_BAD_LINK = re.compile(r"\]\(\s*<?\s*(?:javascript|vbscript|data)\s*:", re.IGNORECASE)
 
 
-def load_libraries(folder: Path) -> list[dict[str, Any]]:
-    """``[{id, meta, body}]`` for every valid review in ``folder`` (the compile reports the rest)."""
-    return [
-        {"id": lib.info.id, "meta": lib.meta, "body": lib.body} for lib in _load(folder).libraries
-    ]
-
-
-def _recommend_module() -> ModuleType:
-    """``knollm.recommend``, from the installed client or, in a checkout, from ``client/src``."""
-    try:
-        import knollm.recommend as module  # type: ignore[import-not-found]
-
-        return module
-    except ImportError:
-        spec = importlib.util.spec_from_file_location("knollm_recommend", _CLIENT_RECOMMEND)
-        if spec is None or spec.loader is None:
-            raise
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # dataclasses look their module up by name
-        spec.loader.exec_module(module)
-        return module
+def library_entries(libraries: list[Library]) -> list[dict[str, Any]]:
+    """``[{id, meta, body}]`` of the compile's valid reviews (it reports the invalid ones)."""
+    return [{"id": lib.info.id, "meta": lib.meta, "body": lib.body} for lib in libraries]
 
 
 def safe_markdown(body: str) -> Markup:
@@ -197,7 +173,6 @@ class LibraryPages:
 
     def helper(self) -> dict[str, Any]:
         """The helper's questions and every combination's top answers, computed here."""
-        recommend = _recommend_module().recommend
         native = {p for m in self.metas for p in m["providers"] if p in self.providers}
         popular = sorted(
             native,

@@ -18,7 +18,8 @@ from urllib.parse import quote
 from jinja2 import Environment
 from markupsafe import Markup
 
-from site_plugins.knollm.render import Slugs, join_inert, tokens
+from knollm_build.urls import Slugs, page_urls
+from site_plugins.knollm.render import join_inert, tokens
 
 MODEL_DIR = "models"
 PROVIDER_DIR = "providers"
@@ -107,8 +108,10 @@ class PageBuilder:
         self.env = env
         self.data = data
         self.catalog = data.catalog
-        self.model_slugs = Slugs()
-        self.provider_slugs = Slugs()
+        # The same URLs as the explorer payload's (knollm_build.publish): one rule, one order.
+        urls = page_urls(self.catalog)
+        self.model_slugs = urls.models
+        self.provider_slugs = urls.providers
         self.anchor_slugs = Slugs()
         self.library_slugs = Slugs()
         from knollm_build.schema import Model, Provider, Source

@@ -11,7 +11,6 @@ is an error, never an empty string.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -20,6 +19,10 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
+
+from knollm_build.urls import Slugs
+
+__all__ = ["Slugs", "environment", "inert", "join_inert", "price", "tokens"]
 
 _INERT = str.maketrans(
     {
@@ -98,39 +101,27 @@ def yaml_string(value: Any) -> Markup:
 
     MkDocs renders theme templates without autoescaping, and Material writes
     ``page.title`` and ``page.meta.description`` into the page as they are, so
-    front matter from the data is escaped here. A JSON string is valid YAML.
+    front matter from the data is escaped here. An ASCII JSON string is valid YAML, except
+    that JSON spells a character outside the BMP (an emoji) as a surrogate pair, which strict
+    YAML parsers (Zensical's) reject: those are written as YAML's ``\\UXXXXXXXX`` instead.
     """
-    return Markup(json.dumps(str(inert(value)), ensure_ascii=True))
+    text = json.dumps(str(inert(value)), ensure_ascii=True)
+    return Markup(_SURROGATE_PAIR.sub(_astral, text))
 
 
-_SEGMENT = re.compile(r"[^a-z0-9._-]+")
+# inert() has turned every backslash of the data into an entity, so each \\u here is json's.
+_SURROGATE_PAIR = re.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
 
 
-class Slugs:
-    """Stable, safe URL paths for ids from the data: ``[a-z0-9._-]`` segments, no ``..``, no collisions."""
-
-    def __init__(self) -> None:
-        self.by_id: dict[str, str] = {}
-        self.taken: set[str] = set()
-
-    def __call__(self, identifier: str) -> str:
-        known = self.by_id.get(identifier)
-        if known is not None:
-            return known
-        segments = [_SEGMENT.sub("-", part.lower()).strip(".-") for part in identifier.split("/")]
-        slug = "/".join(s for s in segments if s) or "item"
-        if slug != identifier or slug in self.taken:
-            # Changed by sanitising, or taken: a short hash of the id keeps it unique and stable.
-            slug = f"{slug}-{hashlib.sha1(identifier.encode()).hexdigest()[:6]}"
-        self.taken.add(slug)
-        self.by_id[identifier] = slug
-        return slug
+def _astral(match: re.Match[str]) -> str:
+    high, low = int(match[1], 16) - 0xD800, int(match[2], 16) - 0xDC00
+    return f"\\U{0x10000 + (high << 10) + low:08x}"
 
 
 def environment(templates: Path) -> Environment:
     # Escaping is done by ``finalize`` on every expression (one str.translate per value),
     # which is what autoescape would do, minus a Markup round trip per value.
-    env = Environment(  # noqa: S701
+    env = Environment(
         loader=FileSystemLoader(str(templates)),
         autoescape=False,
         undefined=StrictUndefined,
