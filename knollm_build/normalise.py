@@ -76,6 +76,10 @@ VISION_FROM_NAME = re.compile(
 )
 
 
+BASE_NAME = re.compile(r"\(base\)|\bbase model\b", re.IGNORECASE)
+"""A display name that says the record is the pre-trained checkpoint ("Llama 3.1 405B (base)")."""
+
+
 @dataclass(slots=True)
 class NormalRecord:
     """A raw record placed in the catalog: canonical provider and model, tags, inferences."""
@@ -128,7 +132,8 @@ def normalise_record(
 ) -> NormalRecord:
     """Place one record: provider id, model identity, mode and modalities (inferred ones marked)."""
     provider = providers.resolve(record.provider_raw)
-    identity = canonicalise(record.model_hint or record.provider_model_id, rules)
+    base = bool(record.name and BASE_NAME.search(record.name))
+    identity = canonicalise(record.model_hint or record.provider_model_id, rules, base)
     variant = set(identity.variant) | set(record.variant_hint)
     if record.model_hint:
         # Tags on the exact id (":free", "-fp8") still describe this offering.

@@ -58,6 +58,17 @@ ApiStyle = Literal[
 ]
 """The wire protocol a provider speaks."""
 
+ProviderKind = Literal["first_party", "cloud", "inference_host", "router", "reseller", "subscription"]
+"""What a provider is to the models it serves.
+
+``first_party``: the lab that trained them (OpenAI, Anthropic, Mistral); ``cloud``: a general
+cloud platform's model service (Bedrock, Vertex, Azure); ``inference_host``: runs open weights
+on its own hardware (Groq, Together, Fireworks); ``router``: forwards each request to other
+providers' APIs (OpenRouter, Requesty); ``reseller``: resells other providers' models under its
+own keys and prices without routing choice (Poe, nano-gpt); ``subscription``: a flat-rate plan
+rather than metered API (GitHub Copilot, coding plans).
+"""
+
 Status = Literal["active", "preview", "deprecated", "retired"]
 """Life-cycle state of an offering."""
 
@@ -212,6 +223,9 @@ class ProviderInfo(Strict):
     """Model-list endpoint."""
     pricing_url: str | None = None
     """Pricing page."""
+    kind: ProviderKind | None = None
+    """What the provider is: first_party, cloud, inference_host, router, reseller or
+    subscription (curated in ``catalog/providers/``, else inferred; see the README)."""
 
 
 class Provider(ProviderInfo):
