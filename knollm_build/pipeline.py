@@ -21,6 +21,7 @@ from typing import Any
 
 from knollm_build.assemble import build_models, build_providers
 from knollm_build.canonical import RulesError, load_rules
+from knollm_build.identity_join import join_last_resort
 from knollm_build.catalog_files import Curated, load_curated
 from knollm_build.libraries import Library, load_libraries
 from knollm_build.merge import merge
@@ -220,6 +221,7 @@ def _compile(options: BuildOptions) -> BuildResult:
     normal_overrides = [
         r for r in normal_overrides if (r.provider, r.raw.provider_model_id.lower()) in known_keys
     ]
+    identity_joins = join_last_resort(normal + normal_overrides, rules)
     timings["normalise"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -276,6 +278,9 @@ def _compile(options: BuildOptions) -> BuildResult:
         merged.conflicts,
         merged.unit_errors,
     )
+    report["counts"]["identity_joins"] = sum(1 for j in identity_joins if "refused" not in j)
+    report["counts"]["identity_joins_refused"] = sum(1 for j in identity_joins if "refused" in j)
+    report["identity_joins"] = identity_joins
     return BuildResult(document, report, problems, timings, libraries.libraries)
 
 
