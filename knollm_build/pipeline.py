@@ -22,6 +22,7 @@ from typing import Any
 from knollm_build.assemble import build_models, build_providers
 from knollm_build.canonical import RulesError, load_rules
 from knollm_build.identity_join import join_last_resort
+from knollm_build.listed import publish_api_ids, unlisted_offerings
 from knollm_build.catalog_files import Curated, load_curated
 from knollm_build.libraries import Library, load_libraries
 from knollm_build.merge import merge
@@ -221,7 +222,9 @@ def _compile(options: BuildOptions) -> BuildResult:
     normal_overrides = [
         r for r in normal_overrides if (r.provider, r.raw.provider_model_id.lower()) in known_keys
     ]
+    price_labels = publish_api_ids(normal)
     identity_joins = join_last_resort(normal + normal_overrides, rules)
+    unlisted = unlisted_offerings(normal)
     timings["normalise"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -281,6 +284,10 @@ def _compile(options: BuildOptions) -> BuildResult:
     report["counts"]["identity_joins"] = sum(1 for j in identity_joins if "refused" not in j)
     report["counts"]["identity_joins_refused"] = sum(1 for j in identity_joins if "refused" in j)
     report["identity_joins"] = identity_joins
+    report["counts"]["price_labels_renamed"] = len(price_labels)
+    report["counts"]["unlisted_offerings"] = len(unlisted)
+    report["price_labels"] = price_labels
+    report["unlisted_offerings"] = unlisted
     return BuildResult(document, report, problems, timings, libraries.libraries)
 
 

@@ -115,6 +115,13 @@ class RawRecord:
     """A better id to canonicalise from than ``provider_model_id`` (a Hugging Face repo id, a vendor slug)."""
     variant_hint: list[str] = field(default_factory=list)
     """Variant tags the adapter knows from the record's structure (an upstream, a region)."""
+    listed: bool = True
+    """True when the source is a model list that names this exact id at this provider (the
+    provider's own dump, models.dev, LiteLLM); False for a price table (genai-prices), whose
+    model ids are labels and may be retired ids kept for history."""
+    api_ids: list[str] = field(default_factory=list)
+    """For a price-table record: ids the source says the API is called with (genai-prices'
+    ``equals`` clauses), tried in order when looking for the id a model list names."""
 
 
 @dataclass(slots=True)
