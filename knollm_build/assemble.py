@@ -14,6 +14,7 @@ from typing import Any
 
 from knollm_build.catalog_files import ProviderFile
 from knollm_build.normalise import NormalRecord, ProviderResolver
+from knollm_build.provider_kind import display_name
 from knollm_build.records import ProviderHint
 
 CURATED_FIELDS = (
@@ -73,7 +74,7 @@ def build_providers(
             if hint.openai_compatible is not None and "openai_compatible" not in entry:
                 entry["openai_compatible"] = hint.openai_compatible
                 entry.setdefault("api_style", "openai-compatible")
-        entry.setdefault("name", provider_id)
+        entry.setdefault("name", display_name(provider_id))
         entry["aliases"] = sorted(a for a in aliases if a != provider_id)
         entry["offerings"] = len(items)
         entry["models"] = len({o["model"] for o in items})

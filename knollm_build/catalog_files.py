@@ -47,6 +47,9 @@ class ProviderFile(ProviderInfo):
 
     alias_prefixes: list[str] = []
     """Source spellings starting with one of these also mean this provider (``vertex_ai-``)."""
+    not_duplicate_of: list[str] = []
+    """Providers this one shares >= 90 % of its ids and prices with although it is another
+    company (both resell at the labs' list prices): exempt from the duplicate check."""
 
 
 class OverrideEntry(BaseModel):

@@ -23,6 +23,7 @@ from knollm_build.assemble import build_models, build_providers
 from knollm_build.canonical import RulesError, load_rules
 from knollm_build.identity_join import join_last_resort
 from knollm_build.listed import publish_api_ids, unlisted_offerings
+from knollm_build.provider_kind import assign_kinds, duplicate_providers
 from knollm_build.catalog_files import Curated, load_curated
 from knollm_build.libraries import Library, load_libraries
 from knollm_build.merge import merge
@@ -233,6 +234,13 @@ def _compile(options: BuildOptions) -> BuildResult:
     counts = _record_counts(merged.offerings, normal)
     providers = build_providers(merged.offerings, curated.providers, hints, resolver)
     models = build_models(merged.offerings, normal)
+    assign_kinds(
+        providers, merged.offerings, models, {k: f.kind for k, f in curated.providers.items()}
+    )
+    exempt = {frozenset((k, o)) for k, f in curated.providers.items() for o in f.not_duplicate_of}
+    duplicates = duplicate_providers(merged.offerings, exempt)
+    if duplicates:
+        raise BuildError("\n".join(problem.line() for problem in duplicates))
     timings["merge"] = time.perf_counter() - clock
 
     clock = time.perf_counter()

@@ -188,7 +188,7 @@ def test_bad_provider_file_is_reported_with_file_and_field(tmp_path: Path) -> No
             "colour",
             "unknown field; fix: remove it or correct its spelling (known: alias_prefixes, "
             "aliases, api_base_url, api_style, auth_env, docs_url, kind, models_endpoint, name, "
-            "openai_compatible, pricing_url, website)",
+            "not_duplicate_of, openai_compatible, pricing_url, website)",
         ),
     ]
 
