@@ -72,8 +72,8 @@ BEDROCK_VERSION = re.compile(r"(?:-v(\d+)(?::(\d+))?|-(\d+):(\d+)|:(\d+))$")
 """Bedrock's ``-vN[:M]`` (or ``-N:M``, or a bare ``:M``) at the end of the model part."""
 BARE_VERSION = re.compile(r"^[vr]\d")
 """A Bedrock model part that is only a version (``deepseek.v3.1``): the vendor names the family."""
-SIZE = re.compile(r"(?<![a-z0-9.])(\d+(?:\.\d+)?)b(?![a-z])")
-"""A parameter count in a canonical id (``70b``, ``1.5b``; not ``a3b``'s active part)."""
+SIZE = re.compile(r"(?<![0-9.])(\d+(?:\.\d+)?)b(?![a-z])")
+"""A parameter count in a canonical id (``70b``, ``1.5b``, ``model7b``, ``a3b``'s ``3``)."""
 
 
 def load_rules(path: Path) -> Rules:
