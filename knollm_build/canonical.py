@@ -55,6 +55,8 @@ class Rules:
     aliases: dict[str, str]
     any_suffix: re.Pattern[str]
     """All variant and snapshot patterns in one: ids that match none skip the loop."""
+    any_rewrite: re.Pattern[str]
+    """All rewrite patterns in one: names that match none skip the loop."""
     last_resort: bool = True
     veto: frozenset[str] = frozenset()
     cache: dict[tuple[str, bool], Identity] = field(default_factory=dict)
@@ -145,6 +147,7 @@ def compile_rules(spec: RulesFile, path: str = "model_rules.toml") -> Rules:
         creator_prefix_lengths=sorted({len(k) for k in spec.creator_prefixes}, reverse=True),
         aliases={k.lower(): v for k, v in spec.aliases.items()},
         any_suffix=re.compile(_alternation(suffix_sources)),
+        any_rewrite=re.compile(_alternation([r.pattern for r in spec.rewrite])),
         last_resort=spec.last_resort.enabled,
         veto=frozenset(spec.last_resort.veto),
     )
@@ -339,12 +342,13 @@ def _canonicalise(
         trace.append("known_labs (lab-name prefix)")
     name = unwrapped
     chat = not base and not repository
-    for index, (pattern, replacement, chat_default) in enumerate(rules.rewrites):
-        if chat_default and not chat:
-            continue
-        name, count = pattern.subn(replacement, name)
-        if count and trace is not None:
-            trace.append(f"rewrite[{index}]")
+    if rules.any_rewrite.search(name) is not None:
+        for index, (pattern, replacement, chat_default) in enumerate(rules.rewrites):
+            if (chat_default and not chat) or pattern.search(name) is None:
+                continue
+            name = pattern.sub(replacement, name)
+            if trace is not None:
+                trace.append(f"rewrite[{index}]")
     respelled = _respell_version(name, rules)
     if trace is not None and respelled != name:
         trace.append("version_family")

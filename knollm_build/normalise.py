@@ -128,14 +128,22 @@ def _default_modalities(mode: str, model_id: str) -> tuple[list[str], list[str]]
 
 
 def normalise_record(
-    record: RawRecord, providers: ProviderResolver, rules: Rules, precedence: int
+    record: RawRecord,
+    providers: ProviderResolver,
+    rules: Rules,
+    precedence: int,
+    hint: str | None = None,
 ) -> NormalRecord:
-    """Place one record: provider id, model identity, mode and modalities (inferred ones marked)."""
+    """Place one record: provider id, model identity, mode and modalities (inferred ones marked).
+
+    ``hint`` is a model hint another source gave for the same id (see :func:`normalise`).
+    """
     provider = providers.resolve(record.provider_raw)
     base = bool(record.name and BASE_NAME.search(record.name))
-    identity = canonicalise(record.model_hint or record.provider_model_id, rules, base)
+    hint = record.model_hint or hint
+    identity = canonicalise(hint or record.provider_model_id, rules, base)
     variant = set(identity.variant) | set(record.variant_hint)
-    if record.model_hint:
+    if hint:
         # Tags on the exact id (":free", "-fp8") still describe this offering.
         variant |= set(canonicalise(record.provider_model_id, rules).variant)
     inferred: list[str] = []
@@ -170,5 +178,29 @@ def normalise_record(
 def normalise(
     records: list[RawRecord], providers: ProviderResolver, rules: Rules, precedence: dict[str, int]
 ) -> list[NormalRecord]:
-    """Normalise every record (order kept)."""
-    return [normalise_record(r, providers, rules, precedence.get(r.source, 50)) for r in records]
+    """Normalise every record (order kept).
+
+    A model hint one source gives for a namespaced id (OpenRouter's ``hugging_face_id`` for
+    ``sao10k/l3-euryale-70b``) also places the same id from every other source and host
+    (models.dev's OpenRouter records, RedPill's mirror of OpenRouter's ids), so one id is one
+    model whoever lists it.
+    """
+    hints: dict[str, str] = {}
+    for record in records:
+        if record.model_hint and "/" in record.provider_model_id:
+            hints.setdefault(_hint_key(record.provider_model_id), record.model_hint)
+    return [
+        normalise_record(
+            r,
+            providers,
+            rules,
+            precedence.get(r.source, 50),
+            None if r.model_hint or not hints else hints.get(_hint_key(r.provider_model_id)),
+        )
+        for r in records
+    ]
+
+
+def _hint_key(provider_model_id: str) -> str:
+    """The id a hint is shared under: lower case, without a ``:free``-style tag."""
+    return provider_model_id.lower().split(":", 1)[0]

@@ -21,13 +21,13 @@ from typing import Any
 
 from knollm_build.assemble import build_models, build_providers
 from knollm_build.canonical import RulesError, load_rules
-from knollm_build.identity_join import join_last_resort
-from knollm_build.listed import publish_api_ids, unlisted_offerings
-from knollm_build.provider_kind import assign_kinds, duplicate_providers
 from knollm_build.catalog_files import Curated, load_curated
+from knollm_build.identity_join import join_last_resort
 from knollm_build.libraries import Library, load_libraries
+from knollm_build.listed import publish_api_ids, unlisted_offerings
 from knollm_build.merge import merge
 from knollm_build.normalise import NormalRecord, ProviderResolver, normalise
+from knollm_build.provider_kind import assign_kinds, duplicate_providers
 from knollm_build.records import Problem, RawRecord, SourceInfo, SourceResult
 from knollm_build.schema import SCHEMA_VERSION
 from knollm_build.sources import DEFAULT_SOURCES, WORK_SOURCE, LoadContext
