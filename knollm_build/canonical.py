@@ -47,6 +47,7 @@ class Rules:
     version_families: re.Pattern[str]
     version_separator: dict[str, str]
     instruct_only: list[tuple[re.Pattern[str], str]]
+    sole_size: dict[str, str]
     known_labs: dict[str, str]
     tag_namespaces: dict[str, str]
     creator_by_prefix: dict[str, str]
@@ -141,6 +142,7 @@ def compile_rules(spec: RulesFile, path: str = "model_rules.toml") -> Rules:
         version_separator={f.stem: f.separator for f in families}
         | {f"{f.stem}:joined": "yes" if f.joined else "" for f in families},
         instruct_only=[(re.compile(i.pattern), i.suffix) for i in spec.instruct_only],
+        sole_size={entry.family: entry.size for entry in spec.sole_size},
         known_labs={k.lower(): v for k, v in spec.known_labs.items()},
         tag_namespaces={k.lower(): v for k, v in spec.tag_namespaces.items()},
         creator_by_prefix=dict(spec.creator_prefixes),
@@ -253,6 +255,22 @@ def _respell_version(name: str, rules: Rules) -> str:
     return f"{stem}{rules.version_separator[stem]}{number}{name[match.end() :]}"
 
 
+def _sole_size(name: str, sizes: dict[str, str]) -> str:
+    """``nemotron-3-super`` or ``nemotron-3-super-120b`` -> ``nemotron-3-super-120b-a12b``.
+
+    Only the bare name or the name with the first part of its size: any other word after the
+    family (``nemotron-3-nano-omni``) makes it another model.
+    """
+    size = sizes.get(name)
+    if size is not None:
+        return f"{name}-{size}"
+    family, _, last = name.rpartition("-")
+    size = sizes.get(family)
+    if size is not None and size != last and size.split("-")[0] == last:
+        return f"{family}-{size}"
+    return name
+
+
 def _bedrock(rest: str, vendor: str, rules: Rules) -> str:
     """The model part of ``vendor.model[-vN[:M]]``: Bedrock's revision dropped, own versions kept."""
     match = BEDROCK_VERSION.search(rest)
@@ -353,6 +371,11 @@ def _canonicalise(
     if trace is not None and respelled != name:
         trace.append("version_family")
     name = respelled.strip("-") or respelled
+    if rules.sole_size:
+        sized = _sole_size(name, rules.sole_size)
+        if trace is not None and sized != name:
+            trace.append("sole_size")
+        name = sized
     for pattern, suffix in rules.instruct_only:
         if pattern.match(name):
             name += suffix

@@ -101,7 +101,7 @@ class VersionFamily(_Entry):
 
     stem: str
     """The family's name before its number (``gemini``, ``minimax-m``, ``claude-opus``)."""
-    separator: Literal["-", ""] = "-"
+    separator: Literal["-", "", "."] = "-"
     """What the canonical id puts between the stem and the number (``qwen3.6`` has none)."""
     joined: bool = True
     """``gpt-54`` means 5.4: a two-digit number with nothing between is major and minor."""
@@ -132,6 +132,27 @@ class InstructOnly(_Entry):
     @classmethod
     def _pattern(cls, value: str) -> str:
         return _regex(value)
+
+
+class SoleSize(_Entry):
+    """``[[sole_size]]``: a model the lab ships in one size only; hosts that omit the size (or
+    its active-parameter part) mean that one: ``nemotron-3-super`` and ``nemotron-3-super-120b``
+    are ``nemotron-3-super-120b-a12b``."""
+
+    family: str
+    """The name without its size (``nemotron-3-super``), as canonical ids spell it."""
+    size: str
+    """The size part the lab's name carries (``120b-a12b``)."""
+
+    @field_validator("family", "size")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9.-]*", value):
+            raise ValueError(
+                f"{value!r} must be lower-case letters, digits, dots and dashes; "
+                "fix: write it as canonical ids spell it"
+            )
+        return value
 
 
 class Bedrock(_Entry):
@@ -187,6 +208,7 @@ class RulesFile(BaseModel):
     rewrite: list[Rewrite] = []
     version_family: list[VersionFamily] = []
     instruct_only: list[InstructOnly] = []
+    sole_size: list[SoleSize] = []
     tag_namespaces: dict[str, str] = {}
     """Path segments that say how a model is served: dropped, kept as a variant tag."""
     known_labs: dict[str, str] = {}

@@ -65,17 +65,21 @@ def test_every_problem_is_reported_with_its_entry_and_field(tmp_path: Path) -> N
 
 
 def test_unknown_section_names_the_known_ones(tmp_path: Path) -> None:
-    lines = _errors(tmp_path, "[[rewrites]]\npattern = 'a'\nreplace = 'b'\n")
-    assert len(lines) == 1
-    assert lines[0].startswith("rewrites: unknown field; fix: remove it or correct its spelling")
-    assert "rewrite, snapshot, strip_prefixes" in lines[0]
+    assert _errors(tmp_path, "[[rewrites]]\npattern = 'a'\nreplace = 'b'\n") == [
+        (
+            "rewrites: unknown field; fix: remove it or correct its spelling (known: aliases, "
+            "bedrock, creator_prefixes, different, dotted_vendors, instruct_only, known_labs, "
+            "last_resort, path_words, region_prefixes, rewrite, snapshot, sole_size, "
+            "strip_prefixes, tag_namespaces, variant_suffix, version_family)"
+        )
+    ]
 
 
 def test_bad_value_types_and_literals(tmp_path: Path) -> None:
     text = (
         "[[version_family]]\n"
         'stem = "Gemini"\n'
-        'separator = "."\n'
+        'separator = "/"\n'
         "[[instruct_only]]\n"
         'pattern = "^x$"\n'
         'suffix = "-chat"\n'
@@ -87,7 +91,7 @@ def test_bad_value_types_and_literals(tmp_path: Path) -> None:
             "version_family[0]: stem: stem 'Gemini' must be lower-case letters, digits, dots "
             "and dashes; fix: write the family's name as it appears in canonical ids"
         ),
-        "version_family[0]: separator: must be '-' or ''; fix: use one of the values listed",
+        "version_family[0]: separator: must be '-', '' or '.'; fix: use one of the values listed",
         "instruct_only[0]: suffix: must be '-instruct' or '-it'; fix: use one of the values listed",
         "last_resort: enabled: must be true or false; fix: write true or false (no quotes)",
     ]
