@@ -147,11 +147,9 @@ def test_last_resort_skips_ambiguous_and_vetoed(tmp_path: Path) -> None:
         ("poe", "a-b1"),
     )
     assert join_last_resort(records, load_rules(RULES_PATH)) == []  # two candidates
-    text = RULES_PATH.read_text(encoding="utf-8").replace(
-        "[last_resort]", '[last_resort]\nveto = ["somelab-model7b"]', 1
-    )
-    if "[last_resort]" not in text:
-        text += '\n[last_resort]\nveto = ["somelab-model7b"]\n'
+    text = RULES_PATH.read_text(encoding="utf-8")
+    assert "\n[last_resort]" not in text  # the repository file sets no veto yet
+    text += '\n[last_resort]\nveto = ["somelab-model7b"]\n'
     path = tmp_path / "model_rules.toml"
     path.write_text(text, encoding="utf-8")
     rules = load_rules(path)
