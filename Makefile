@@ -67,7 +67,8 @@ pages: venv sources npm
 	$(BIN)/knollm-build pages $(PAGES_OUT) $(WORK_ARGS) --vendor node_modules \
 	    $(if $(PREVIOUS),--previous $(PREVIOUS))
 
-site: venv sources npm
+# The CLI reference page renders the knollm CLI, which reads the bundled client index.
+site: venv sources npm client-data
 	$(MKDOCS) build --strict -f src_docs/mkdocs.yml
 
 serve: venv sources npm
@@ -75,7 +76,7 @@ serve: venv sources npm
 
 test: venv sources test-unit test-client test-examples test-integration
 
-test-unit: venv npm
+test-unit: venv npm client-data
 	$(BIN)/python -m pytest -q -m "not integration and not examples" -p no:cacheprovider
 
 # The library reviews' live examples against a local fake OpenAI server. Their libraries (litellm,

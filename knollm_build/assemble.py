@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from knollm_build.catalog_files import ProviderFile
 from knollm_build.normalise import Normalised, NormalRecord
+from knollm_build.provider_kind import display_name
 from knollm_build.records import Problem, ProviderHint
 from knollm_build.schema import Model, Offering, Provider
 from knollm_build.sources.canonical_models import ModelFact
@@ -57,6 +58,7 @@ def build_providers(
     curated: dict[str, ProviderFile],
     normalised: Normalised,
     problems: list[Problem],
+    kinds: Mapping[str, str] | None = None,
 ) -> list[Provider]:
     """One provider per provider that has offerings (plus every curated one), sorted by id."""
     by_provider: dict[str, list[Offering]] = defaultdict(list)
@@ -92,7 +94,9 @@ def build_providers(
             if hint.openai_compatible is not None and "openai_compatible" not in entry:
                 entry["openai_compatible"] = hint.openai_compatible
                 entry.setdefault("api_style", "openai-compatible")
-        entry.setdefault("name", provider_id)
+        entry.setdefault("name", display_name(provider_id))
+        if kinds and provider_id in kinds:
+            entry["kind"] = kinds[provider_id]
         entry["aliases"] = sorted(a for a in aliases if a != provider_id)
         entry["offerings"] = len(items)
         entry["models"] = len({o.model for o in items})

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from knollm_build.catalog_errors import error_parts
 from knollm_build.records import Problem
 from knollm_build.schema import ProviderInfo
 
@@ -46,6 +47,9 @@ class ProviderFile(ProviderInfo):
 
     alias_prefixes: list[str] = []
     """Source spellings starting with one of these also mean this provider (``vertex_ai-``)."""
+    not_duplicate_of: list[str] = []
+    """Providers this one shares >= 90 % of its ids and prices with although it is another
+    company (both resell at the labs' list prices): exempt from the duplicate check."""
 
 
 class OverrideEntry(BaseModel):
@@ -79,20 +83,12 @@ class Curated:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _errors(path: Path, exc: ValidationError) -> list[Problem]:
-    out = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error["loc"])
-        out.append(
-            Problem(
-                "error",
-                str(path),
-                where,
-                error["msg"],
-                value=error.get("input") if not isinstance(error.get("input"), dict) else None,
-            )
-        )
-    return out
+def _errors(path: Path, exc: ValidationError, model: type[BaseModel]) -> list[Problem]:
+    """One problem per error: the entry and field as position, the problem and its fix."""
+    return [
+        Problem("error", str(path), position, reason, value=value)
+        for position, reason, value in error_parts(exc, model)
+    ]
 
 
 def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
@@ -116,7 +112,7 @@ def load_curated(catalog_dir: Path) -> Curated:
         try:
             curated.providers[path.stem] = ProviderFile.model_validate(raw)
         except ValidationError as exc:
-            curated.problems.extend(_errors(path, exc))
+            curated.problems.extend(_errors(path, exc, ProviderFile))
     for path in sorted((catalog_dir / "overrides").glob("*.toml")):
         curated.files.append(path)
         raw = _read_toml(path, curated.problems)
@@ -125,7 +121,7 @@ def load_curated(catalog_dir: Path) -> Curated:
         try:
             entries = OverrideFile.model_validate(raw).override
         except ValidationError as exc:
-            curated.problems.extend(_errors(path, exc))
+            curated.problems.extend(_errors(path, exc, OverrideFile))
             continue
         for index, entry in enumerate(entries):
             unknown = sorted(set(entry.set) - OVERRIDABLE)

@@ -210,6 +210,7 @@ def _merge_group(
         provenance["pricing.tiers"] = tier_record.raw.source
 
     offering: dict[str, Any] = {
+        "listed": any(r.raw.listed for r in group if not r.raw.override),
         "provider": first.provider,
         "model": first.model,
         "provider_model_id": first.raw.provider_model_id,

@@ -81,6 +81,10 @@ VISION_FROM_NAME = re.compile(
 )
 
 
+BASE_NAME = re.compile(r"\(base\)|\bbase model\b", re.IGNORECASE)
+"""A display name that says the record is the pre-trained checkpoint ("Llama 3.1 405B (base)")."""
+
+
 @dataclass(slots=True)
 class NormalRecord:
     """A raw record placed in the catalog: canonical provider and model, tags, inferences."""
@@ -180,12 +184,18 @@ def normalise_record(
     rules: Rules,
     precedence: int,
     captured_at: str | None = None,
+    hint: str | None = None,
 ) -> NormalRecord:
-    """Place one record: provider id, model identity, mode and modalities (inferred ones marked)."""
+    """Place one record: provider id, model identity, mode and modalities (inferred ones marked).
+
+    ``hint`` is a model hint another source gave for the same id (see :func:`normalise`).
+    """
     provider = providers.resolve(record.provider_raw)
-    identity = canonicalise(record.model_hint or record.provider_model_id, rules)
+    base = bool(record.name and BASE_NAME.search(record.name))
+    hint = record.model_hint or hint
+    identity = canonicalise(hint or record.provider_model_id, rules, base)
     variant = set(identity.variant) | set(record.variant_hint)
-    if record.model_hint:
+    if hint:
         # Tags on the exact id (":free", "-fp8") still describe this offering.
         variant |= set(canonicalise(record.provider_model_id, rules).variant)
     inferred: list[str] = []
@@ -254,8 +264,22 @@ def normalise(
     """
     resolver = ProviderResolver.from_curated(providers)
     dates = captured or {}
+    # A model hint one source gives for a namespaced id (OpenRouter's ``hugging_face_id`` for
+    # ``sao10k/l3-euryale-70b``) also places the same id from every other source and host, so
+    # one id is one model whoever lists it.
+    shared: dict[str, str] = {}
+    for record in records:
+        if record.model_hint and "/" in record.provider_model_id:
+            shared.setdefault(_hint_key(record.provider_model_id), record.model_hint)
     placed = [
-        normalise_record(r, resolver, rules, precedence.get(r.source, 50), dates.get(r.source))
+        normalise_record(
+            r,
+            resolver,
+            rules,
+            precedence.get(r.source, 50),
+            dates.get(r.source),
+            None if r.model_hint or not shared else shared.get(_hint_key(r.provider_model_id)),
+        )
         for r in records
     ]
     hint_for: dict[str, ProviderHint] = {}
@@ -278,3 +302,8 @@ def place_facts(facts: list[ModelFact], rules: Rules) -> dict[str, ModelFact]:
         if current is None or (current[0] and not dated):
             placed[identity.model] = (dated, fact)
     return {model: fact for model, (_, fact) in placed.items()}
+
+
+def _hint_key(provider_model_id: str) -> str:
+    """The id a hint is shared under: lower case, without a ``:free``-style tag."""
+    return provider_model_id.lower().split(":", 1)[0]

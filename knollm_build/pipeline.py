@@ -26,9 +26,12 @@ from knollm_build import plausibility
 from knollm_build.assemble import build_models, build_providers
 from knollm_build.canonical import RulesError, load_rules
 from knollm_build.catalog_files import load_curated
+from knollm_build.identity_join import join_last_resort
 from knollm_build.libraries import Library, load_libraries
+from knollm_build.listed import publish_api_ids
 from knollm_build.merge import merge
 from knollm_build.normalise import normalise
+from knollm_build.provider_kind import display_name, duplicate_providers, provider_kinds
 from knollm_build.records import Problem, RawRecord, SourceInfo, SourceResult
 from knollm_build.report import Accounting, Report, build_report
 from knollm_build.schema import SCHEMA_VERSION, Catalog, Source
@@ -170,6 +173,8 @@ def _compile(options: BuildOptions) -> BuildResult:
     precedence = {info.id: info.precedence for info in infos}
     captured = {info.id: info.captured_at for info in infos}
     normalised = normalise(records, curated.providers, rules, precedence, hints, captured, facts)
+    price_labels = publish_api_ids(normalised.records)
+    identity_joins = join_last_resort(normalised.records, rules)
     timings["normalise"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -178,20 +183,30 @@ def _compile(options: BuildOptions) -> BuildResult:
     timings["merge"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    provider_kinds = {pid: getattr(pf, "kind", None) for pid, pf in curated.providers.items()}
+    creators = {r.model: r.creator for r in normalised.records if r.creator}
+    names = {o.provider: display_name(o.provider) for o in merged.offerings}
+    names |= {pid: h.name for pid, h in normalised.hints.items() if h.name and pid in names}
+    names |= {pid: pf.name for pid, pf in curated.providers.items()}
+    kind_of = provider_kinds(
+        names, merged.offerings, creators, {k: f.kind for k, f in curated.providers.items()}
+    )
+    exempt = {frozenset((k, o)) for k, f in curated.providers.items() for o in f.not_duplicate_of}
+    duplicates = duplicate_providers(merged.offerings, exempt)
+    if duplicates:
+        raise BuildError("\n".join(problem.line() for problem in duplicates))
+    provider_kinds_: dict[str, str | None] = dict(kind_of)
     checked = plausibility.check(
-        merged.offerings, provider_kinds, frozenset(i.id for i in infos if i.zero_means_unknown)
+        merged.offerings, provider_kinds_, frozenset(i.id for i in infos if i.zero_means_unknown)
     )
     problems.extend(checked.problems)
     offerings = checked.offerings
     timings["plausibility"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    names = {pid: pf.name for pid, pf in curated.providers.items()}
     models = build_models(
-        offerings, normalised.records, problems, normalised.model_facts, provider_kinds, names
+        offerings, normalised.records, problems, normalised.model_facts, provider_kinds_, names
     )
-    providers = build_providers(offerings, curated.providers, normalised, problems)
+    providers = build_providers(offerings, curated.providers, normalised, problems, kind_of)
     timings["assemble"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
@@ -232,6 +247,8 @@ def _compile(options: BuildOptions) -> BuildResult:
         normalised.spellings,
         override_source.listing(context),
         merged.unit_errors,
+        identity_joins=identity_joins,
+        price_labels=price_labels,
     )
     return BuildResult(catalog, report, problems, timings, libraries.libraries)
 

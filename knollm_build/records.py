@@ -125,6 +125,13 @@ class RawRecord:
     pricing field -> (raw value, usual multiplier, key path)."""
     flags: list[str] = field(default_factory=list)
     """Plausibility findings about this record's values (``unit_inferred``)."""
+    listed: bool = True
+    """True when the source is a model list that names this exact id at this provider (the
+    provider's own dump, models.dev, LiteLLM); False for a price table (genai-prices), whose
+    model ids are labels and may be retired ids kept for history."""
+    api_ids: list[str] = field(default_factory=list)
+    """For a price-table record: ids the source says the API is called with (genai-prices'
+    ``equals`` clauses), tried in order when looking for the id a model list names."""
 
 
 @dataclass(slots=True)

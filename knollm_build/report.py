@@ -68,6 +68,14 @@ class Counts(_Strict):
     """Offerings per status (against the build date)."""
     zero_priced: int
     """Offerings published with a 0 input or output price (each ``free`` or ``subscription``)."""
+    identity_joins: int
+    """Unmapped ids joined to a model by the last-resort matcher (listed under ``identity_joins``)."""
+    identity_joins_refused: int
+    """Last-resort joins refused (different parameter counts), listed too."""
+    price_labels_renamed: int
+    """Price-table labels published under the id the API uses."""
+    unlisted_offerings: int
+    """Offerings no model list names (``listed`` false)."""
 
 
 class ReportProblem(_Strict):
@@ -111,6 +119,12 @@ class Report(_Strict):
     """Every plausibility flag, with the offering (file = provider, position = its id) and why."""
     unmapped_ids: list[str]
     """``provider/provider_model_id`` of offerings whose model has no known creator."""
+    identity_joins: list[dict[str, Any]]
+    """Every last-resort join (or refused join): the id, the model it joined and how."""
+    price_labels: list[dict[str, Any]]
+    """Every price-table label renamed to the API id a model list names."""
+    unlisted_offerings: list[str]
+    """``provider/provider_model_id`` of every offering no model list names."""
     conflicts: list[OfferingConflict]
 
 
@@ -121,8 +135,11 @@ def build_report(
     spellings: dict[tuple[str, str], int],
     overrides: list[dict[str, Any]],
     unit_errors: int,
+    identity_joins: list[dict[str, Any]] | None = None,
+    price_labels: list[dict[str, Any]] | None = None,
 ) -> Report:
     """The report of a build from its catalog and every stage's problems."""
+    joins = identity_joins or []
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for problem in problems:
         by_kind.setdefault(problem.kind, []).append(problem.as_dict())
@@ -166,6 +183,10 @@ def build_report(
                 "zero_priced": sum(
                     1 for o in offerings if o.pricing.input == 0 or o.pricing.output == 0
                 ),
+                "identity_joins": sum(1 for j in joins if "refused" not in j),
+                "identity_joins_refused": sum(1 for j in joins if "refused" in j),
+                "price_labels_renamed": len(price_labels or []),
+                "unlisted_offerings": sum(1 for o in offerings if not o.listed),
             },
             "per_provider": dict(sorted(per_provider.items())),
             "per_source": dict(sorted(per_source.items())),
@@ -179,6 +200,11 @@ def build_report(
             "withheld_limits": by_kind.get("withheld_limit", []),
             "flagged": by_kind.get("flagged", []),
             "unmapped_ids": unmapped,
+            "identity_joins": joins,
+            "price_labels": price_labels or [],
+            "unlisted_offerings": sorted(
+                f"{o.provider}/{o.provider_model_id}" for o in offerings if not o.listed
+            ),
             "conflicts": conflicts,
         }
     )

@@ -59,6 +59,17 @@ ApiStyle = Literal[
 ]
 """The wire protocol a provider speaks."""
 
+ProviderKind = Literal["first_party", "cloud", "inference_host", "router", "reseller", "subscription"]
+"""What a provider is to the models it serves.
+
+``first_party``: the lab that trained them (OpenAI, Anthropic, Mistral); ``cloud``: a general
+cloud platform's model service (Bedrock, Vertex, Azure); ``inference_host``: runs open weights
+on its own hardware (Groq, Together, Fireworks); ``router``: forwards each request to other
+providers' APIs (OpenRouter, Requesty); ``reseller``: resells other providers' models under its
+own keys and prices without routing choice (Poe, nano-gpt); ``subscription``: a flat-rate plan
+rather than metered API (GitHub Copilot, coding plans).
+"""
+
 Status = Literal["active", "preview", "deprecated", "retired"]
 """Life-cycle state of an offering."""
 
@@ -237,6 +248,9 @@ class ProviderInfo(Strict):
     """Model-list endpoint."""
     pricing_url: str | None = None
     """Pricing page."""
+    kind: ProviderKind | None = None
+    """What the provider is: first_party, cloud, inference_host, router, reseller or
+    subscription (curated in ``catalog/providers/``, else inferred; see the README)."""
 
 
 class Provider(ProviderInfo):
@@ -341,6 +355,11 @@ class Offering(Strict):
     """API family it is used through."""
     pricing: Pricing = Pricing()
     """Prices, USD per 1M tokens unless the field says otherwise."""
+    listed: bool = True
+    """True when a model list names this exact id at this provider (the provider's own list,
+    models.dev or LiteLLM); False when only a price table or an old snapshot does. Unlisted
+    offerings are kept (their prices feed history) but shown apart, not counted as hosts, never
+    the default cheapest, and never chosen by the router unless asked for by exact id."""
     price_basis: PriceBasis = "unknown"
     """What the price is per: ``tokens`` (the token prices apply), ``free`` (a real free tier or free
     variant: its 0 is true), ``subscription`` (usage included in a plan: no per-token price),

@@ -127,7 +127,7 @@ def test_explorer_search_is_tolerant_of_how_names_are_typed(page: Page) -> None:
     assert page.count().startswith("4 offerings match")
     assert set(page.column(PROVIDER)) == {
         "Groq",
-        "openrouter",
+        "Openrouter",
         "Together AI",
         "<script>alert('provider')</script> {{ 7*7 }} | [x](javascript:alert(1)) {% raw %}",
     }

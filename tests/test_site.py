@@ -173,6 +173,7 @@ def test_site_data_files_are_the_compilers_bytes(site: Path, tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     compiled = sorted(path.name for path in out.iterdir())
     assert compiled == [
+        "client-index.knollm",
         "explorer.json",
         "feed.xml",
         "libraries.json",

@@ -89,6 +89,19 @@ def _convert(
     tiers.sort(key=lambda t: t["above_input_tokens"])
 
 
+def equals_clauses(clause: Any) -> list[str]:
+    """The exact ids a genai-prices ``match`` clause accepts (``equals``, inside ``or``), in order."""
+    if clause is None:
+        return []
+    value = getattr(clause, "equals", None)
+    if isinstance(value, str):
+        return [value]
+    out: list[str] = []
+    for inner in getattr(clause, "or_", None) or []:
+        out.extend(v for v in equals_clauses(inner) if v not in out)
+    return out
+
+
 def parse(
     providers: list[Any], reference_date: str
 ) -> tuple[list[RawRecord], list[Problem], list[ProviderHint], int]:
@@ -141,6 +154,8 @@ def parse(
                     status="deprecated" if model.deprecated else None,
                     model_hint=model.id if suffix else None,
                     variant_hint=[f"via:{suffix[1:]}"] if suffix else [],
+                    listed=False,
+                    api_ids=[value + suffix for value in equals_clauses(model.match)],
                 )
             )
     return records, problems, hints, read
