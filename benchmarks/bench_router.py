@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import openai
-
 from knollm import Catalog
 from knollm.router import Router
 

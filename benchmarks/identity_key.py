@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
-from test_identity_key import pairwise, place, read_key
+from test_identity_key import pairwise, place, read_key  # noqa: E402
 
 
 def _old_models(revision: str, rows: list[tuple[str, str, str, str, str]]) -> list[str]:

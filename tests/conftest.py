@@ -11,7 +11,6 @@ from pathlib import Path
 import orjson
 import pytest
 
-
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO / "client" / "src") not in sys.path:
     sys.path.append(str(REPO / "client" / "src"))  # knollm.recommend before the client is installed

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from knollm import records
+
 from knollm_build import schema
 
 

@@ -32,8 +32,8 @@ from click.testing import CliRunner, Result
 from knollm_build import fetch
 from knollm_build.catalog_files import load_curated
 from knollm_build.cli import main
-from knollm_build.fetch_cli import plan
 from knollm_build.fetch import Outcome, Policy, Redactor, Target, fetch_all, write_atomic
+from knollm_build.fetch_cli import plan
 from knollm_build.fetch_styles import ANTHROPIC, BEARER
 from knollm_build.sources import models_dev
 from knollm_build.sources.base import LoadContext, content_version

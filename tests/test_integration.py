@@ -14,7 +14,6 @@ import jsonschema
 import orjson
 import pytest
 
-
 pytestmark = pytest.mark.integration
 
 

@@ -7,12 +7,12 @@ import math
 
 import orjson
 import pytest
+from conftest import FULL
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from knollm import Catalog, Criteria, Preferences
 from knollm.cli.common import CAPABILITIES, MODES
-from conftest import FULL
 
 pytestmark = pytest.mark.integration
 LLAMA = "llama-3.3-70b-instruct"

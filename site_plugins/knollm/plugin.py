@@ -147,10 +147,10 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
         body = self.bodies.pop(page.file.src_uri, None)
         if body is not None:
             # The page body is finished HTML: skip building a Markdown converter for it.
-            page.render = prebuilt_render(page, body)  # type: ignore[method-assign]
+            page.render = prebuilt_render(page, body)  # type: ignore[method-assign,assignment]
         return page
 
-    def on_page_context(
+    def on_page_context(  # type: ignore[override]
         self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> dict[str, Any] | None:
         if self.compact_nav is not None and page.file.generated_by == "knollm":

@@ -8,7 +8,7 @@
 from knollm.catalog import Catalog, Criteria, NotFound
 from knollm.costs import CostEstimate, estimate_cost, usage_cost
 from knollm.queries import Comparison, ModelMatch, Preferences, Ranked
-from knollm.records import Model, Offering, Pricing, PriceTier, Provider
+from knollm.records import Model, Offering, PriceTier, Pricing, Provider
 from knollm.source import CatalogError, DataSource
 
 __all__ = [

@@ -356,7 +356,7 @@ class Catalog:
         }
         out = {}
         for name, values in columns.items():
-            pairs = sorted((v, pos) for pos, v in enumerate(values) if v is not None)  # type: ignore[type-var]
+            pairs = sorted((v, pos) for pos, v in enumerate(values) if v is not None)
             out[name] = ([v for v, _ in pairs], [pos for _, pos in pairs])
         return out
 

@@ -157,7 +157,7 @@ def read(data: bytes, source: DataSource | None = None) -> Parts:
         body = orjson.loads(body_bytes)
         return _records(header, body, FullDocument(source, header), LazySearch(search_bytes, where))
     except (orjson.JSONDecodeError, KeyError, IndexError, TypeError, ValueError) as exc:
-        raise CatalogError(f"{where}: damaged client index ({exc.__class__.__name__}: {exc})")
+        raise CatalogError(f"{where}: damaged client index ({exc.__class__.__name__}: {exc})") from exc
 
 
 class LazySearch:

@@ -14,7 +14,7 @@ def providers() -> None:
     """Companies and endpoints that serve models."""
 
 
-def _provider_row(p) -> dict:  # type: ignore[no-untyped-def]
+def _provider_row(p) -> dict:
     return {
         "id": p.id,
         "name": p.name,
