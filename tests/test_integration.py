@@ -143,7 +143,10 @@ def test_units_of_real_dumps(catalog: dict) -> None:
     by_key = {(o["provider"], o["provider_model_id"]): o for o in catalog["offerings"]}
     stheno = by_key[("novita", "Sao10K/L3-8B-Stheno-v3.2")]
     assert stheno["pricing"]["input"] == pytest.approx(0.05)
-    assert stheno["provenance"]["pricing.input"] == "dump:novita"
+    # the newer genai-prices now gives the published value; Novita's dump, read in its 0.0001-USD
+    # units, agrees with it (a wrong unit would be a x10,000 probable unit error)
+    assert "dump:novita" in stheno["sources"]
+    assert not [c for c in stheno["conflicts"] if c["field"] == "pricing.input"]
     deepcoder = by_key[("openrouter", "agentica-org/deepcoder-14b-preview")]
     assert deepcoder["pricing"]["input"] == pytest.approx(0.015)
 
