@@ -5,9 +5,13 @@ Each :class:`FakeProvider` runs a threaded ``http.server`` on its own port and a
 (consumed in order), else ``default``: ``ok``, ``429`` (with ``Retry-After`` = ``retry_after``),
 ``500``, ``503``, ``400``, ``401``, ``404``, ``hang`` (answer nothing until the client gives up),
 ``drop`` (close the connection without a response), ``drop-mid-stream`` (send one chunk, then
-cut the connection). Streaming requests get SSE in HTTP chunked encoding. Keys listed in
+cut the connection), ``cut-stream`` (send two chunks, then end the response cleanly without a
+``finish_reason`` or ``[DONE]``: a truncated answer that looks complete to HTTP). Streaming requests get SSE in HTTP chunked encoding. Keys listed in
 ``reject_keys`` get 401; ``delay`` slows every answer; ``fail_rate`` makes a seeded random share of requests answer 500.
-Every request is recorded (model, key, whether streamed) for the tests to inspect.
+Every request is recorded (model, key, whether streamed, arrival and finish times on
+``time.monotonic``, requests in flight on arrival) for the tests to inspect. ``clock`` and
+``virtual_delay``: each request advances a :class:`FakeClock` (the router's injected clock) by
+that many seconds instead of sleeping, so latencies are exact and tests need no real waiting.
 """
 
 from __future__ import annotations
@@ -32,6 +36,25 @@ class Seen:
     stream: bool
     action: str
     body: dict[str, Any] = field(repr=False)
+    arrived: float = 0.0
+    finished: float = 0.0
+    inflight: int = 0  # requests being answered when this one arrived (itself included)
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand (pass it as the router's ``clock``)."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self.now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
 
 
 class _Server(ThreadingHTTPServer):
@@ -58,6 +81,8 @@ class FakeProvider:
         seed: int = 0,
         error_echo: bool = False,
         delay: float = 0.0,
+        clock: FakeClock | None = None,
+        virtual_delay: float = 0.0,
     ) -> None:
         self.name = name
         self.default = default
@@ -68,6 +93,9 @@ class FakeProvider:
         self.fail_rate = fail_rate
         self.error_echo = error_echo
         self.delay = delay
+        self.clock = clock
+        self.virtual_delay = virtual_delay
+        self.inflight = 0
         self.seen: list[Seen] = []
         self._random = random.Random(seed)
         self._lock = threading.Lock()
@@ -204,12 +232,27 @@ class FakeProvider:
                 stream = bool(body.get("stream"))
                 action = fake._next_action(key)
                 with fake._lock:
-                    fake.seen.append(Seen(model, key, stream, action, body))
+                    fake.inflight += 1
+                    seen = Seen(model, key, stream, action, body, time.monotonic(), 0.0)
+                    seen.inflight = fake.inflight
+                    fake.seen.append(seen)
+                try:
+                    self._answer(action, model, key, stream, body)
+                finally:
+                    with fake._lock:
+                        fake.inflight -= 1
+                        seen.finished = time.monotonic()
+
+            def _answer(
+                self, action: str, model: str, key: str, stream: bool, body: dict[str, Any]
+            ) -> None:
                 if not self.path.endswith("/chat/completions"):
                     self._error(404, "not found")
                     return
                 if fake.delay:
                     time.sleep(fake.delay)
+                if fake.clock is not None and fake.virtual_delay:
+                    fake.clock.advance(fake.virtual_delay)
                 if action == "hang":
                     fake._stop.wait(30)
                     self.close_connection = True
@@ -234,6 +277,10 @@ class FakeProvider:
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
                 for i, chunk in enumerate(fake.chunks(model, include)):
+                    if action == "cut-stream" and i == 2:
+                        self.wfile.write(b"0\r\n\r\n")  # a clean end of the body, nothing more
+                        self.wfile.flush()
+                        return
                     self._chunk(f"data: {json.dumps(chunk)}\n\n".encode())
                     if action == "drop-mid-stream" and i == 0:
                         time.sleep(0.05)

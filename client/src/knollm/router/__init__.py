@@ -8,7 +8,13 @@
 """
 
 from knollm.router.accounting import Attempt, Ledger, RouteInfo, Totals, Usage
-from knollm.router.errors import AllCandidatesFailed, BudgetExceeded, NoCandidates, RouterError
+from knollm.router.errors import (
+    AllCandidatesFailed,
+    BudgetExceeded,
+    NoCandidates,
+    RouterError,
+    StreamInterrupted,
+)
 from knollm.router.router import AsyncRouter, Router, route_of
 from knollm.router.strategies import STRATEGIES
 from knollm.router.streams import AsyncRoutedStream, RoutedStream
@@ -26,6 +32,7 @@ __all__ = [
     "RoutedStream",
     "Router",
     "RouterError",
+    "StreamInterrupted",
     "Totals",
     "Usage",
     "route_of",

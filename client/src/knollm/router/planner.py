@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -74,6 +74,7 @@ class Planner:
         auto_limit: int = 64,
     ) -> None:
         self.catalog = catalog
+        self.clock: Callable[[], float] = time.monotonic  # the router sets its own
         self.auto_limit = auto_limit
         self.endpoints = dict(endpoints)
         self.health = health
@@ -211,7 +212,7 @@ class Planner:
                 raise NoCandidates(
                     "no entry of the fallback chain is usable: " + "; ".join(failures)
                 )
-        now = time.monotonic()
+        now = self.clock()
         is_open = self.health.is_open
         if any(is_open(o.key, now) for o in ordered):
             ordered = [o for o in ordered if not is_open(o.key, now)] + [

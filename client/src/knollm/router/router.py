@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -23,6 +23,7 @@ from knollm.catalog import Catalog, Criteria, NotFound
 from knollm.records import Offering
 from knollm.router.accounting import Ledger, RequestLog, RouteInfo
 from knollm.router.core import Core, Run, Target, chat_params
+from knollm.router.errors import StreamInterrupted
 from knollm.router.health import Health
 from knollm.router.keys import KeyPool, KeyRing, keys_from_env
 from knollm.router.planner import Endpoint, Planner, criteria_of, is_openai_compatible
@@ -64,6 +65,7 @@ def build_core(
     log_prompts: bool,
     stream_usage: bool,
     auto_limit: int = 64,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Core:
     """Wire a router's parts from its options (shared by the sync and async routers)."""
     if strategy not in STRATEGIES:
@@ -89,6 +91,7 @@ def build_core(
     planner = Planner(
         cat, endpoints, health, criteria_of(constraints), weights or DEFAULT_WEIGHTS, auto_limit
     )
+    planner.clock = clock
     keyring = KeyRing(pools)
     request_log = RequestLog(log_path, log_prompts, keyring.scrub) if log_path else None
     return Core(
@@ -102,6 +105,7 @@ def build_core(
         max_wait=max_wait,
         expected_output_tokens=expected_output_tokens,
         stream_usage=stream_usage,
+        clock=clock,
     )
 
 
@@ -131,6 +135,7 @@ class _Base:
         log_prompts: bool = False,
         stream_usage: bool = True,
         auto_limit: int = 64,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """Route over ``catalog`` (a :class:`Catalog`, a path, or the default catalog).
 
@@ -138,7 +143,8 @@ class _Base:
         ``auth_env`` variables and their numbered siblings (``GROQ_API_KEY_2``...) in ``env``
         (default ``os.environ``). ``base_urls`` overrides a provider's API base URL. ``budget``
         is in USD; ``log_path`` appends one JSON line per request. ``"auto"`` tries at most the
-        ``auto_limit`` cheapest offerings that fit a request.
+        ``auto_limit`` cheapest offerings that fit a request. ``clock`` (monotonic seconds) is
+        what breakers, latencies and key rests are timed with; tests pass a controllable one.
         """
         self._core = build_core(
             catalog,
@@ -159,6 +165,7 @@ class _Base:
             log_prompts=log_prompts,
             stream_usage=stream_usage,
             auto_limit=auto_limit,
+            clock=clock,
         )
 
     @property
@@ -257,9 +264,14 @@ class Router(_Base):
                 if streaming:
                     it = iter(response)
                     first = next(it, None)
+                if streaming and first is None:
+                    raise StreamInterrupted("the stream ended before its first chunk", response)
             except Exception as exc:  # classified: retried, or raised by run.failed
                 run.failed(step, exc)
                 continue
+            except BaseException:  # KeyboardInterrupt, GeneratorExit...: free what it held
+                run.abandoned(step, "interrupted")
+                raise
             info = run.succeeded(step, response, streaming)
             if streaming:
                 return RoutedStream(response, it, first, run, step, info, injected)
@@ -323,9 +335,14 @@ class AsyncRouter(_Base):
                         first = await ait.__anext__()
                     except StopAsyncIteration:
                         first = None
+                    if first is None:
+                        raise StreamInterrupted("the stream ended before its first chunk", response)
             except Exception as exc:  # classified: retried, or raised by run.failed
                 run.failed(step, exc)
                 continue
+            except BaseException:  # asyncio.CancelledError (wait_for, task.cancel()) and the like
+                run.abandoned(step, "cancelled")
+                raise
             info = run.succeeded(step, response, streaming)
             if streaming:
                 return AsyncRoutedStream(response, ait, first, run, step, info, injected)
