@@ -405,12 +405,14 @@ class _Completions:
         ``model``: an offering (``groq/llama-3.3-70b-versatile``), a canonical model id,
         ``"auto"`` (with ``constraints``: capabilities, min_context, max_input_price, providers...)
         or a list of those (an ordered fallback chain). ``strategy`` overrides the router's for
-        this call. Every other keyword goes to the provider unchanged.
+        this call. Every other keyword goes to the provider unchanged; ``NOT_GIVEN`` placeholders
+        are dropped.
         """
+        params = given(params)
         params["messages"] = messages
-        if stream:
+        if stream is True:
             params["stream"] = True
-        return self._router._create(model, strategy, constraints, params)
+        return self._router._create(model, strategy or None, constraints or None, params)
 
 
 class _AsyncCompletions:
@@ -452,10 +454,11 @@ class _AsyncCompletions:
         **params: Any,
     ) -> ChatCompletion | AsyncRoutedStream:
         """Async twin of :meth:`Router.chat.completions.create`."""
+        params = given(params)
         params["messages"] = messages
-        if stream:
+        if stream is True:
             params["stream"] = True
-        return await self._router._create(model, strategy, constraints, params)
+        return await self._router._create(model, strategy or None, constraints or None, params)
 
 
 class _Chat:
@@ -466,6 +469,12 @@ class _Chat:
 class _AsyncChat:
     def __init__(self, completions: _AsyncCompletions) -> None:
         self.completions = completions
+
+
+def given(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` without the SDK's "not given" placeholders (``NOT_GIVEN``, ``omit``), which
+    wrappers such as Claif forward for every keyword they did not set."""
+    return {k: v for k, v in params.items() if not isinstance(v, openai.NotGiven | openai.Omit)}
 
 
 def route_of(response: Any) -> RouteInfo | None:
