@@ -8,6 +8,7 @@ import click
 
 from knollm import __version__
 from knollm.cli.common import State
+from knollm.cli.config import config
 from knollm.cli.costs import cheapest_command, compare_command, costs, optimal_command
 from knollm.cli.data import info_command, update_command
 from knollm.cli.libraries import libraries
@@ -59,6 +60,7 @@ main.add_command(compare_command)
 main.add_command(libraries)
 main.add_command(update_command)
 main.add_command(info_command)
+main.add_command(config)
 
 
 def run() -> None:

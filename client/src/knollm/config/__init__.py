@@ -10,4 +10,12 @@ from knollm.config.files import ConfigError, ConfigFile
 from knollm.config.settings import Config, ProviderSettings, Settings, load
 from knollm.config.store import ConfigStore
 
-__all__ = ["Config", "ConfigError", "ConfigFile", "ConfigStore", "ProviderSettings", "Settings", "load"]
+__all__ = [
+    "Config",
+    "ConfigError",
+    "ConfigFile",
+    "ConfigStore",
+    "ProviderSettings",
+    "Settings",
+    "load",
+]

@@ -171,9 +171,7 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in data.items():
         dotted = f"{prefix}{key}"
-        nested = dotted == "providers" or (
-            prefix == "providers." and isinstance(value, Mapping)
-        )
+        nested = dotted == "providers" or (prefix == "providers." and isinstance(value, Mapping))
         if nested and isinstance(value, Mapping):
             out.update(_flatten(value, dotted + "."))
         else:
@@ -223,7 +221,9 @@ def _layers(
         layers.append((top, f, ""))
         for name, body in (f.data.get("profiles") or {}).items():
             if not isinstance(body, Mapping):
-                raise ConfigError(f"{f.where('profiles.' + name)}: profiles.{name}: must be a table")
+                raise ConfigError(
+                    f"{f.where('profiles.' + name)}: profiles.{name}: must be a table"
+                )
             _check_secrets(f, body, f"profiles.{name}.")
             profiles[name] = (dict(body), f)  # a later file's profile of that name wins
     if chosen is None:
@@ -248,9 +248,7 @@ def _layers(
         name = extends if isinstance(extends, str) else None
     for pname in reversed(chain):
         body, f = profiles[pname]
-        layers.append(
-            ({k: v for k, v in body.items() if k != "extends"}, f, f"profiles.{pname}.")
-        )
+        layers.append(({k: v for k, v in body.items() if k != "extends"}, f, f"profiles.{pname}."))
     return layers, chosen
 
 

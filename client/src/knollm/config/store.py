@@ -84,5 +84,3 @@ class ConfigStore:
         self.generation += 1
         log.info("knollm config: reloaded (%s)", ", ".join(str(f.path) for f in config.files))
         return True
-
-

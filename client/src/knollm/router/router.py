@@ -79,9 +79,7 @@ def build_core(
             near = NotFound("provider", pid, cat._closest(pid, cat.provider_by_id))
             raise ValueError(f"{config.origin(f'providers.{pid}')}: providers.{pid}: {near}")
     environ = os.environ if env is None else env
-    old_pools = (
-        {pid: e.pool for pid, e in previous.planner.endpoints.items()} if previous else {}
-    )
+    old_pools = {pid: e.pool for pid, e in previous.planner.endpoints.items()} if previous else {}
     endpoints: dict[str, Endpoint] = {}
     pools: dict[str, KeyPool] = {}
     for p in cat.providers:
