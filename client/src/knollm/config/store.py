@@ -10,7 +10,6 @@ saying why, once per change. A file created after the start is seen by :meth:`re
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
