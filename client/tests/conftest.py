@@ -24,8 +24,11 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     cache = tmp_path / "cache"
     monkeypatch.setenv("KNOLLM_CACHE_DIR", str(cache))
     monkeypatch.setenv("KNOLLM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KNOLLM_CONFIG_DIR", str(tmp_path / "config"))  # no user config file
     for name in list(os.environ):
-        if name in ("KNOLLM_CATALOG", "KNOLLM_UPDATE_URL") or name.endswith("_API_KEY"):
+        if name.startswith("KNOLLM_") and name not in ("KNOLLM_CACHE_DIR", "KNOLLM_CONFIG_DIR", "KNOLLM_DATA_DIR"):
+            monkeypatch.delenv(name)
+        elif name.endswith("_API_KEY"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("COLUMNS", "160")
     return cache

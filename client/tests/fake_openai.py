@@ -5,14 +5,18 @@ Each :class:`FakeProvider` runs a threaded ``http.server`` on its own port and a
 (consumed in order), else ``default``: ``ok``, ``429`` (with ``Retry-After`` = ``retry_after``),
 ``500``, ``503``, ``400``, ``401``, ``404``, ``hang`` (answer nothing until the client gives up),
 ``drop`` (close the connection without a response), ``drop-mid-stream`` (send one chunk, then
-cut the connection). Streaming requests get SSE in HTTP chunked encoding. Keys listed in
+cut the connection), ``cut-stream`` (send two chunks, then end the response cleanly without a
+``finish_reason`` or ``[DONE]``: a truncated answer that looks complete to HTTP). Streaming requests get SSE in HTTP chunked encoding. Keys listed in
 ``reject_keys`` get 401; ``delay`` slows every answer (for a stream: the time to its first chunk);
 ``fail_rate`` makes a seeded random share of requests answer 500. ``reply`` sets the answer's text
 (a string, or a function of the request body); ``stream_tokens`` makes a stream send that many
 one-token content chunks (and report them as ``completion_tokens``), ``token_rate`` spaces them at
 that many chunks per second after the first. ``tool_call=(name, arguments)`` answers every request
 that offers tools (and carries no tool result yet) with that one call instead of text.
-Every request is recorded (model, key, whether streamed) for the tests to inspect.
+Every request is recorded (model, key, whether streamed, arrival and finish times on
+``time.monotonic``, requests in flight on arrival) for the tests to inspect. ``clock`` and
+``virtual_delay``: each request advances a :class:`FakeClock` (the router's injected clock) by
+that many seconds instead of sleeping, so latencies are exact and tests need no real waiting.
 """
 
 from __future__ import annotations
@@ -38,6 +42,25 @@ class Seen:
     stream: bool
     action: str
     body: dict[str, Any] = field(repr=False)
+    arrived: float = 0.0
+    finished: float = 0.0
+    inflight: int = 0  # requests being answered when this one arrived (itself included)
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand (pass it as the router's ``clock``)."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self.now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.now += seconds
 
 
 class _Server(ThreadingHTTPServer):
@@ -68,6 +91,8 @@ class FakeProvider:
         stream_tokens: int = 0,
         token_rate: float = 0.0,
         tool_call: tuple[str, dict[str, Any]] | None = None,
+        clock: FakeClock | None = None,
+        virtual_delay: float = 0.0,
     ) -> None:
         self.name = name
         self.default = default
@@ -82,6 +107,9 @@ class FakeProvider:
         self.stream_tokens = stream_tokens
         self.token_rate = token_rate
         self.tool_call = tool_call
+        self.clock = clock
+        self.virtual_delay = virtual_delay
+        self.inflight = 0
         self.seen: list[Seen] = []
         self._random = random.Random(seed)
         self._lock = threading.Lock()
@@ -267,12 +295,27 @@ class FakeProvider:
                 stream = bool(body.get("stream"))
                 action = fake._next_action(key)
                 with fake._lock:
-                    fake.seen.append(Seen(model, key, stream, action, body))
+                    fake.inflight += 1
+                    seen = Seen(model, key, stream, action, body, time.monotonic(), 0.0)
+                    seen.inflight = fake.inflight
+                    fake.seen.append(seen)
+                try:
+                    self._answer(action, model, key, stream, body)
+                finally:
+                    with fake._lock:
+                        fake.inflight -= 1
+                        seen.finished = time.monotonic()
+
+            def _answer(
+                self, action: str, model: str, key: str, stream: bool, body: dict[str, Any]
+            ) -> None:
                 if not self.path.endswith("/chat/completions"):
                     self._error(404, "not found")
                     return
                 if fake.delay:
                     time.sleep(fake.delay)
+                if fake.clock is not None and fake.virtual_delay:
+                    fake.clock.advance(fake.virtual_delay)
                 if action == "hang":
                     fake._stop.wait(30)
                     self.close_connection = True
@@ -301,6 +344,10 @@ class FakeProvider:
                     1 for c in chunks if c["choices"] and "content" in c["choices"][0]["delta"]
                 )
                 for i, chunk in enumerate(chunks):
+                    if action == "cut-stream" and i == 2:
+                        self.wfile.write(b"0\r\n\r\n")  # a clean end of the body, nothing more
+                        self.wfile.flush()
+                        return
                     if fake.token_rate and 0 < i < content:
                         time.sleep(1 / fake.token_rate)
                     self._chunk(f"data: {json.dumps(chunk)}\n\n".encode())

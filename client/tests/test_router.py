@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openai
 import pytest
-from fake_openai import KEYS, Trio
+from fake_openai import KEYS, FakeClock, Trio
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from knollm.router import AllCandidatesFailed, BudgetExceeded, NoCandidates, Router, route_of
@@ -82,11 +82,15 @@ def test_round_robin_rotates() -> None:
 
 
 def test_fastest_learns_latency() -> None:
-    with Trio(alpha={"delay": 0.3}, beta={"delay": 0.2}) as trio:
-        router = Router(trio.catalog, **trio.options(strategy="fastest"))
+    # Each fake advances the router's clock by its latency instead of sleeping: exact, no races.
+    clock = FakeClock()
+    slow = {"alpha": 0.3, "beta": 0.2, "gamma": 0.05}
+    with Trio(**{p: {"clock": clock, "virtual_delay": d} for p, d in slow.items()}) as trio:
+        router = Router(trio.catalog, **trio.options(strategy="fastest", clock=clock))
         # Unmeasured offerings go first (cheapest first), so each is measured once.
         explored = [route_of(ask(router)).provider for _ in range(3)]
         assert explored == ["alpha", "beta", "gamma"]
+        assert router.health.latency["alpha:alpha-70b"].mean == pytest.approx(0.3)
         assert [route_of(ask(router)).provider for _ in range(2)] == ["gamma", "gamma"]
         order = [o.provider for o in router.candidates("test-70b", HI)]
         assert order == ["gamma", "beta", "alpha"]

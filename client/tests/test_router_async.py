@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from importlib.metadata import entry_points
 
 import openai
 import pytest
-from fake_openai import KEYS, Trio
+from fake_openai import Trio
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from knollm.router import AsyncRouter, route_of
@@ -116,17 +115,3 @@ async def test_load_no_request_lost() -> None:
             f"({total / elapsed:.0f} req/s); answered by {served}; beta failed {failed} "
             f"times, every one answered elsewhere; {attempts} attempts {outcomes}"
         )
-
-
-def test_claif_entry_point_answers() -> None:
-    found = [ep for ep in entry_points(group="claif.plugins") if ep.name == "knollm"]
-    assert len(found) == 1
-    plugin = found[0].load()
-    assert plugin.__name__ == "knollm.claif_plugin"
-    with Trio() as trio:
-        client = plugin.get_client(catalog=trio.catalog, **trio.options())
-        reply = client.chat.completions.create(model="test-70b", messages=HI)
-        assert isinstance(reply, ChatCompletion)
-        assert reply.choices[0].message.content == "hello from alpha"
-        assert trio["alpha"].seen[0].key == KEYS["alpha"]
-        client.close()

@@ -50,15 +50,30 @@ def test_keys_from_env_numbered_in_order() -> None:
 
 def test_key_pool_rotation_disable_and_rest(caplog: pytest.LogCaptureFixture) -> None:
     pool = KeyPool("groq", ["sk-one-aaaa", "sk-two-bbbb", "sk-three-cccc"])
-    picked = [pool.pick(0.0).reveal() for _ in range(4)]
-    assert picked == ["sk-one-aaaa", "sk-two-bbbb", "sk-three-cccc", "sk-one-aaaa"]
+    picked = [pool.pick(0.0) for _ in range(4)]
+    assert [k.reveal() for k in picked] == [
+        "sk-one-aaaa",
+        "sk-two-bbbb",
+        "sk-three-cccc",
+        "sk-one-aaaa",
+    ]
+    for key in picked:
+        pool.finish(key, True)
     two = pool.keys[1]
     pool.disable(two, 401, "HTTP 401: bad key")
     pool.limit(pool.keys[2], 10.0)
-    assert [pool.pick(1.0).reveal() for _ in range(2)] == ["sk-one-aaaa", "sk-one-aaaa"]
+    again = [pool.pick(1.0) for _ in range(2)]
+    assert [k.reveal() for k in again] == ["sk-one-aaaa", "sk-one-aaaa"]
+    for key in again:
+        pool.finish(key, True)
     pool.limit(pool.keys[0], 5.0)
-    assert pool.pick(1.0) is None and pool.ready_at() == 5.0
-    assert pool.pick(5.0).reveal() == "sk-one-aaaa"
+    assert pool.pick(1.0) is None and pool.ready_at(1.0) == 5.0
+    # After its rest a key recovers one request at a time: a second caller waits for the first.
+    probe = pool.pick(5.0)
+    assert probe.reveal() == "sk-one-aaaa"
+    assert pool.pick(5.0) is None and pool.ready_at(5.0) == pytest.approx(5.05)
+    pool.finish(probe, True)  # accepted: two may go at once now, then four...
+    assert [pool.pick(5.1) is not None for _ in range(3)] == [True, True, False]
     assert "sk-" not in repr(pool) + repr(pool.keys) + caplog.text
     assert repr(two) == f"ApiKey(groq {fingerprint('sk-two-bbbb')}, disabled: HTTP 401)"
 

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "info": "knollm.cli.data:info_command",
     "ab": "knollm.cli.ab:ab",
     "benchmark": "knollm.cli.bench:benchmark",
+    "config": "knollm.cli.config:config",
 }
 
 

@@ -8,7 +8,13 @@
 """
 
 from knollm.router.accounting import Attempt, Ledger, RouteInfo, Totals, Usage
-from knollm.router.errors import AllCandidatesFailed, BudgetExceeded, NoCandidates, RouterError
+from knollm.router.errors import (
+    AllCandidatesFailed,
+    BudgetExceeded,
+    NoCandidates,
+    RouterError,
+    StreamInterrupted,
+)
 from knollm.router.multi import Answer, Consensus, DeadlineExceeded, FanOut, normalise
 from knollm.router.router import AsyncRouter, Router, route_of
 from knollm.router.strategies import STRATEGIES
@@ -31,6 +37,7 @@ __all__ = [
     "RoutedStream",
     "Router",
     "RouterError",
+    "StreamInterrupted",
     "Totals",
     "Usage",
     "normalise",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,7 @@ class Target:
     endpoint: Endpoint
     reserved: float
     started: float
+    probe: bool = False  # this attempt is its offering's half-open breaker probe
 
 
 def retry_after(exc: openai.APIStatusError) -> float:
@@ -115,8 +116,10 @@ class Core:
         max_wait: float,
         expected_output_tokens: int,
         stream_usage: bool,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.planner, self.keyring, self.health, self.ledger = planner, keyring, health, ledger
+        self.clock = clock
         self.request_log = request_log
         self.strategy, self.timeout, self.max_wait = strategy, timeout, max_wait
         self.expected_output_tokens = expected_output_tokens
@@ -152,12 +155,76 @@ class Core:
         return est.total if est.complete else None
 
     def scrub_exception(self, exc: BaseException) -> BaseException:
-        """Hide any known key that a server echoed into an error's message, in place."""
+        """Hide every known key in an error, in place: its message and args, and for the SDK's
+        errors also ``body``, ``response`` (text and headers) and ``request`` (whose
+        ``Authorization`` header carries the key)."""
         scrub = self.keyring.scrub
         exc.args = tuple(scrub(a) if isinstance(a, str) else a for a in exc.args)
         if isinstance(getattr(exc, "message", None), str):
             exc.message = scrub(exc.message)  # type: ignore[attr-defined]
+        if isinstance(exc, openai.APIError):
+            exc.body = scrub_data(exc.body, scrub)
+            for name in ("code", "param", "type"):
+                value = getattr(exc, name, None)
+                if isinstance(value, str):
+                    setattr(exc, name, scrub(value))
+            # The SDK's transport is httpx or its successor httpx2: go by shape, not by class.
+            request = getattr(exc, "request", None)
+            if hasattr(request, "headers") and hasattr(request, "url"):
+                exc.request = scrub_request(request, scrub)
+            response = getattr(exc, "response", None)
+            if hasattr(response, "status_code") and hasattr(response, "headers"):
+                exc.response = scrub_response(response, scrub)  # type: ignore[attr-defined]
         return exc
+
+
+def scrub_data(value: Any, scrub: Callable[[str], str]) -> Any:
+    """A copy of parsed JSON with ``scrub`` applied to every string, keys included."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, Mapping):
+        return {scrub_data(k, scrub): scrub_data(v, scrub) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub_data(v, scrub) for v in value]
+    return value
+
+
+def _scrub_headers(headers: Any, scrub: Callable[[str], str]) -> list[tuple[str, str]]:
+    out = []
+    for name, value in headers.multi_items():
+        if name.lower() in ("authorization", "api-key", "x-api-key"):
+            value = "[redacted]"
+        out.append((name, scrub(value)))
+    return out
+
+
+def scrub_request(request: Any, scrub: Callable[[str], str]) -> Any:
+    """A copy of an HTTP request without credentials: auth headers redacted, no body."""
+    return type(request)(
+        request.method, request.url, headers=_scrub_headers(request.headers, scrub)
+    )
+
+
+def scrub_response(response: Any, scrub: Callable[[str], str]) -> Any:
+    """A copy of a (read) error response whose text and headers have every key scrubbed."""
+    try:
+        text = response.text
+    except Exception:  # noqa: BLE001 - a streamed response not read: nothing to keep
+        text = ""
+    sent = getattr(response, "_request", None)
+    request = scrub_request(sent, scrub) if sent is not None else None
+    # The copy's content is decoded text: drop the headers that described the encoded body.
+    headers = [
+        (k, v)
+        for k, v in _scrub_headers(response.headers, scrub)
+        if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    return type(response)(
+        response.status_code,
+        headers=headers,
+        content=scrub(text).encode(),
+        request=request,
+    )
 
 
 class Run:
@@ -183,7 +250,7 @@ class Run:
         self.attempts: list[Attempt] = []
         self.over_budget: list[tuple[Offering, float | None]] = []
         self.waited = 0.0
-        self.started = time.monotonic()
+        self.started = self.core.clock()
 
     # -- choosing ----------------------------------------------------------------------------
 
@@ -196,27 +263,32 @@ class Run:
                 if o.key in self.dead:
                     self.i += 1
                     continue
-                now = time.monotonic()
-                if not self.bypass and not core.health.allow(o.key, now):
+                now = self.core.clock()
+                admitted = "pass" if self.bypass else core.health.admit(o.key, now)
+                if admitted is None:
                     self.deferred.append(o)
                     self.i += 1
                     continue
+                probe = admitted == "probe"
                 endpoint = core.planner.endpoints[o.provider]
                 key = endpoint.pool.pick(now)
                 if key is None:
-                    core.health.released(o.key)
+                    if probe:
+                        core.health.released(o.key)
                     self.i += 1
                     continue
                 cost = core.estimate(o, self.workload)
                 if core.ledger.budget is not None and (
                     cost is None or not core.ledger.reserve(cost)
                 ):
-                    core.health.released(o.key)
+                    endpoint.pool.finish(key, False)
+                    if probe:
+                        core.health.released(o.key)
                     self.over_budget.append((o, cost))
                     self.dead.add(o.key)
                     self.i += 1
                     continue
-                return Target(o, key, endpoint, cost or 0.0, now)
+                return Target(o, key, endpoint, cost or 0.0, now, probe)
             if self.deferred and not self.bypass:
                 self.queue, self.deferred, self.i, self.bypass = self.deferred, [], 0, True
                 continue
@@ -229,12 +301,12 @@ class Run:
 
     def _rest(self) -> float | None:
         """Seconds until a rate-limited key of a live candidate is usable, within ``max_wait``."""
-        now = time.monotonic()
+        now = self.core.clock()
         times = []
         for o in self.plan:
             if o.key in self.dead:
                 continue
-            ready = self.core.planner.endpoints[o.provider].pool.ready_at()
+            ready = self.core.planner.endpoints[o.provider].pool.ready_at(now)
             if ready is not None:
                 times.append(ready)
         if not times:
@@ -249,7 +321,7 @@ class Run:
     def failed(self, target: Target, exc: BaseException) -> None:
         """Book a failed attempt and move on; raises ``exc`` (scrubbed) if it must not be retried."""
         core = self.core
-        now = time.monotonic()
+        now = core.clock()
         o, key = target.offering, target.key
         core.ledger.release(target.reserved)
         outcome, status = classify(exc)
@@ -258,15 +330,15 @@ class Run:
             Attempt(o.key, outcome, status, key.fingerprint, now - target.started, detail)
         )
         pool = target.endpoint.pool
+        pool.finish(key, False)
+        if outcome in ("key-rejected", "rate-limited", "fatal") and target.probe:
+            core.health.released(o.key)  # no verdict on the offering: let another probe go
         if outcome == "key-rejected":
-            core.health.released(o.key)
             pool.disable(key, status, detail)
         elif outcome == "rate-limited":
-            core.health.released(o.key)
             assert isinstance(exc, openai.APIStatusError)
             pool.limit(key, now + retry_after(exc))
         elif outcome == "fatal":
-            core.health.released(o.key)
             self._log(None, exc)
             raise core.scrub_exception(exc)
         else:
@@ -277,8 +349,9 @@ class Run:
 
     def succeeded(self, target: Target, response: Any, streaming: bool = False) -> RouteInfo:
         """Book an answer (or a stream's first chunk) and attach its ``RouteInfo``."""
-        now = time.monotonic()
+        now = self.core.clock()
         o = target.offering
+        target.endpoint.pool.finish(target.key, True)
         self.core.health.succeeded(o.key, now - target.started, now)
         self.attempts.append(
             Attempt(o.key, "ok", 200, target.key.fingerprint, now - target.started)
@@ -298,12 +371,36 @@ class Run:
         self.core.ledger.record(info, reserved)
         self._log(info, None)
 
+    def abandoned(self, target: Target, why: str = "cancelled") -> None:
+        """The caller gave up on an attempt (task cancelled, interrupt) before it answered:
+        free everything the attempt held (budget reservation, key slot, half-open probe) and
+        log it; the offering's health is not judged."""
+        core = self.core
+        now = core.clock()
+        core.ledger.release(target.reserved)
+        target.endpoint.pool.finish(target.key, False)
+        if target.probe:
+            core.health.released(target.offering.key)
+        self.attempts.append(
+            Attempt(target.offering.key, why, None, target.key.fingerprint, now - target.started)
+        )
+        self._log(None, RouterError(f"request {why} by the caller"))
+
+    def stream_abandoned(self, info: RouteInfo, target: Target, why: str) -> None:
+        """A stream was closed, dropped or cancelled before its end: book what is known (the
+        usage if a usage chunk came, else the estimate, since tokens were likely spent)."""
+        now = self.core.clock()
+        self.attempts.append(
+            Attempt(target.offering.key, why, None, target.key.fingerprint, now - target.started)
+        )
+        self.settle(info, target.reserved)
+
     def stream_failed(self, info: RouteInfo, target: Target, exc: BaseException) -> None:
         """A stream broke after its first chunk: count it against the offering, charge the
         estimate (tokens were likely spent), log, and let the caller see the error."""
-        now = time.monotonic()
+        now = self.core.clock()
         self.core.health.failed(target.offering.key, now)
-        outcome, status = classify(exc)
+        _, status = classify(exc)
         self.attempts.append(
             Attempt(
                 target.offering.key,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import openai
 
 if TYPE_CHECKING:
     from knollm.router.accounting import Attempt
@@ -26,3 +29,18 @@ class AllCandidatesFailed(RouterError):
     def __init__(self, message: str, attempts: list[Attempt]) -> None:
         super().__init__(message)
         self.attempts = attempts
+
+
+class StreamInterrupted(RouterError, openai.APIConnectionError):
+    """A stream ended without finishing: the connection closed before every choice had a
+    ``finish_reason`` (no ``[DONE]``), or before the first chunk. The answer is truncated, so
+    this is raised rather than a normal end. It is an ``openai.APIConnectionError`` too, so code
+    that handles the SDK's connection errors handles it. ``request`` carries no credentials."""
+
+    def __init__(self, message: str, stream: Any = None) -> None:
+        sent = getattr(getattr(stream, "response", None), "request", None)
+        if sent is not None and hasattr(sent, "url"):
+            request = type(sent)(sent.method, sent.url)  # httpx or httpx2, without credentials
+        else:
+            request = httpx.Request("POST", "http://127.0.0.1/")
+        openai.APIConnectionError.__init__(self, message=message, request=request)

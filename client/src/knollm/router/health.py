@@ -95,6 +95,16 @@ class Health:
         with self.lock:
             return self.breaker(key).allow(now)
 
+    def admit(self, key: str, now: float) -> str | None:
+        """Like :meth:`allow`, saying how: ``"pass"`` (breaker closed), ``"probe"`` (the one
+        half-open probe, which the caller must end with a success, a failure or
+        :meth:`released`), or None (refused)."""
+        with self.lock:
+            b = self.breaker(key)
+            if not b.allow(now):
+                return None
+            return "probe" if b.state == HALF_OPEN else "pass"
+
     def is_open(self, key: str, now: float) -> bool:
         """True while the breaker refuses traffic (open and still cooling down)."""
         b = self.breakers.get(key)

@@ -26,7 +26,16 @@ def fingerprint(secret: str) -> str:
 class ApiKey:
     """One key of one provider, with its state: taken out (401/403) or rate-limited until a time."""
 
-    __slots__ = ("_secret", "disabled", "fingerprint", "index", "limited_until", "provider")
+    __slots__ = (
+        "_secret",
+        "disabled",
+        "fingerprint",
+        "index",
+        "inflight",
+        "limited_until",
+        "provider",
+        "window",
+    )
 
     def __init__(self, provider: str, secret: str, index: int) -> None:
         self.provider = provider
@@ -35,6 +44,16 @@ class ApiKey:
         self.fingerprint = fingerprint(secret)
         self.disabled: str | None = None
         self.limited_until = 0.0
+        self.inflight = 0  # requests sent with this key and not finished yet
+        self.window: int | None = None  # in-flight cap while recovering from a 429; None: no cap
+
+    def admits(self, now: float) -> bool:
+        """Usable at ``now``: not taken out, not resting, and under its recovery window."""
+        return (
+            not self.disabled
+            and self.limited_until <= now
+            and (self.window is None or self.inflight < self.window)
+        )
 
     def reveal(self) -> str:
         """The secret, for the transport only."""
@@ -66,8 +85,19 @@ def keys_from_env(auth_env: Sequence[str], environ: Mapping[str, str] | None = N
     return list(dict.fromkeys(found))
 
 
+RECOVERY_POLL = 0.05  # seconds between looks at a recovering key whose window is full
+RECOVERY_DONE = 16  # a recovering key's window at which it counts as recovered
+
+
 class KeyPool:
-    """The keys of one provider, handed out round-robin among those usable right now."""
+    """The keys of one provider, handed out round-robin among those usable right now.
+
+    After a 429 a key rests until its ``Retry-After``; then it *recovers*: one request at a time
+    may use it, and each success doubles how many may be in flight at once (1, 2, 4 ... 16, then no
+    cap), so callers that waited on the key are let back one at a time rather than all at once.
+    Another 429 during recovery rests it again with a window of one. Every key handed out by
+    :meth:`pick` must be given back once with :meth:`finish`.
+    """
 
     def __init__(self, provider: str, secrets: Iterable[str]) -> None:
         self.provider = provider
@@ -80,23 +110,44 @@ class KeyPool:
         return f"KeyPool({self.provider}: {usable}/{len(self.keys)} keys usable)"
 
     def pick(self, now: float) -> ApiKey | None:
-        """The next key that is neither taken out nor rate-limited at ``now``; None if none is."""
+        """The next key usable at ``now`` (counted in flight until :meth:`finish`); None if none."""
         with self._lock:
             n = len(self.keys)
             for step in range(n):
                 key = self.keys[(self._next + step) % n]
-                if not key.disabled and key.limited_until <= now:
+                if key.admits(now):
                     self._next = (self._next + step + 1) % n
+                    key.inflight += 1
                     return key
         return None
+
+    def finish(self, key: ApiKey, ok: bool) -> None:
+        """A request sent with ``key`` is over; ``ok`` when the provider accepted it."""
+        with self._lock:
+            key.inflight = max(key.inflight - 1, 0)
+            if ok and key.window is not None:
+                key.window *= 2
+                if key.window >= RECOVERY_DONE:
+                    key.window = None
 
     def usable(self) -> bool:
         """True while at least one key is not taken out (it may be rate-limited for now)."""
         return any(not k.disabled for k in self.keys)
 
-    def ready_at(self) -> float | None:
-        """When the earliest rate-limited key becomes usable again; None if none is waiting."""
-        times = [k.limited_until for k in self.keys if not k.disabled]
+    def ready_at(self, now: float) -> float | None:
+        """When a key may next be usable: the earliest end of a rest, or a short poll for a
+        recovering key whose window is full; None when every key is taken out."""
+        with self._lock:
+            times = []
+            for k in self.keys:
+                if k.disabled:
+                    continue
+                if k.limited_until > now:
+                    times.append(k.limited_until)
+                elif k.window is not None and k.inflight >= k.window:
+                    times.append(now + RECOVERY_POLL)
+                else:
+                    times.append(now)
         return min(times) if times else None
 
     def disable(self, key: ApiKey, status: int | None, reason: str) -> None:
@@ -115,9 +166,10 @@ class KeyPool:
         )
 
     def limit(self, key: ApiKey, until: float) -> None:
-        """Rate-limit a key until a time (from Retry-After)."""
+        """Rest a key until a time (from Retry-After); it then recovers one request at a time."""
         with self._lock:
             key.limited_until = max(key.limited_until, until)
+            key.window = 1
 
 
 class KeyRing:

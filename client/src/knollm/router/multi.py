@@ -191,7 +191,9 @@ def async_twin(router: Router) -> AsyncRouter:
     from knollm.router.router import AsyncRouter, _AsyncChat, _AsyncCompletions
 
     twin = object.__new__(AsyncRouter)
-    twin._core = router._core
+    twin._core = router._current()  # a changed configuration file is applied first
+    twin._store, twin._fixed, twin._generation = None, router.config, 0
+    twin._catalog, twin._wiring = router._catalog, router._wiring
     twin._clients = {}
     twin.chat = _AsyncChat(_AsyncCompletions(twin))
     return twin

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -37,11 +37,15 @@ ALIASES = {"providers": "provider", "exclude_providers": "exclude_provider"}
 
 @dataclass(slots=True)
 class Endpoint:
-    """A provider the router can call: its base URL and its keys."""
+    """A provider the router can call: its base URL and keys, and its configured section."""
 
     provider: Provider
     base_url: str
     pool: KeyPool
+    timeout: float | None = None  # per-provider request timeout (else the router's)
+    rpm: int | None = None
+    tpm: int | None = None
+    weight: float = 1.0
 
 
 def criteria_of(constraints: Criteria | Mapping[str, Any] | None) -> Criteria:
@@ -74,6 +78,7 @@ class Planner:
         auto_limit: int = 64,
     ) -> None:
         self.catalog = catalog
+        self.clock: Callable[[], float] = time.monotonic  # the router sets its own
         self.auto_limit = auto_limit
         self.endpoints = dict(endpoints)
         self.health = health
@@ -169,6 +174,11 @@ class Planner:
         self._auto[crit] = result
         return result
 
+    def provider_weights(self) -> dict[str, float] | None:
+        """Configured provider weights other than 1 (None when there are none)."""
+        found = {p: e.weight for p, e in self.endpoints.items() if e.weight != 1.0}
+        return found or None
+
     # -- per request -------------------------------------------------------------------------
 
     def plan(
@@ -211,7 +221,7 @@ class Planner:
                 raise NoCandidates(
                     "no entry of the fallback chain is usable: " + "; ".join(failures)
                 )
-        now = time.monotonic()
+        now = self.clock()
         is_open = self.health.is_open
         if any(is_open(o.key, now) for o in ordered):
             ordered = [o for o in ordered if not is_open(o.key, now)] + [
@@ -256,7 +266,7 @@ class Planner:
         self, spec: str, cands: list[Offering], w: strategies.Workload, strategy: str
     ) -> list[Offering]:
         if strategy == "cheapest":
-            return strategies.cheapest(cands, w)
+            return strategies.cheapest(cands, w, self.provider_weights())
         if strategy == "fastest":
             return strategies.fastest(cands, w, self.health)
         if strategy == "balanced":

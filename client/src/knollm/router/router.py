@@ -10,20 +10,22 @@ is the router's job (see :mod:`knollm.router.core`).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, overload
 
 import openai
 from openai.types.chat import ChatCompletion
 
 from knollm.catalog import Catalog, Criteria, NotFound
+from knollm.config import Config, ConfigStore, Settings
 from knollm.records import Offering
 from knollm.router import multi
 from knollm.router.accounting import Ledger, RequestLog, RouteInfo
 from knollm.router.core import Core, Run, Target, chat_params
+from knollm.router.errors import StreamInterrupted
 from knollm.router.health import Health
 from knollm.router.keys import KeyPool, KeyRing, keys_from_env
 from knollm.router.planner import Endpoint, Planner, criteria_of, is_openai_compatible
@@ -31,6 +33,7 @@ from knollm.router.strategies import DEFAULT_WEIGHTS, STRATEGIES
 from knollm.router.streams import AsyncRoutedStream, RoutedStream
 
 Model = str | Sequence[str]
+log = logging.getLogger("knollm.router")
 
 
 def _catalog(catalog: Catalog | str | os.PathLike[str] | None) -> Catalog:
@@ -45,69 +48,104 @@ def _check_ids(catalog: Catalog, given: Mapping[str, Any] | None, what: str) -> 
             )
 
 
+#: Router keyword arguments that are settings (also read from files and ``KNOLLM_*``).
+SETTING_ARGS = tuple(n for n in Settings.model_fields if n not in ("providers", "catalog"))
+#: Router keyword arguments that wire it up and are never read from files.
+WIRING_ARGS = ("keys", "base_urls", "env", "clock", "config", "profile")
+
+
 def build_core(
-    catalog: Catalog | str | os.PathLike[str] | None,
+    catalog: Catalog,
+    config: Config,
     *,
-    strategy: str,
-    keys: Mapping[str, str | Sequence[str]] | None,
-    base_urls: Mapping[str, str] | None,
-    env: Mapping[str, str] | None,
-    constraints: Criteria | Mapping[str, Any] | None,
-    weights: Mapping[str, float] | None,
-    timeout: float,
-    budget: float | None,
-    expected_output_tokens: int,
-    max_wait: float,
-    breaker_threshold: int,
-    breaker_cooldown: float,
-    latency_half_life: float,
-    log_path: str | Path | None,
-    log_prompts: bool,
-    stream_usage: bool,
-    auto_limit: int = 64,
+    keys: Mapping[str, str | Sequence[str]] | None = None,
+    base_urls: Mapping[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+    constraints: Criteria | Mapping[str, Any] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    previous: Core | None = None,
 ) -> Core:
-    """Wire a router's parts from its options (shared by the sync and async routers)."""
-    if strategy not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)} (got {strategy!r})")
-    cat = _catalog(catalog)
+    """Wire a router's parts from its configuration (shared by the sync and async routers).
+
+    With ``previous`` (a reload), the ledger, health and key pools whose keys did not change
+    carry over, so spend, breakers and key rests survive a configuration change.
+    """
+    s = config.settings
+    cat = catalog
     _check_ids(cat, keys, "keys")
     _check_ids(cat, base_urls, "base_urls")
+    for pid in s.providers:
+        if pid not in cat.provider_by_id:
+            near = NotFound("provider", pid, cat._closest(pid, cat.provider_by_id))
+            raise ValueError(f"{config.origin(f'providers.{pid}')}: providers.{pid}: {near}")
     environ = os.environ if env is None else env
+    old_pools = {pid: e.pool for pid, e in previous.planner.endpoints.items()} if previous else {}
     endpoints: dict[str, Endpoint] = {}
     pools: dict[str, KeyPool] = {}
     for p in cat.providers:
+        section = config.provider(p.id)
+        if not section.enabled:
+            continue
         given = (keys or {}).get(p.id)
         secrets = [given] if isinstance(given, str) else list(given or ())
-        if not secrets and p.auth_env:
-            secrets = keys_from_env(p.auth_env, environ)
+        names = section.key_env or p.auth_env
+        if not secrets and names:
+            secrets = keys_from_env(names, environ)
         if not secrets:
             continue
-        pool = pools[p.id] = KeyPool(p.id, secrets)
-        base = (base_urls or {}).get(p.id) or p.api_base_url
+        old = old_pools.get(p.id)
+        if old is not None and [k.reveal() for k in old.keys] == list(dict.fromkeys(secrets)):
+            pools[p.id] = old
+        else:
+            pools[p.id] = KeyPool(p.id, secrets)
+        base = (base_urls or {}).get(p.id) or section.base_url or p.api_base_url
         if is_openai_compatible(p) and base:
-            endpoints[p.id] = Endpoint(p, base, pool)
-    health = Health(breaker_threshold, breaker_cooldown, latency_half_life)
+            endpoints[p.id] = Endpoint(
+                p, base, pools[p.id], section.timeout, section.rpm, section.tpm, section.weight
+            )
+    if previous is not None:
+        health = previous.health
+        health.threshold, health.cooldown = s.breaker_threshold, s.breaker_cooldown
+        health.half_life = s.latency_half_life
+        for b in health.breakers.values():
+            b.threshold, b.cooldown = s.breaker_threshold, s.breaker_cooldown
+        ledger = previous.ledger
+        ledger.budget = s.budget
+    else:
+        health = Health(s.breaker_threshold, s.breaker_cooldown, s.latency_half_life)
+        ledger = Ledger(s.budget)
+    if constraints is None:
+        constraints = s.constraints
     planner = Planner(
-        cat, endpoints, health, criteria_of(constraints), weights or DEFAULT_WEIGHTS, auto_limit
+        cat,
+        endpoints,
+        health,
+        criteria_of(constraints),
+        s.weights or DEFAULT_WEIGHTS,
+        s.auto_limit,
     )
+    if previous is not None:
+        planner.round_robin = previous.planner.round_robin
+    planner.clock = clock
     keyring = KeyRing(pools)
-    request_log = RequestLog(log_path, log_prompts, keyring.scrub) if log_path else None
+    request_log = RequestLog(s.log_path, s.log_prompts, keyring.scrub) if s.log_path else None
     return Core(
         planner,
         keyring,
         health,
-        Ledger(budget),
+        ledger,
         request_log,
-        strategy=strategy,
-        timeout=timeout,
-        max_wait=max_wait,
-        expected_output_tokens=expected_output_tokens,
-        stream_usage=stream_usage,
+        strategy=s.strategy,
+        timeout=s.timeout,
+        max_wait=s.max_wait,
+        expected_output_tokens=s.expected_output_tokens,
+        stream_usage=s.stream_usage,
+        clock=clock,
     )
 
 
 class _Base:
-    """What both routers share: options, accounting views, a readable repr."""
+    """What both routers share: configuration, accounting views, a readable repr."""
 
     _core: Core
 
@@ -115,58 +153,104 @@ class _Base:
         self,
         catalog: Catalog | str | os.PathLike[str] | None = None,
         *,
-        strategy: str = "cheapest",
+        config: ConfigStore | Config | None = None,
+        profile: str | None = None,
         keys: Mapping[str, str | Sequence[str]] | None = None,
         base_urls: Mapping[str, str] | None = None,
         env: Mapping[str, str] | None = None,
-        constraints: Criteria | Mapping[str, Any] | None = None,
-        weights: Mapping[str, float] | None = None,
-        timeout: float = 60.0,
-        budget: float | None = None,
-        expected_output_tokens: int = 1024,
-        max_wait: float = 30.0,
-        breaker_threshold: int = 3,
-        breaker_cooldown: float = 30.0,
-        latency_half_life: float = 60.0,
-        log_path: str | Path | None = None,
-        log_prompts: bool = False,
-        stream_usage: bool = True,
-        auto_limit: int = 64,
+        clock: Callable[[], float] = time.monotonic,
         benchmark_priors: bool = True,
+        **options: Any,
     ) -> None:
-        """Route over ``catalog`` (a :class:`Catalog`, a path, or the default catalog).
+        """Route over ``catalog`` (a :class:`Catalog`, a path, or the configured/default one).
 
-        Keys come from ``keys={provider: key or [keys]}`` or else from each provider's
-        ``auth_env`` variables and their numbered siblings (``GROQ_API_KEY_2``...) in ``env``
-        (default ``os.environ``). ``base_urls`` overrides a provider's API base URL. ``budget``
-        is in USD; ``log_path`` appends one JSON line per request. ``"auto"`` tries at most the
-        ``auto_limit`` cheapest offerings that fit a request. ``benchmark_priors`` seeds the
-        ``fastest`` strategy with the latencies ``knollm benchmark`` saved (:mod:`knollm.bench`).
+        Settings come from :mod:`knollm.config`: keyword arguments here (``strategy``,
+        ``budget``, ``timeout``, ``max_wait``, ``breaker_threshold``, ``breaker_cooldown``,
+        ``latency_half_life``, ``expected_output_tokens``, ``log_path``, ``log_prompts``,
+        ``stream_usage``, ``auto_limit``, ``weights``, ``constraints``) win over ``KNOLLM_*``
+        variables, which win over the project file, the user file and the defaults;
+        ``profile`` picks a profile. ``config`` passes a ready :class:`ConfigStore` or
+        :class:`Config` instead. A changed file is picked up on the next request (an mtime
+        check) or by :meth:`reload`.
+
+        Keys come from ``keys={provider: key or [keys]}`` or else from each provider's key
+        variables (its ``key_env`` section, else the catalog's ``auth_env``) and their numbered
+        siblings (``GROQ_API_KEY_2``...) in ``env`` (default ``os.environ``). ``base_urls``
+        overrides a provider's API base URL. ``budget`` is in USD; ``log_path`` appends one JSON
+        line per request. ``clock`` (monotonic seconds) times breakers, latencies and key rests.
+        ``benchmark_priors`` seeds the ``fastest`` strategy with the latencies ``knollm benchmark``
+        saved (:mod:`knollm.bench`).
         """
-        self._core = build_core(
-            catalog,
-            strategy=strategy,
-            keys=keys,
-            base_urls=base_urls,
-            env=env,
-            constraints=constraints,
-            weights=weights,
-            timeout=timeout,
-            budget=budget,
-            expected_output_tokens=expected_output_tokens,
-            max_wait=max_wait,
-            breaker_threshold=breaker_threshold,
-            breaker_cooldown=breaker_cooldown,
-            latency_half_life=latency_half_life,
-            log_path=log_path,
-            log_prompts=log_prompts,
-            stream_usage=stream_usage,
-            auto_limit=auto_limit,
-        )
+        unknown = sorted(set(options) - set(SETTING_ARGS))
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}() got unexpected keyword argument(s): {', '.join(unknown)}"
+            )
+        constraints = options.pop("constraints", None)
+        explicit = dict(options)
+        if isinstance(constraints, Mapping):
+            explicit["constraints"] = dict(constraints)
+            constraints = None
+        strategy = explicit.get("strategy")
+        if strategy is not None and strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {', '.join(STRATEGIES)} (got {strategy!r})")
+        if isinstance(config, Config):
+            store: ConfigStore | None = None
+            fixed = config
+        else:
+            store = config or ConfigStore(profile=profile, explicit=explicit, environ=env)
+            fixed = store.config
+        self._store, self._fixed = store, fixed
+        self._wiring: dict[str, Any] = {
+            "keys": keys,
+            "base_urls": base_urls,
+            "env": env,
+            "constraints": constraints,
+            "clock": clock,
+        }
+        if catalog is None and fixed.settings.catalog:
+            catalog = fixed.settings.catalog
+        self._catalog = _catalog(catalog)
+        self._core = build_core(self._catalog, fixed, **self._wiring)
+        self._generation = store.generation if store else 0
         if benchmark_priors:
             from knollm.bench import seed_priors
 
             seed_priors(self._core.health)
+
+    @property
+    def config(self) -> Config:
+        """The configuration in force (see :mod:`knollm.config`)."""
+        return self._store.config if self._store is not None else self._fixed
+
+    def _current(self) -> Core:
+        """The core for a new request, rebuilt first if the configuration files changed."""
+        store = self._store
+        if store is not None and (store.refresh() or store.generation != self._generation):
+            self._rebuild()
+        return self._core
+
+    def _rebuild(self) -> None:
+        store = self._store
+        assert store is not None
+        generation = store.generation
+        try:
+            self._core = build_core(
+                self._catalog, store.config, previous=self._core, **self._wiring
+            )
+        except ValueError as exc:  # e.g. a provider section naming an unknown provider
+            log.warning("knollm router: configuration not applied, keeping the last one: %s", exc)
+        self._generation = generation
+
+    def reload(self) -> bool:
+        """Read the configuration files again now; False (old one kept, warning logged) when
+        they do not load."""
+        if self._store is None:
+            return False
+        ok = self._store.reload()
+        if ok:
+            self._rebuild()
+        return ok
 
     @property
     def catalog(self) -> Catalog:
@@ -228,25 +312,26 @@ class Router(_Base):
 
     def __init__(self, catalog: Catalog | str | os.PathLike[str] | None = None, **options: Any):
         super().__init__(catalog, **options)
-        self._clients: dict[tuple[str, int], openai.OpenAI] = {}
+        self._clients: dict[tuple[str, int, str, float], openai.OpenAI] = {}
         self.chat = _Chat(_Completions(self))
 
     def _client(self, target: Target) -> openai.OpenAI:
-        slot = (target.offering.provider, target.key.index)
+        timeout = target.endpoint.timeout or self._core.timeout
+        slot = (target.offering.provider, target.key.index, target.endpoint.base_url, timeout)
         client = self._clients.get(slot)
         if client is None:
             client = self._clients[slot] = openai.OpenAI(
                 api_key=target.key.reveal(),
                 base_url=target.endpoint.base_url,
                 max_retries=0,
-                timeout=self._core.timeout,
+                timeout=timeout,
             )
         return client
 
     def _create(
         self, model: Model, strategy: str | None, constraints: Any, params: dict[str, Any]
     ) -> ChatCompletion | RoutedStream:
-        core = self._core
+        core = self._current()
         run: Run = core.start(model, params, strategy, constraints)
         sdk, injected = self._sdk_params(core, params)
         streaming = bool(sdk.get("stream"))
@@ -264,9 +349,14 @@ class Router(_Base):
                 if streaming:
                     it = iter(response)
                     first = next(it, None)
+                if streaming and first is None:
+                    raise StreamInterrupted("the stream ended before its first chunk", response)
             except Exception as exc:  # classified: retried, or raised by run.failed
                 run.failed(step, exc)
                 continue
+            except BaseException:  # KeyboardInterrupt, GeneratorExit...: free what it held
+                run.abandoned(step, "interrupted")
+                raise
             info = run.succeeded(step, response, streaming)
             if streaming:
                 return RoutedStream(response, it, first, run, step, info, injected)
@@ -300,25 +390,26 @@ class AsyncRouter(_Base):
 
     def __init__(self, catalog: Catalog | str | os.PathLike[str] | None = None, **options: Any):
         super().__init__(catalog, **options)
-        self._clients: dict[tuple[str, int], openai.AsyncOpenAI] = {}
+        self._clients: dict[tuple[str, int, str, float], openai.AsyncOpenAI] = {}
         self.chat = _AsyncChat(_AsyncCompletions(self))
 
     def _client(self, target: Target) -> openai.AsyncOpenAI:
-        slot = (target.offering.provider, target.key.index)
+        timeout = target.endpoint.timeout or self._core.timeout
+        slot = (target.offering.provider, target.key.index, target.endpoint.base_url, timeout)
         client = self._clients.get(slot)
         if client is None:
             client = self._clients[slot] = openai.AsyncOpenAI(
                 api_key=target.key.reveal(),
                 base_url=target.endpoint.base_url,
                 max_retries=0,
-                timeout=self._core.timeout,
+                timeout=timeout,
             )
         return client
 
     async def _create(
         self, model: Model, strategy: str | None, constraints: Any, params: dict[str, Any]
     ) -> ChatCompletion | AsyncRoutedStream:
-        core = self._core
+        core = self._current()
         run: Run = core.start(model, params, strategy, constraints)
         sdk, injected = self._sdk_params(core, params)
         streaming = bool(sdk.get("stream"))
@@ -339,12 +430,13 @@ class AsyncRouter(_Base):
                         first = await ait.__anext__()
                     except StopAsyncIteration:
                         first = None
+                    if first is None:
+                        raise StreamInterrupted("the stream ended before its first chunk", response)
             except Exception as exc:  # classified: retried, or raised by run.failed
                 run.failed(step, exc)
                 continue
-            except BaseException:  # cancelled (a fan-out's deadline): free what it held
-                core.ledger.release(step.reserved)
-                core.health.released(step.offering.key)
+            except BaseException:  # asyncio.CancelledError (wait_for, task.cancel()) and the like
+                run.abandoned(step, "cancelled")
                 raise
             info = run.succeeded(step, response, streaming)
             if streaming:
@@ -418,12 +510,14 @@ class _Completions:
         ``model``: an offering (``groq/llama-3.3-70b-versatile``), a canonical model id,
         ``"auto"`` (with ``constraints``: capabilities, min_context, max_input_price, providers...)
         or a list of those (an ordered fallback chain). ``strategy`` overrides the router's for
-        this call. Every other keyword goes to the provider unchanged.
+        this call. Every other keyword goes to the provider unchanged; ``NOT_GIVEN`` placeholders
+        are dropped.
         """
+        params = given(params)
         params["messages"] = messages
-        if stream:
+        if stream is True:
             params["stream"] = True
-        return self._router._create(model, strategy, constraints, params)
+        return self._router._create(model, strategy or None, constraints or None, params)
 
 
 class _AsyncCompletions:
@@ -465,10 +559,11 @@ class _AsyncCompletions:
         **params: Any,
     ) -> ChatCompletion | AsyncRoutedStream:
         """Async twin of :meth:`Router.chat.completions.create`."""
+        params = given(params)
         params["messages"] = messages
-        if stream:
+        if stream is True:
             params["stream"] = True
-        return await self._router._create(model, strategy, constraints, params)
+        return await self._router._create(model, strategy or None, constraints or None, params)
 
 
 class _Chat:
@@ -479,6 +574,12 @@ class _Chat:
 class _AsyncChat:
     def __init__(self, completions: _AsyncCompletions) -> None:
         self.completions = completions
+
+
+def given(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` without the SDK's "not given" placeholders (``NOT_GIVEN``, ``omit``), which
+    wrappers such as Claif forward for every keyword they did not set."""
+    return {k: v for k, v in params.items() if not isinstance(v, openai.NotGiven | openai.Omit)}
 
 
 def route_of(response: Any) -> RouteInfo | None:

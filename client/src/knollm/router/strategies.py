@@ -36,11 +36,16 @@ def expected_cost(o: Offering, w: Workload) -> float | None:
     return (p.input * w.input_tokens + p.output * w.output_tokens) / 1e6 + (p.per_request or 0.0)
 
 
-def cheapest(cands: Sequence[Offering], w: Workload) -> list[Offering]:
-    """Lowest expected cost first; offerings without known prices last."""
+def cheapest(
+    cands: Sequence[Offering], w: Workload, provider_weights: Mapping[str, float] | None = None
+) -> list[Offering]:
+    """Lowest expected cost first (divided by the provider's configured weight, so a weight of
+    2 ranks a host as if it cost half); offerings without known prices last."""
     keyed = []
     for i, o in enumerate(cands):
         c = expected_cost(o, w)
+        if c is not None and provider_weights:
+            c /= provider_weights.get(o.provider, 1.0)
         keyed.append((c is None, c or 0.0, i))
     keyed.sort()
     return [cands[i] for _, _, i in keyed]
