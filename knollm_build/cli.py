@@ -88,6 +88,17 @@ def main() -> None:
 @click.option(
     "--debug", is_flag=True, help="Show tracebacks for unexpected errors instead of reporting them."
 )
+@click.option(
+    "--previous-history",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The previous price ledger to grow (default: OUT/history.json when it exists).",
+)
+@click.option(
+    "--no-previous-history",
+    is_flag=True,
+    help="Build the price ledger from the sources alone, ignoring any previous history.json.",
+)
 def compile_command(
     out_dir: Path,
     work_dirs: tuple[Path, ...],
@@ -96,20 +107,33 @@ def compile_command(
     strict: bool,
     quiet: bool,
     debug: bool,
+    previous_history: Path | None,
+    no_previous_history: bool,
 ) -> None:
     """Build the catalog and write it to OUT."""
     started = time.perf_counter()
+    if previous_history is not None and no_previous_history:
+        raise click.UsageError("--previous-history and --no-previous-history exclude each other")
+    if previous_history is None and not no_previous_history:
+        previous_history = out_dir / "history.json"
     options = BuildOptions(
         work_dirs=list(work_dirs),
         default_sources=not no_default_sources,
         catalog_dir=catalog_dir,
         debug=debug,
+        previous_history=previous_history,
     )
     try:
         result = compile_catalog(options)
     except BuildError as exc:
         raise click.ClickException(str(exc)) from exc
-    written = emit(out_dir, result.document, result.report, libraries_document(result.libraries))
+    written = emit(
+        out_dir,
+        result.document,
+        result.report,
+        libraries_document(result.libraries),
+        result.history_document,
+    )
     result.timings["total"] = time.perf_counter() - started
     if not quiet:
         click.echo(summary(result.report, result.timings))

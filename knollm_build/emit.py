@@ -81,6 +81,7 @@ def emit(
     document: dict[str, Any],
     report: dict[str, Any],
     libraries: list[dict[str, Any]] | None = None,
+    history: dict[str, Any] | None = None,
 ) -> list[Written]:
     """Write models.json, schema.json, providers.json, report.json, explorer.json (and libraries.json).
 
@@ -109,8 +110,14 @@ def emit(
         }
         add("providers.json", to_bytes(providers))
         add("report.json", orjson.dumps(report, option=indented))
+        if history is not None:
+            from knollm_build.history import json_schema as history_schema
+
+            add("history.json", to_bytes(history))
+            add("history.schema.json", orjson.dumps(history_schema(), option=indented))
         gzipped = {name: future.result() for name, future in sizes.items()}
     order = ("libraries.json", "explorer.json", "models.json", "schema.json", "providers.json")
+    order += ("history.json", "history.schema.json")
     return [
         write_if_changed(out_dir / name, files[name], gzipped[name])
         for name in (*order, "report.json")

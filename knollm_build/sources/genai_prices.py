@@ -12,7 +12,14 @@ from decimal import Decimal
 from importlib import metadata
 from typing import Any
 
-from knollm_build.records import Problem, ProviderHint, RawRecord, SourceInfo, SourceResult
+from knollm_build.records import (
+    PricePoint,
+    Problem,
+    ProviderHint,
+    RawRecord,
+    SourceInfo,
+    SourceResult,
+)
 from knollm_build.sources.base import LoadContext
 
 SOURCE_ID = "genai-prices"
@@ -89,6 +96,29 @@ def _convert(
     tiers.sort(key=lambda t: t["above_input_tokens"])
 
 
+def dated_points(prices: Any) -> list[PricePoint]:
+    """Every dated price of a model (``StartDateConstraint``), in the source's order, for the
+    price ledger; the unconstrained price before them is the point with ``since=None``.
+
+    Empty when the model has no dated change. Time-of-day prices are not dated changes.
+    """
+    if not isinstance(prices, list):
+        return []
+    dated = [c for c in prices if getattr(c.constraint, "start_date", None) is not None]
+    if not dated:
+        return []
+    points: list[PricePoint] = []
+    for conditional in prices:
+        constraint = conditional.constraint
+        start = getattr(constraint, "start_date", None)
+        if constraint is not None and start is None:
+            continue  # a time-of-day window, not a dated change
+        point = PricePoint(since=start.isoformat() if start is not None else None)
+        _convert(conditional.prices, point.prices, point.tiers)
+        points.append(point)
+    return points
+
+
 def parse(
     providers: list[Any], reference_date: str
 ) -> tuple[list[RawRecord], list[Problem], list[ProviderHint], int]:
@@ -141,6 +171,7 @@ def parse(
                     status="deprecated" if model.deprecated else None,
                     model_hint=model.id if suffix else None,
                     variant_hint=[f"via:{suffix[1:]}"] if suffix else [],
+                    price_points=dated_points(model.prices),
                 )
             )
     return records, problems, hints, read
