@@ -226,9 +226,14 @@ def test_previous_points_are_never_dropped_and_rebuilding_is_idempotent() -> Non
         provider="old", provider_model_id="retired-1", points=previous.entries[0].points
     )
     previous.entries.append(gone)
-    now = [_obs("b", "2026-09", input=1.0, output=2.0)]
+    # A source now dating the same price earlier does not make the previous point go away.
+    now = [_obs("b", "2024-06-01", input=9.0, output=2.0), _obs("b", "2026-09", input=1.0)]
     grown, _ = _build(now, previous)
-    assert _series(grown)[:1] == [("2025-01-01", "a", 9.0)]
+    assert _series(grown) == [
+        ("2024-06-01", "b", 9.0),
+        ("2025-01-01", "a", 9.0),
+        ("2026-09", "b", 1.0),
+    ]
     assert [e.provider for e in grown.entries] == ["acme", "old"]  # unpublished entry kept
     again, _ = _build(now, grown)
     assert history.published(again) == history.published(grown)
