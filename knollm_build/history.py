@@ -239,6 +239,17 @@ def _key(point: Any) -> tuple[str, str, str, bytes]:
     return (point.since or "", point.source, point.dated, body)
 
 
+def _order(precedence: dict[str, int]) -> Any:
+    """Sort key of points: by date, then on one date the source that wins in merge first (a
+    provider's own dump before a catalog), then by source id and content."""
+
+    def key(item: tuple[tuple[str, str, str, bytes], Any]) -> tuple[str, int, str, str, bytes]:
+        since, source, dated, body = item[0]
+        return (since, precedence.get(source, 50), source, dated, body)
+
+    return key
+
+
 def _differs(a: float, b: float) -> bool:
     return a != b and abs(a - b) > PRICE_TOLERANCE * max(abs(a), abs(b))
 
@@ -260,7 +271,7 @@ def changed(before: Any, after: Any) -> bool:
     return False
 
 
-def _timeline(previous: list[Any], candidates: list[Any]) -> list[Any]:
+def _timeline(previous: list[Any], candidates: list[Any], precedence: dict[str, int]) -> list[Any]:
     """Previous points all kept; a candidate kept when it is dated ``effective`` or changes the
     point in force before it."""
     seen: dict[tuple[str, str, str, bytes], tuple[Any, bool]] = {}
@@ -269,8 +280,7 @@ def _timeline(previous: list[Any], candidates: list[Any]) -> list[Any]:
     for point in candidates:
         seen.setdefault(_key(point), (point, False))
     out: list[Any] = []
-    for key in sorted(seen):
-        point, kept = seen[key]
+    for _, (point, kept) in sorted(seen.items(), key=_order(precedence)):
         if kept or point.dated == "effective" or not out or changed(out[-1], point):
             out.append(point)
     return out
@@ -346,11 +356,13 @@ def build_history(
     points: list[Observation],
     previous: History | None,
     generated_at: str,
+    precedence: dict[str, int] | None = None,
 ) -> tuple[History, list[HistoryConflict]]:
     """The ledger from this build's dated points and the previous ledger, and its conflicts.
 
     Points are placed on the offering with the same canonical provider and id (ignoring case,
-    as merge groups them); points of offerings the catalog does not publish are left out, but a
+    as merge groups them); on one date, points are taken in ``precedence`` order (source id ->
+    static precedence, lower first, as in merge). Points of offerings the catalog does not publish are left out, but a
     previous ledger's entries are all kept, published or not.
     """
     published = {(o.provider, o.provider_model_id.lower()): o for o in offerings}
@@ -377,7 +389,7 @@ def build_history(
         old = before.get(key)
         old_points = list(old.points) if old is not None else []
         candidates = grouped.get(key, [])
-        timeline = _timeline(old_points, [p for _, p in candidates])
+        timeline = _timeline(old_points, [p for _, p in candidates], precedence or {})
         if not timeline:
             continue
         model_id = offering.provider_model_id if offering else old.provider_model_id  # type: ignore[union-attr]
@@ -396,9 +408,12 @@ def build_history(
 
 
 def published(history: History) -> dict[str, Any]:
-    """The ledger as plain JSON values: unknown prices left out, ``since`` always present."""
+    """The ledger as plain JSON values: unknown prices and empty tiers left out, ``since`` always
+    present."""
     document = history.model_dump(exclude_none=True)
     for entry in document["entries"]:
         for point in entry["points"]:
             point.setdefault("since", None)
+            if not point["tiers"]:
+                del point["tiers"]
     return document

@@ -227,6 +227,7 @@ def _compile(options: BuildOptions) -> BuildResult:
         price_history.observations(normalised.records, dates),
         previous,
         catalog.generated_at,
+        precedence,
     )
     timings["history"] = time.perf_counter() - clock
 

@@ -66,7 +66,6 @@ def test_compile_writes_the_ledger_and_its_schema_beside_models_json(tmp_path: P
             "output": 0.6,
             "since": "2025-09-08",
             "source": "dump:togetherai",
-            "tiers": [],
         }
     ]
     schema = orjson.loads((tmp_path / "out" / "history.schema.json").read_bytes())
@@ -269,3 +268,13 @@ def test_load_previous_reports_a_ledger_of_the_wrong_shape(tmp_path: Path) -> No
     (problem,) = problems
     assert (problem.kind, problem.file) == ("error", str(path))
     assert history.load_previous(tmp_path / "missing.json") == (None, [])
+
+
+def test_on_one_date_the_source_that_wins_in_merge_comes_first() -> None:
+    points = [_obs("catalog", "2025-09-08", input=1.0), _obs("dump", "2025-09-08", input=1.0)]
+    ledger, _ = history.build_history(
+        [_offering(input=1.0)], points, None, "2026-01-01T00:00:00Z", {"dump": 10, "catalog": 40}
+    )
+    assert _series(ledger) == [("2025-09-08", "dump", 1.0)]
+    ledger, _ = _build(points)  # no precedence given: by source id
+    assert _series(ledger) == [("2025-09-08", "catalog", 1.0)]

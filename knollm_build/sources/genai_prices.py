@@ -37,7 +37,17 @@ PRICE_ATTRS: dict[str, tuple[str, float]] = {
     "output_audio_mtok": ("output_audio", 1.0),
     "output_reasoning_mtok": ("reasoning", 1.0),
     "requests_kcount": ("per_request", 0.001),
+    "cache_write_1h_mtok": ("cache_write_1h", 1.0),
+    "web_searches_kcount": ("per_search", 0.001),
 }
+# price_variants ``when`` -> prefix of the Pricing fields its input/output/cache-read prices fill.
+TIER_VARIANTS = {
+    (("service_tier", "priority"),): "priority_",
+    (("service_tier", "flex"),): "flex_",
+    (("service_tier", "fast"),): "fast_",
+    (("speed", "fast"),): "fast_",
+}
+TIER_VARIANT_FIELDS = ("input", "output", "cache_read")
 TIER_ATTRS = {"input_mtok": "input", "output_mtok": "output", "cache_read_mtok": "cache_read"}
 
 
@@ -155,6 +165,13 @@ def parse(
                         prices["batch_input"] = batch["input"]
                     if "output" in batch:
                         prices["batch_output"] = batch["output"]
+                prefix = TIER_VARIANTS.get(tuple(sorted((variant.when or {}).items())))
+                if prefix is not None:  # only what the tier states: nothing filled from another
+                    stated: dict[str, float] = {}
+                    _convert(variant.prices, stated, [])
+                    for name in TIER_VARIANT_FIELDS:
+                        if name in stated:
+                            prices[prefix + name] = stated[name]
             records.append(
                 RawRecord(
                     source=SOURCE_ID,
