@@ -170,8 +170,8 @@ def parse(
                     stated: dict[str, float] = {}
                     _convert(variant.prices, stated, [])
                     for name in TIER_VARIANT_FIELDS:
-                        if name in stated:
-                            prices[prefix + name] = stated[name]
+                        if name in stated:  # the first variant of a tier wins
+                            prices.setdefault(prefix + name, stated[name])
             records.append(
                 RawRecord(
                     source=SOURCE_ID,
