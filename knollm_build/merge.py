@@ -232,7 +232,7 @@ def _merge_group(
             limit_conflicts.add(name)
     _limits_from_one_source(group, offering, provenance, limit_conflicts)
 
-    for name in ("name", "deprecation_date"):
+    for name in ("name", "deprecation_date", "successor", "alias_of"):
         stated = next((r for r in group if getattr(r.raw, name)), None)
         if stated is not None:
             offering[name] = getattr(stated.raw, name)

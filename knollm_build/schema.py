@@ -407,6 +407,13 @@ class Offering(Strict):
     source lists the offering without it."""
     deprecation_date: str | None = None
     """Date the provider retires it (ISO 8601), if announced: ``deprecated`` before it, ``retired`` after."""
+    successor: str | None = None
+    """The API id the source names as this offering's successor, at the same provider (LiteLLM
+    ``successor_model``), typically with a ``deprecation_date`` for this one. Not followed
+    automatically."""
+    alias_of: str | None = None
+    """The API id this one is an alias of (LiteLLM ``alias_of``): what a ``-latest`` or undated
+    alias points to as of the source's capture date."""
     sources: list[str]
     """Ids of the sources that list this offering, in precedence order."""
     provenance: dict[str, str] = {}

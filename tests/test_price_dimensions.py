@@ -115,3 +115,28 @@ def test_genai_prices_service_tier_and_fast_variants() -> None:
                         base = getattr(stated, "base", stated)
                         assert record.prices[prefix + name] == float(base)
     assert seen > 40
+
+
+def test_litellm_successor_and_alias_are_read_as_api_ids(litellm: Any) -> None:
+    doc, records = litellm
+    with_successor = [
+        (k, e)
+        for k, e in doc.items()
+        if isinstance(e, dict) and isinstance(e.get("successor_model"), str)
+    ]
+    assert len(with_successor) > 400
+    for key, entry in with_successor:
+        record = records.get(f'["{key}"]')
+        if record is not None:
+            assert record.successor is not None
+            assert record.successor.split("/")[-1] == entry["successor_model"].split("/")[-1]
+    aliases = [
+        (k, e) for k, e in doc.items() if isinstance(e, dict) and isinstance(e.get("alias_of"), str)
+    ]
+    assert len(aliases) > 90
+    for key, entry in aliases:
+        record = records.get(f'["{key}"]')
+        if record is not None:
+            assert record.alias_of is not None
+            provider = entry.get("litellm_provider") or key.split("/")[0]
+            assert not record.alias_of.startswith(provider + "/")

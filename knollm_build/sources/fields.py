@@ -272,6 +272,8 @@ MODE_PATHS: tuple[str, ...] = ("mode", "type", "model_type", "task")
 
 NAME_PATHS: tuple[str, ...] = ("display_name", "displayName", "name", "title", "clean_name")
 DEPRECATION_PATHS: tuple[str, ...] = ("deprecation_date", "deprecation", "deprecated_at")
+LIFECYCLE_KEYS: dict[str, str] = {"successor_model": "successor", "alias_of": "alias_of"}
+"""LiteLLM's lifecycle keys -> :class:`Extracted` attributes."""
 
 
 @dataclass(slots=True)
@@ -293,6 +295,8 @@ class Extracted:
     name: str | None = None
     status: str | None = None
     deprecation_date: str | None = None
+    successor: str | None = None
+    alias_of: str | None = None
     ambiguous: dict[str, tuple[Any, float, str]] = field(default_factory=dict)
     """Pricing field -> (raw value, usual multiplier, key path) for prices read per dump."""
 
@@ -606,4 +610,8 @@ def extract(entry: dict[str, Any]) -> Extracted:
             out.name = raw.strip()
             break
     _status(entry, out)
+    for key, attr in LIFECYCLE_KEYS.items():
+        raw = entry.get(key)
+        if isinstance(raw, str) and raw.strip():
+            setattr(out, attr, raw.strip())
     return out
