@@ -142,7 +142,9 @@ def observations(
         if raw.override:
             continue
         date = dates.get(raw.source)
-        if date and (raw.prices or raw.price_tiers):
+        # A record with dated prices is priced at the build date, not at its source's capture
+        # date: its dated points are its timeline, and it is observed nowhere else.
+        if date and not raw.price_points and (raw.prices or raw.price_tiers):
             out.append(
                 Observation(
                     record.provider,

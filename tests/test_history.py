@@ -278,3 +278,17 @@ def test_on_one_date_the_source_that_wins_in_merge_comes_first() -> None:
     assert _series(ledger) == [("2025-09-08", "dump", 1.0)]
     ledger, _ = _build(points)  # no precedence given: by source id
     assert _series(ledger) == [("2025-09-08", "catalog", 1.0)]
+
+
+def test_a_record_with_dated_prices_is_not_also_observed_at_its_capture_date() -> None:
+    from knollm_build.normalise import NormalRecord
+    from knollm_build.records import PricePoint, RawRecord
+
+    raw = RawRecord("g", "f", "p", "acme", "m-1", prices={"input": 3.0})  # in force at build date
+    raw.price_points = [PricePoint(None, {"input": 3.0}), PricePoint("2026-10-19", {"input": 0.2})]
+    record = NormalRecord(raw, "acme", "m-1", (), None, "chat", None, None, [], 20)
+    found = history.observations([record], {"g": "2026-11"})
+    assert [(o.since, o.dated, o.prices["input"]) for o in found] == [
+        (None, "effective", 3.0),
+        ("2026-10-19", "effective", 0.2),
+    ]
