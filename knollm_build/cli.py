@@ -88,6 +88,17 @@ def _build_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="The site's address, for the Atom feed's ids and links (env KNOLLM_SITE_URL).",
         ),
         click.option(
+            "--previous-history",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            default=None,
+            help="The previous price ledger to grow (default: OUT/history.json when it exists).",
+        ),
+        click.option(
+            "--no-previous-history",
+            is_flag=True,
+            help="Build the price ledger from the sources alone, ignoring any previous history.json.",
+        ),
+        click.option(
             "--debug",
             is_flag=True,
             help="Show tracebacks for unexpected errors instead of reporting them.",
@@ -104,13 +115,16 @@ def _build(
     no_default_sources: bool,
     previous: Path | None,
     debug: bool,
+    previous_history: Path | None = None,
 ) -> tuple[BuildResult, dict[str, Any] | None]:
-    """Compile the catalog and, with ``previous``, diff it against that data."""
+    """Compile the catalog and, with ``previous``, diff it against that data; the price ledger
+    grows from ``previous_history`` when given."""
     options = BuildOptions(
         work_dirs=list(work_dirs),
         default_sources=not no_default_sources,
         catalog_dir=catalog_dir,
         debug=debug,
+        previous_history=previous_history,
     )
     try:
         old = None if previous is None else load_catalog(previous)  # bad input fails first
@@ -121,6 +135,16 @@ def _build(
     except BuildError as exc:
         raise click.ClickException(str(exc)) from exc
     return result, None if old is None else diff_catalogs(old, result.document)
+
+
+def _history_input(given: Path | None, ignore: bool, default: Path | None) -> Path | None:
+    """The previous ledger to grow: ``--previous-history``, else ``default`` (compile's
+    OUT/history.json), none with ``--no-previous-history``."""
+    if given is not None and ignore:
+        raise click.UsageError("--previous-history and --no-previous-history exclude each other")
+    if ignore:
+        return None
+    return given if given is not None else default
 
 
 @main.command("compile")
@@ -147,13 +171,16 @@ def compile_command(
     no_default_sources: bool,
     previous: Path | None,
     site_url: str,
+    previous_history: Path | None,
+    no_previous_history: bool,
     debug: bool,
     strict: bool,
     quiet: bool,
 ) -> None:
     """Build the catalog and write every published file to OUT."""
     started = time.perf_counter()
-    result, diff = _build(work_dirs, catalog_dir, no_default_sources, previous, debug)
+    history = _history_input(previous_history, no_previous_history, out_dir / "history.json")
+    result, diff = _build(work_dirs, catalog_dir, no_default_sources, previous, debug, history)
     written = write_files(out_dir, publish(result, diff=diff, site_url=site_url))
     result.timings["total"] = time.perf_counter() - started
     if not quiet:
@@ -206,6 +233,8 @@ def pages_command(
     no_default_sources: bool,
     previous: Path | None,
     site_url: str,
+    previous_history: Path | None,
+    no_previous_history: bool,
     debug: bool,
     templates: Path,
     vendor: Path | None,
@@ -220,7 +249,8 @@ def pages_command(
     from site_plugins.knollm.generate import VendorMissing, write_site
     from site_plugins.knollm.stats import headline_stats
 
-    result, diff = _build(work_dirs, catalog_dir, no_default_sources, previous, debug)
+    history = _history_input(previous_history, no_previous_history, None)
+    result, diff = _build(work_dirs, catalog_dir, no_default_sources, previous, debug, history)
     published = publish(result, diff=diff, site_url=site_url)
     try:
         count = write_site(out_dir, result, published, templates, diff=diff, node_modules=vendor)

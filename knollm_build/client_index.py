@@ -13,15 +13,15 @@ The format is a contract between the compiler and the client, which never import
 - line 2, the header: a JSON object with ``format`` = ``"knollm-client-index"``, ``version``,
   ``schema_version``, ``generated_at``,
   ``sources``, ``counts`` (providers, models, offerings) and ``vocab`` (``status``, ``mode``,
-  ``capability``, ``modality``: every value the schema allows, in the schema's order);
+  ``capability``, ``modality``: every value the schema allows, in the schema's order) and
+  ``price_fields`` (the names of a pricing row's columns before its tiers: :data:`PRICE_FIELDS`);
 - line 3, the body: a JSON object of tables and columns (one entry per record):
 
   - ``tuples``: distinct lists of strings (capabilities, modalities, variants, sources, modes),
     referred to by index, so ~18,000 offerings share ~400 lists;
-  - ``pricing``: distinct price rows, each ``[input, output, cache_read, cache_write, reasoning,
-    input_audio, output_audio, batch_input, batch_output, per_request, per_image, per_second,
-    tiers]`` (:data:`PRICE_FIELDS` then the tiers as ``[above_input_tokens, input, output,
-    cache_read]`` lists, lowest threshold first); row 0 is "no prices";
+  - ``pricing``: distinct price rows, each the header's ``price_fields`` values in that order,
+    then the tiers as ``[above_input_tokens, input, output, cache_read]`` lists, lowest threshold
+    first; row 0 is "no prices";
   - ``providers``: rows ``[id, name, api_base_url, api_style, openai_compatible, auth_env,
     website, docs_url, pricing_url, models, offerings]``;
   - ``models``: columns ``id``, ``name``, ``creator``, ``family``, ``released``,
@@ -55,7 +55,7 @@ import orjson
 from knollm_build.schema import PRICE_FIELDS, Capability, Modality, Mode, Status
 
 INDEX_FORMAT = "knollm-client-index"
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 FILE_NAME = "client-index.knollm"
 
 VOCAB: dict[str, tuple[str, ...]] = {
@@ -208,6 +208,7 @@ def client_index(document: dict[str, Any]) -> bytes:
             "offerings": len(offerings),
         },
         "vocab": {name: list(values) for name, values in VOCAB.items()},
+        "price_fields": list(PRICE_FIELDS),
     }
     body = {
         "tuples": tuples.values,

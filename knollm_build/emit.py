@@ -84,9 +84,11 @@ def emit(
     document: dict[str, Any],
     report: dict[str, Any],
     libraries: list[dict[str, Any]] | None = None,
+    history: dict[str, Any] | None = None,
 ) -> list[Written]:
-    """Write every published file of a document and report (libraries.json only with ``libraries``)."""
-    files = publish_files(document, report, libraries or [])
+    """Write every published file of a document and report (libraries.json only with
+    ``libraries``, history.json only with ``history``)."""
+    files = publish_files(document, report, libraries or [], history=history)
     if libraries is None:
         del files["libraries.json"]
     return write_files(out_dir, files)

@@ -162,9 +162,7 @@ def _status(
     status = flagged.raw.status or "active"
     if status in ("deprecated", "retired") and flagged.captured_at:
         newer = [
-            r
-            for r in group
-            if r.raw.status is None and (r.captured_at or "") > flagged.captured_at
+            r for r in group if r.raw.status is None and (r.captured_at or "") > flagged.captured_at
         ]
         if newer:
             values = [(flagged.raw.source, status)] + [(r.raw.source, "active") for r in newer]
@@ -235,7 +233,7 @@ def _merge_group(
             limit_conflicts.add(name)
     _limits_from_one_source(group, offering, provenance, limit_conflicts)
 
-    for name in ("name", "deprecation_date"):
+    for name in ("name", "deprecation_date", "successor", "alias_of"):
         stated = next((r for r in group if getattr(r.raw, name)), None)
         if stated is not None:
             offering[name] = getattr(stated.raw, name)
@@ -307,9 +305,7 @@ def _limits_from_one_source(
         return
     if not (conflicting & {"context_window", "max_output_tokens"}) and output <= context:
         return
-    both = next(
-        (r for r in group if r.raw.context_window and r.raw.max_output_tokens), None
-    )
+    both = next((r for r in group if r.raw.context_window and r.raw.max_output_tokens), None)
     if both is None:
         return
     offering["context_window"] = both.raw.context_window

@@ -22,6 +22,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from knollm_build import history as price_history
 from knollm_build import plausibility
 from knollm_build.assemble import build_models, build_providers
 from knollm_build.canonical import RulesError, load_rules
@@ -58,6 +59,8 @@ class BuildOptions:
     generated_at: datetime | None = None
     """Defaults to ``SOURCE_DATE_EPOCH`` when set, else now."""
     debug: bool = False
+    previous_history: Path | None = None
+    """The previous build's ``history.json``; its points are all kept (the ledger only grows)."""
 
 
 @dataclass
@@ -70,6 +73,13 @@ class BuildResult:
     timings: dict[str, float]
     libraries: list[Library] = field(default_factory=list)
     """Valid reviews of ``catalog/libraries/`` (their errors are in ``problems``)."""
+    history: price_history.History | None = None
+    """The price ledger, as published in ``history.json``."""
+
+    @cached_property
+    def history_document(self) -> dict[str, Any] | None:
+        """The ledger in its published form (the JSON value of ``history.json``)."""
+        return price_history.published(self.history) if self.history is not None else None
 
     @cached_property
     def document(self) -> dict[str, Any]:
@@ -223,6 +233,19 @@ def _compile(options: BuildOptions) -> BuildResult:
     )
     timings["validate"] = time.perf_counter() - clock
 
+    clock = time.perf_counter()
+    previous, unreadable = price_history.load_previous(options.previous_history)
+    problems.extend(unreadable)
+    dates = {info.id: info.captured_at or info.history_date for info in infos}
+    ledger, history_conflicts = price_history.build_history(
+        offerings,
+        price_history.observations(normalised.records, dates),
+        previous,
+        catalog.generated_at,
+        precedence,
+    )
+    timings["history"] = time.perf_counter() - clock
+
     kinds = Counter(p.kind for p in problems)
     accounting = {
         "records_read": read,
@@ -250,7 +273,8 @@ def _compile(options: BuildOptions) -> BuildResult:
         identity_joins=identity_joins,
         price_labels=price_labels,
     )
-    return BuildResult(catalog, report, problems, timings, libraries.libraries)
+    report.history_conflicts = history_conflicts
+    return BuildResult(catalog, report, problems, timings, libraries.libraries, ledger)
 
 
 def _sources(infos: list[SourceInfo]) -> list[Source]:

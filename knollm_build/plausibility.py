@@ -54,7 +54,11 @@ PER_ITEM_BASIS: Mapping[str, str] = {
     "music": "per_request",
 }
 """The billing unit of modes whose APIs price per item, not per token."""
-PRICE_BASIS_FIELDS = (("per_image", "per_image"), ("per_second", "per_second"), ("per_request", "per_request"))
+PRICE_BASIS_FIELDS = (
+    ("per_image", "per_image"),
+    ("per_second", "per_second"),
+    ("per_request", "per_request"),
+)
 """(pricing field, basis) for offerings with no token price, in order of preference."""
 INDIRECT_KINDS = frozenset({"router", "reseller"})
 """Provider kinds that pass requests on to other hosts: not direct hosts."""
@@ -100,12 +104,16 @@ class _Finding:
         self.problems: list[Problem] = []
         self.changed = False
 
-    def flag(self, name: str, reason: str, field_name: str | None = None, value: Any = None) -> None:
+    def flag(
+        self, name: str, reason: str, field_name: str | None = None, value: Any = None
+    ) -> None:
         if name not in self.flags:
             self.flags.append(name)
         provider, model_id = _where(self.offering)
         self.problems.append(
-            Problem("flagged", provider, model_id, f"{name}: {reason}", field=field_name, value=value)
+            Problem(
+                "flagged", provider, model_id, f"{name}: {reason}", field=field_name, value=value
+            )
         )
 
     def withhold(self, name: str, reason: str) -> None:
@@ -114,7 +122,9 @@ class _Finding:
         self.changed = True
         provider, model_id = _where(self.offering)
         self.problems.append(
-            Problem("withheld_price", provider, model_id, reason, field=f"pricing.{name}", value=value)
+            Problem(
+                "withheld_price", provider, model_id, reason, field=f"pricing.{name}", value=value
+            )
         )
 
     def result(self, basis: str) -> Offering:
@@ -127,9 +137,7 @@ class _Finding:
         return self.offering.model_copy(update=update)
 
 
-def _zeros(
-    finding: _Finding, kind: str | None, placeholder_sources: frozenset[str]
-) -> str | None:
+def _zeros(finding: _Finding, kind: str | None, placeholder_sources: frozenset[str]) -> str | None:
     """Decide what each token price of 0 means; returns ``free``/``subscription`` when it is a price."""
     offering = finding.offering
     names: tuple[str, ...] = ("input", "output")
@@ -272,7 +280,9 @@ def _outliers(offerings: list[Offering], kinds: Mapping[str, str | None]) -> dic
             for i in indexes:
                 value = getattr(offerings[i].pricing, name)
                 if value and max(value / mid, mid / value) > OUTLIER_FACTOR:
-                    found[i].append(f"{name} {value:g} is over {OUTLIER_FACTOR:g}x from the median {mid:g}")
+                    found[i].append(
+                        f"{name} {value:g} is over {OUTLIER_FACTOR:g}x from the median {mid:g}"
+                    )
     return found
 
 

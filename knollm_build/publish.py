@@ -18,6 +18,7 @@ import orjson
 from knollm_build.client_index import FILE_NAME as CLIENT_INDEX_FILE
 from knollm_build.client_index import client_index
 from knollm_build.explorer import explorer_payload
+from knollm_build.history import json_schema as history_schema
 from knollm_build.libraries import libraries_document
 from knollm_build.schema import SCHEMA_VERSION, Catalog
 from knollm_build.urls import page_urls
@@ -42,6 +43,8 @@ ORDER = (
     "schema.json",
     "providers.json",
     "offerings.csv",
+    "history.json",
+    "history.schema.json",
     FEED,
     CLIENT_INDEX,
     "report.json",
@@ -86,7 +89,14 @@ def publish(
     the Atom feed; ``site_url`` gives the feed its ids and links (``urn:`` ids without it).
     """
     document, report, libraries = _inputs(result)
-    return publish_files(document, report, libraries, diff=diff, site_url=site_url)
+    return publish_files(
+        document,
+        report,
+        libraries,
+        diff=diff,
+        site_url=site_url,
+        history=result.history_document,
+    )
 
 
 def publish_files(
@@ -96,8 +106,10 @@ def publish_files(
     *,
     diff: dict[str, Any] | None = None,
     site_url: str | None = None,
+    history: dict[str, Any] | None = None,
 ) -> dict[str, bytes]:
-    """:func:`publish` over plain values: a ``models.json`` document, its report and libraries."""
+    """:func:`publish` over plain values: a ``models.json`` document, its report and libraries
+    (and the price ledger ``history.json`` with its schema, given ``history``)."""
     urls = page_urls(document)
     files = {
         "libraries.json": to_bytes(libraries),
@@ -117,6 +129,9 @@ def publish_files(
         "report.json": orjson.dumps(report, option=_INDENTED),
     }
     files[CLIENT_INDEX] = client_index(document)
+    if history is not None:
+        files["history.json"] = to_bytes(history)
+        files["history.schema.json"] = orjson.dumps(history_schema(), option=_INDENTED)
     return {name: files[name] for name in sorted(files, key=_order)}
 
 

@@ -67,6 +67,27 @@ class SourceInfo:
     zero_means_unknown: bool = False
     """The source writes a price of 0 for prices it does not know (LiteLLM's map), so its 0 is
     never taken as "free"."""
+    history_date: str | None = None
+    """When the source's prices were observed, for the price ledger only, where the source has no
+    capture date of its own (a LiteLLM snapshot in a work directory: the newest capture of that
+    directory's fetch log). Never used to weigh sources in merge."""
+
+
+@dataclass(slots=True)
+class PricePoint:
+    """A price the source says took effect on a date (genai-prices' ``StartDateConstraint``).
+
+    Carried on the :class:`RawRecord` it belongs to, so it is placed on an offering by the same
+    provider and id normalisation as the record; :mod:`knollm_build.history` reads it.
+    """
+
+    since: str | None
+    """ISO date the price took effect; ``None`` for the price in force before the source's first
+    dated change (the source gives no start date for it)."""
+    prices: dict[str, float] = field(default_factory=dict)
+    """Pricing field -> value, in catalog units (like :attr:`RawRecord.prices`)."""
+    tiers: list[dict[str, float]] = field(default_factory=list)
+    """Long-context tiers in force from that date (like :attr:`RawRecord.price_tiers`)."""
 
 
 @dataclass(slots=True)
@@ -132,6 +153,13 @@ class RawRecord:
     api_ids: list[str] = field(default_factory=list)
     """For a price-table record: ids the source says the API is called with (genai-prices'
     ``equals`` clauses), tried in order when looking for the id a model list names."""
+    price_points: list[PricePoint] = field(default_factory=list)
+    """Dated prices the source states for this offering, in the source's order (the price
+    ledger's ``effective`` points); empty when the source dates nothing."""
+    successor: str | None = None
+    """The id the source names as this offering's successor (LiteLLM ``successor_model``)."""
+    alias_of: str | None = None
+    """The id this one is an alias of (LiteLLM ``alias_of``: a ``-latest`` or undated alias)."""
 
 
 @dataclass(slots=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from knollm_build.history import HistoryConflict
 from knollm_build.records import Problem
 from knollm_build.schema import Catalog, Conflict
 
@@ -126,6 +127,9 @@ class Report(_Strict):
     unlisted_offerings: list[str]
     """``provider/provider_model_id`` of every offering no model list names."""
     conflicts: list[OfferingConflict]
+    history_conflicts: list[HistoryConflict] = []
+    """Dated prices in ``history.json`` that contradict each other (two sources, different prices,
+    same date; or a source dating a price before one it gave earlier); all are kept there."""
 
 
 def build_report(
@@ -168,9 +172,7 @@ def build_report(
                 "models": len(models),
                 "offerings": len(offerings),
                 "models_with_3_plus_hosts": sum(1 for m in models if m.hosts >= 3),
-                "widest_hosted_model": {"id": widest.id, "hosts": widest.hosts}
-                if widest
-                else None,
+                "widest_hosted_model": {"id": widest.id, "hosts": widest.hosts} if widest else None,
                 "conflicts": len(conflicts),
                 "probable_unit_errors": unit_errors,
                 "withheld_prices": len(by_kind.get("withheld_price", [])),

@@ -141,7 +141,8 @@ class Pricing(Strict):
     cache_read: float | None = None
     """USD per 1M input tokens served from the prompt cache."""
     cache_write: float | None = None
-    """USD per 1M input tokens written to the prompt cache."""
+    """USD per 1M input tokens written to the prompt cache; where the provider splits cache writes
+    by lifetime, this is the default (5-minute) write and ``cache_write_1h`` the 1-hour one."""
     reasoning: float | None = None
     """USD per 1M reasoning tokens, where billed apart from output."""
     input_audio: float | None = None
@@ -158,6 +159,44 @@ class Pricing(Strict):
     """USD per generated image (image models) or per input image where so billed."""
     per_second: float | None = None
     """USD per second of audio or video processed or generated."""
+    cache_write_1h: float | None = None
+    """USD per 1M input tokens written to the prompt cache with a 1-hour lifetime (Anthropic's
+    extended cache; LiteLLM ``cache_creation_input_token_cost_above_1hr``, genai-prices
+    ``cache_write_1h_mtok``)."""
+    priority_input: float | None = None
+    """USD per 1M input tokens on the provider's priority service tier (OpenAI, Gemini
+    ``service_tier: priority``). Each service-tier price is only the price the source states for
+    that tier: a tier price a source leaves out is unknown, never taken from another tier."""
+    priority_output: float | None = None
+    """USD per 1M output tokens on the priority service tier."""
+    priority_cache_read: float | None = None
+    """USD per 1M cached input tokens read on the priority service tier."""
+    flex_input: float | None = None
+    """USD per 1M input tokens on the flex service tier (slower, cheaper, may be queued)."""
+    flex_output: float | None = None
+    """USD per 1M output tokens on the flex service tier."""
+    flex_cache_read: float | None = None
+    """USD per 1M cached input tokens read on the flex service tier."""
+    fast_input: float | None = None
+    """USD per 1M input tokens in the provider's fast mode (genai-prices ``speed: fast`` or
+    ``service_tier: fast``, models.dev ``experimental.modes.fast``)."""
+    fast_output: float | None = None
+    """USD per 1M output tokens in fast mode."""
+    fast_cache_read: float | None = None
+    """USD per 1M cached input tokens read in fast mode."""
+    off_peak_input: float | None = None
+    """USD per 1M input tokens during the provider's off-peak hours (LiteLLM
+    ``off_peak_pricing``; the hours are on the provider's pricing page)."""
+    off_peak_output: float | None = None
+    """USD per 1M output tokens during off-peak hours."""
+    off_peak_cache_read: float | None = None
+    """USD per 1M cached input tokens read during off-peak hours."""
+    per_search: float | None = None
+    """USD per web search the model runs (genai-prices ``web_searches_kcount`` / 1000; LiteLLM
+    ``search_context_cost_per_query`` at its default, medium, search context size)."""
+    regional_uplift: float | None = None
+    """Multiplier on every price when called through a regional endpoint instead of the global
+    one (LiteLLM ``regional_endpoint_uplift_multiplier``; 1.1 = 10% more). Not a price."""
     tiers: list[PriceTier] = []
     """Higher prices above an input-size threshold (long-context tiers), lowest threshold first."""
 
@@ -387,6 +426,13 @@ class Offering(Strict):
     source lists the offering without it."""
     deprecation_date: str | None = None
     """Date the provider retires it (ISO 8601), if announced: ``deprecated`` before it, ``retired`` after."""
+    successor: str | None = None
+    """The API id the source names as this offering's successor, at the same provider (LiteLLM
+    ``successor_model``), typically with a ``deprecation_date`` for this one. Not followed
+    automatically."""
+    alias_of: str | None = None
+    """The API id this one is an alias of (LiteLLM ``alias_of``): what a ``-latest`` or undated
+    alias points to as of the source's capture date."""
     sources: list[str]
     """Ids of the sources that list this offering, in precedence order."""
     provenance: dict[str, str] = {}

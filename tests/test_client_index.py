@@ -86,9 +86,11 @@ def test_raw_refuses_a_models_json_of_another_build(pair: Path, document: dict) 
 def test_an_index_of_another_version_is_refused(pair: Path) -> None:
     path = pair / FILE_NAME
     data = path.read_bytes()
-    path.write_bytes(data.replace(b"knollm-client-index 1\n", b"knollm-client-index 2\n", 1))
+    ours = f"knollm-client-index {INDEX_VERSION}\n".encode()
+    path.write_bytes(data.replace(ours, b"knollm-client-index 99\n", 1))
     message = (
-        f"{path}: client index version 2 is not supported by this knollm (it reads version 1); "
+        f"{path}: client index version 99 is not supported by this knollm (it reads version "
+        f"{INDEX_VERSION}); "
         "upgrade knollm, or point it at the full models.json"
     )
     with pytest.raises(CatalogError) as caught:

@@ -48,7 +48,7 @@ def compile_mini(
     return result.exit_code, result.output, tmp_path / "out"
 
 
-@pytest.mark.parametrize("name", ["models.json", "report.json"])
+@pytest.mark.parametrize("name", ["models.json", "report.json", "history.json"])
 def test_mini_catalog_matches_golden(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
 ) -> None:

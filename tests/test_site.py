@@ -176,6 +176,8 @@ def test_site_data_files_are_the_compilers_bytes(site: Path, tmp_path: Path) -> 
         "client-index.knollm",
         "explorer.json",
         "feed.xml",
+        "history.json",
+        "history.schema.json",
         "libraries.json",
         "models.json",
         "offerings.csv",

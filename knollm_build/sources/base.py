@@ -102,6 +102,8 @@ def record_from_entry(
         capabilities=found.capabilities,
         status=found.status,
         deprecation_date=found.deprecation_date,
+        successor=found.successor,
+        alias_of=found.alias_of,
         released=None,
         model_hint=_hf_id(entry),
         ambiguous_prices=found.ambiguous if defer_units else {},

@@ -74,7 +74,11 @@ def _benchmarks(value: Any) -> list[dict[str, Any]]:
         if not isinstance(item, dict):
             continue
         name, score = item.get("name"), item.get("score")
-        if not isinstance(name, str) or isinstance(score, bool) or not isinstance(score, int | float):
+        if (
+            not isinstance(name, str)
+            or isinstance(score, bool)
+            or not isinstance(score, int | float)
+        ):
             continue
         entry: dict[str, Any] = {"name": name, "score": float(score)}
         for key in ("metric", "source"):
@@ -101,7 +105,9 @@ def parse(doc: Any, file: str) -> tuple[list[ModelFact], list[Problem], int]:
     facts: list[ModelFact] = []
     problems: list[Problem] = []
     if not isinstance(doc, dict):
-        problems.append(Problem("error", file, "", "canonical models file is not an object keyed by id"))
+        problems.append(
+            Problem("error", file, "", "canonical models file is not an object keyed by id")
+        )
         return facts, problems, 0
     read = 0
     for key, record in sorted(doc.items()):

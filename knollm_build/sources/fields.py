@@ -87,6 +87,19 @@ PRICE_KEYS: dict[tuple[str, str], tuple[str, float]] = {
     ("", "output_cost_per_second"): ("per_second", 1.0),
     ("", "cost_per_request"): ("per_request", 1.0),
     ("", "input_cost_per_request"): ("per_request", 1.0),
+    # LiteLLM service tiers, cache lifetimes, off-peak hours, search, regions (USD per token)
+    ("", "cache_creation_input_token_cost_above_1hr"): ("cache_write_1h", PER_TOKEN),
+    ("", "input_cost_per_token_priority"): ("priority_input", PER_TOKEN),
+    ("", "output_cost_per_token_priority"): ("priority_output", PER_TOKEN),
+    ("", "cache_read_input_token_cost_priority"): ("priority_cache_read", PER_TOKEN),
+    ("", "input_cost_per_token_flex"): ("flex_input", PER_TOKEN),
+    ("", "output_cost_per_token_flex"): ("flex_output", PER_TOKEN),
+    ("", "cache_read_input_token_cost_flex"): ("flex_cache_read", PER_TOKEN),
+    ("off_peak_pricing", "input_cost_per_token"): ("off_peak_input", PER_TOKEN),
+    ("off_peak_pricing", "output_cost_per_token"): ("off_peak_output", PER_TOKEN),
+    ("off_peak_pricing", "cache_read_input_token_cost"): ("off_peak_cache_read", PER_TOKEN),
+    ("search_context_cost_per_query", "search_context_size_medium"): ("per_search", 1.0),
+    ("", "regional_endpoint_uplift_multiplier"): ("regional_uplift", 1.0),
 }
 # Keys inside a ``pricing`` object whose name does not say the unit: the mapping above gives the
 # usual reading (OpenRouter's strings are USD per token, Together's numbers USD per 1M), but a
@@ -115,6 +128,10 @@ IGNORED_PRICE_KEYS: frozenset[str] = frozenset(
         "unit",
         "audio",
         "input_audio_cache",
+        "windows",  # off-peak hours: LiteLLM off_peak_pricing.windows, not a price
+        "search_context_size_low",  # the catalog keeps the default (medium) search price
+        "search_context_size_high",
+        "weekday_timezone",  # of the off-peak windows
     }
 )
 
@@ -255,6 +272,8 @@ MODE_PATHS: tuple[str, ...] = ("mode", "type", "model_type", "task")
 
 NAME_PATHS: tuple[str, ...] = ("display_name", "displayName", "name", "title", "clean_name")
 DEPRECATION_PATHS: tuple[str, ...] = ("deprecation_date", "deprecation", "deprecated_at")
+LIFECYCLE_KEYS: dict[str, str] = {"successor_model": "successor", "alias_of": "alias_of"}
+"""LiteLLM's lifecycle keys -> :class:`Extracted` attributes."""
 
 
 @dataclass(slots=True)
@@ -276,6 +295,8 @@ class Extracted:
     name: str | None = None
     status: str | None = None
     deprecation_date: str | None = None
+    successor: str | None = None
+    alias_of: str | None = None
     ambiguous: dict[str, tuple[Any, float, str]] = field(default_factory=dict)
     """Pricing field -> (raw value, usual multiplier, key path) for prices read per dump."""
 
@@ -589,4 +610,8 @@ def extract(entry: dict[str, Any]) -> Extracted:
             out.name = raw.strip()
             break
     _status(entry, out)
+    for key, attr in LIFECYCLE_KEYS.items():
+        raw = entry.get(key)
+        if isinstance(raw, str) and raw.strip():
+            setattr(out, attr, raw.strip())
     return out

@@ -12,7 +12,14 @@ from decimal import Decimal
 from importlib import metadata
 from typing import Any
 
-from knollm_build.records import Problem, ProviderHint, RawRecord, SourceInfo, SourceResult
+from knollm_build.records import (
+    PricePoint,
+    Problem,
+    ProviderHint,
+    RawRecord,
+    SourceInfo,
+    SourceResult,
+)
 from knollm_build.sources.base import LoadContext
 
 SOURCE_ID = "genai-prices"
@@ -30,7 +37,17 @@ PRICE_ATTRS: dict[str, tuple[str, float]] = {
     "output_audio_mtok": ("output_audio", 1.0),
     "output_reasoning_mtok": ("reasoning", 1.0),
     "requests_kcount": ("per_request", 0.001),
+    "cache_write_1h_mtok": ("cache_write_1h", 1.0),
+    "web_searches_kcount": ("per_search", 0.001),
 }
+# price_variants ``when`` -> prefix of the Pricing fields its input/output/cache-read prices fill.
+TIER_VARIANTS = {
+    (("service_tier", "priority"),): "priority_",
+    (("service_tier", "flex"),): "flex_",
+    (("service_tier", "fast"),): "fast_",
+    (("speed", "fast"),): "fast_",
+}
+TIER_VARIANT_FIELDS = ("input", "output", "cache_read")
 TIER_ATTRS = {"input_mtok": "input", "output_mtok": "output", "cache_read_mtok": "cache_read"}
 
 
@@ -102,6 +119,29 @@ def equals_clauses(clause: Any) -> list[str]:
     return out
 
 
+def dated_points(prices: Any) -> list[PricePoint]:
+    """Every dated price of a model (``StartDateConstraint``), in the source's order, for the
+    price ledger; the unconstrained price before them is the point with ``since=None``.
+
+    Empty when the model has no dated change. Time-of-day prices are not dated changes.
+    """
+    if not isinstance(prices, list):
+        return []
+    dated = [c for c in prices if getattr(c.constraint, "start_date", None) is not None]
+    if not dated:
+        return []
+    points: list[PricePoint] = []
+    for conditional in prices:
+        constraint = conditional.constraint
+        start = getattr(constraint, "start_date", None)
+        if constraint is not None and start is None:
+            continue  # a time-of-day window, not a dated change
+        point = PricePoint(since=start.isoformat() if start is not None else None)
+        _convert(conditional.prices, point.prices, point.tiers)
+        points.append(point)
+    return points
+
+
 def parse(
     providers: list[Any], reference_date: str
 ) -> tuple[list[RawRecord], list[Problem], list[ProviderHint], int]:
@@ -138,6 +178,13 @@ def parse(
                         prices["batch_input"] = batch["input"]
                     if "output" in batch:
                         prices["batch_output"] = batch["output"]
+                prefix = TIER_VARIANTS.get(tuple(sorted((variant.when or {}).items())))
+                if prefix is not None:  # only what the tier states: nothing filled from another
+                    stated: dict[str, float] = {}
+                    _convert(variant.prices, stated, [])
+                    for name in TIER_VARIANT_FIELDS:
+                        if name in stated:  # the first variant of a tier wins
+                            prices.setdefault(prefix + name, stated[name])
             records.append(
                 RawRecord(
                     source=SOURCE_ID,
@@ -156,6 +203,7 @@ def parse(
                     variant_hint=[f"via:{suffix[1:]}"] if suffix else [],
                     listed=False,
                     api_ids=[value + suffix for value in equals_clauses(model.match)],
+                    price_points=dated_points(model.prices),
                 )
             )
     return records, problems, hints, read

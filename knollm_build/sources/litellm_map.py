@@ -119,6 +119,10 @@ def parse_map(
             problems=problems,
         )
         record.name = None  # the map has no display names; its "name"-like fields are ids
+        for attr in ("successor", "alias_of"):  # map keys -> the API ids the catalog uses
+            target = getattr(record, attr)
+            if target:
+                setattr(record, attr, split_key(target, provider)[1] or target)
         if record.context_window is None and record.max_input_tokens is not None:
             record.context_window = (
                 record.max_input_tokens

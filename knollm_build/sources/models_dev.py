@@ -77,6 +77,25 @@ def _prices(
     return prices, tiers
 
 
+FAST_MODE_FIELDS = {"input": "fast_input", "output": "fast_output", "cache_read": "fast_cache_read"}
+
+
+def fast_mode_prices(entry: dict[str, Any]) -> dict[str, float]:
+    """The prices of models.dev's ``experimental.modes.fast`` (a paid faster mode), as stated."""
+    experimental = entry.get("experimental")
+    modes = experimental.get("modes") if isinstance(experimental, dict) else None
+    fast = modes.get("fast") if isinstance(modes, dict) else None
+    cost = fast.get("cost") if isinstance(fast, dict) else None
+    if not isinstance(cost, dict):
+        return {}
+    out = {}
+    for key, target in FAST_MODE_FIELDS.items():
+        value = as_number(cost.get(key))
+        if value is not None and value >= 0:
+            out[target] = value
+    return out
+
+
 def _tier_prices(threshold: int, raw: dict[str, Any]) -> dict[str, float] | None:
     tier: dict[str, float] = {"above_input_tokens": threshold}
     for sub in ("input", "output", "cache_read"):
@@ -160,6 +179,7 @@ def parse(doc: Any, file: str) -> tuple[list[RawRecord], list[Problem], list[Pro
                 problems.append(Problem("quarantined", file, position, "record is not an object"))
                 continue
             prices, tiers = _prices(entry.get("cost"), file, position, problems)
+            prices.update(fast_mode_prices(entry))
             limit: dict[str, Any] = entry["limit"] if isinstance(entry.get("limit"), dict) else {}
             modalities: dict[str, Any] = (
                 entry["modalities"] if isinstance(entry.get("modalities"), dict) else {}

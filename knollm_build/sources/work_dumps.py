@@ -278,6 +278,11 @@ def load(context: LoadContext) -> SourceResult:
                         )
                     ],
                 )
+            if (
+                role == "litellm"
+            ):  # a snapshot taken with this fetch run: dated by its newest capture
+                for info in part.sources:
+                    info.history_date = max((c[0] for c in log.values() if c[0]), default=None)
             result.sources.extend(part.sources)
             result.records.extend(part.records)
             result.problems.extend(part.problems)

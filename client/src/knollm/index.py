@@ -23,7 +23,7 @@ from knollm.source import BUNDLED_DIR, CatalogError, DataSource
 
 MAGIC = b"knollm-client-index "
 INDEX_FORMAT = "knollm-client-index"
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 FILE_NAME = "client-index.knollm"
 VOCABULARIES = ("status", "mode", "capability", "modality")
 
@@ -187,12 +187,12 @@ def _records(
 ) -> Parts:
     tuples = [tuple(t) for t in body["tuples"]]
     prices = []
+    known = set(Pricing.__dataclass_fields__)
+    fields = header["price_fields"]
+    keep = [(i, name) for i, name in enumerate(fields) if name in known]  # newer fields: skipped
     for row in body["pricing"]:
-        tiers = tuple(PriceTier(*tier) for tier in row[12])
-        r = row
-        prices.append(
-            Pricing(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], tiers)
-        )
+        tiers = tuple(PriceTier(*tier) for tier in row[len(fields)])
+        prices.append(Pricing(**{name: row[i] for i, name in keep}, tiers=tiers))
     providers = [
         Provider(
             r[0],

@@ -51,6 +51,21 @@ PRICE_FIELDS = (
     "per_request",
     "per_image",
     "per_second",
+    "cache_write_1h",
+    "priority_input",
+    "priority_output",
+    "priority_cache_read",
+    "flex_input",
+    "flex_output",
+    "flex_cache_read",
+    "fast_input",
+    "fast_output",
+    "fast_cache_read",
+    "off_peak_input",
+    "off_peak_output",
+    "off_peak_cache_read",
+    "per_search",
+    "regional_uplift",
 )
 
 
@@ -80,6 +95,21 @@ class Pricing:
     per_request: float | None = None
     per_image: float | None = None
     per_second: float | None = None
+    cache_write_1h: float | None = None
+    priority_input: float | None = None
+    priority_output: float | None = None
+    priority_cache_read: float | None = None
+    flex_input: float | None = None
+    flex_output: float | None = None
+    flex_cache_read: float | None = None
+    fast_input: float | None = None
+    fast_output: float | None = None
+    fast_cache_read: float | None = None
+    off_peak_input: float | None = None
+    off_peak_output: float | None = None
+    off_peak_cache_read: float | None = None
+    per_search: float | None = None
+    regional_uplift: float | None = None
     tiers: tuple[PriceTier, ...] = ()
 
     @classmethod
@@ -111,6 +141,21 @@ class Pricing:
             get("per_request"),
             get("per_image"),
             get("per_second"),
+            get("cache_write_1h"),
+            get("priority_input"),
+            get("priority_output"),
+            get("priority_cache_read"),
+            get("flex_input"),
+            get("flex_output"),
+            get("flex_cache_read"),
+            get("fast_input"),
+            get("fast_output"),
+            get("fast_cache_read"),
+            get("off_peak_input"),
+            get("off_peak_output"),
+            get("off_peak_cache_read"),
+            get("per_search"),
+            get("regional_uplift"),
             tiers,
         )
 
