@@ -11,9 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
-
 from test_explorer_browser import CHROMIUM, Page, base_url, browser, page  # noqa: F401 - fixtures
+
+from knollm_build.explorer import explorer_payload
 
 REPO = Path(__file__).resolve().parents[1]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
@@ -35,10 +37,10 @@ PAGES = [
 ]
 
 
-def visit(page: Page, path: str) -> Any:
+def visit(tab: Page, path: str) -> Any:
     """Open a page; explorer-like pages are waited for until their app is ready."""
-    p = page.page
-    p.goto(page.base + path)
+    p = tab.page
+    p.goto(tab.base + path)
     if p.query_selector("[data-knollm-app]"):
         p.wait_for_selector("[data-state=ready]", state="attached", timeout=15000)
     p.wait_for_load_state("load")
@@ -147,3 +149,145 @@ def test_per_host_chart_labels_fit_a_phone(phone: Page) -> None:
     assert len(labels) == 4
     assert all(len(label) <= 18 for label in labels), labels
     assert "Groq" in labels  # provider names, without the API ids that made them overprint
+
+
+AXE_PAGES = [
+    "",
+    "explorer/",
+    "calculator/?offering=groq~llama-3.3-70b-versatile",
+    "models/llama-3.3-70b-instruct/",
+    "providers/together/",
+    "libraries/",
+]
+
+
+@pytest.mark.parametrize("scheme", ["default", "slate"])
+@pytest.mark.parametrize("width", [1400, PHONE])
+def test_axe_finds_no_serious_or_critical_violation(
+    browser: Any,  # noqa: F811 - fixture use
+    base_url: str,  # noqa: F811
+    scheme: str,
+    width: int,
+) -> None:
+    assert AXE.is_file(), "axe-core is missing: run `npm ci` in the repository root"
+    tab = Page(browser, base_url, width=width)
+    tab.page.add_init_script(f"localStorage.setItem('knollm.palette', '{scheme}')")
+    found = {}
+    try:
+        for path in AXE_PAGES:
+            p = visit(tab, path)
+            assert p.evaluate("document.body.getAttribute('data-md-color-scheme')") == scheme
+            p.add_script_tag(path=str(AXE))
+            violations = p.evaluate(
+                """() => axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})
+                .then((r) => r.violations.filter((v) => ['serious', 'critical'].includes(v.impact))
+                .map((v) => v.id + ' ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')))"""
+            )
+            if violations:
+                found["/" + path] = violations
+    finally:
+        tab.close()
+    assert found == {}
+
+
+def active(p: Any) -> dict[str, str]:
+    return p.evaluate(
+        "(() => { const a = document.activeElement; return Object.assign({tag: a.tagName}, a.dataset); })()"
+    )
+
+
+def test_focus_stays_on_the_control_used(page: Page) -> None:  # noqa: F811
+    p = visit(page, "explorer/?search=llama")
+    p.focus("button[data-sort=in]")
+    p.keyboard.press("Enter")
+    assert "sort=in" in p.url
+    assert active(p)["sort"] == "in"  # the re-rendered header's button, not the page body
+    p.keyboard.press("Enter")
+    assert "dir=desc" in p.url and active(p)["sort"] == "in"
+    box = ".knollm-results tbody tr:nth-child(2) input[data-compare]"
+    key = p.get_attribute(box, "data-compare")
+    p.focus(box)
+    p.keyboard.press("Space")
+    assert active(p).get("compare") == key
+    assert p.is_checked(box)
+    # Removing from the tray moves focus to the tray's toggle (the removed button is gone).
+    p.click(".knollm-tray-toggle")
+    p.focus(".knollm-tray li button")
+    p.keyboard.press("Enter")
+    assert p.is_hidden(".knollm-tray") or active(p).get("trayToggle") == "1"
+
+
+def test_next_page_keeps_focus(page: Page) -> None:  # noqa: F811
+    document = {
+        "schema_version": "1.0.0",
+        "generated_at": "2026-01-01T00:00:00Z",
+        "providers": [{"id": "acme", "name": "Acme"}],
+        "models": [{"id": f"m{k}", "name": f"Model {k}", "hosts": 1} for k in range(120)],
+        "offerings": [
+            {
+                "provider": "acme",
+                "model": f"m{k}",
+                "provider_model_id": f"m{k}",
+                "pricing": {"input": 1.0},
+            }
+            for k in range(120)
+        ],
+    }
+    payload = orjson.dumps(explorer_payload(document))
+    page.page.route(
+        "**/data/explorer.json",
+        lambda route: route.fulfill(body=payload, content_type="application/json"),
+    )
+    p = visit(page, "explorer/")
+    p.focus("[data-step=next]")
+    p.keyboard.press("Enter")
+    assert "page=2" in p.url and active(p)["step"] == "next"
+    p.keyboard.press("Enter")  # page 3 is the last: "Next" is disabled, focus goes to "Previous"
+    assert "page=3" in p.url and active(p)["step"] == "prev"
+
+
+def test_skip_link_goes_from_the_search_box_to_the_results(page: Page) -> None:  # noqa: F811
+    p = visit(page, "explorer/")
+    p.focus(".knollm-search")
+    p.keyboard.press("Tab")
+    assert p.evaluate("document.activeElement.textContent") == "Skip to results"
+    assert p.evaluate("document.activeElement.getBoundingClientRect().width") > 0  # shown on focus
+    p.keyboard.press("Enter")
+    first = p.get_attribute(
+        ".knollm-results tbody tr:first-child input[data-compare]", "data-compare"
+    )
+    assert active(p).get("compare") == first  # the first result's compare box
+    p.keyboard.press("Tab")
+    assert p.evaluate("document.activeElement.closest('td').dataset.col") == "model"
+
+
+def test_sorting_generated_tables_by_keyboard(page: Page) -> None:  # noqa: F811
+    p = visit(page, "models/llama-3.3-70b-instruct/")
+    header = p.locator(".knollm-model .knollm-table thead th", has_text="Input")
+    button = header.get_by_role("button", name="Input")
+    button.focus()
+    p.keyboard.press("Enter")
+    assert header.get_attribute("aria-sort") == "ascending"
+    prices = p.eval_on_selector_all(
+        ".knollm-model .knollm-table tbody td[data-label=Input]",
+        "els => els.map(e => e.textContent)",
+    )
+    assert prices == ["$0.10", "$0.13", "$0.59", "$0.88"]
+    p.keyboard.press("Enter")
+    assert header.get_attribute("aria-sort") == "descending"
+    prices = p.eval_on_selector_all(
+        ".knollm-model .knollm-table tbody td[data-label=Input]",
+        "els => els.map(e => e.textContent)",
+    )
+    assert prices == ["$0.88", "$0.59", "$0.13", "$0.10"]
+    assert p.evaluate("document.activeElement.textContent.trim()") == "Input"
+
+
+def test_controls_are_named_for_what_they_do(page: Page) -> None:  # noqa: F811
+    p = visit(page, "explorer/")
+    assert p.get_by_role("checkbox", name="Hide free ($0)").count() == 1
+    assert p.get_by_role("checkbox", name="Paid only").count() == 0
+    boxes = p.get_by_role("checkbox", name="Compare Llama 3.3 70B Instruct at Groq")
+    assert boxes.count() == 1
+    assert p.get_by_role("columnheader", name="Compare").count() == 1
+    assert p.get_by_role("button", name="Next page").count() == 1

@@ -38,11 +38,19 @@
     if (!table.tHead || table.getAttribute("data-sort-ready")) return;
     table.setAttribute("data-sort-ready", "1");
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (header, index) {
+      var name = header.textContent.trim();
       var button = document.createElement("button");
       button.type = "button";
       button.className = "knollm-sort";
-      while (header.firstChild) button.appendChild(header.firstChild);
-      button.title = "Sort by " + button.textContent.trim();
+      button.title = "Sort by " + name;
+      if (header.querySelector("a, button, input, select")) {
+        /* A header that holds a link keeps it; a small button beside it sorts. */
+        button.setAttribute("aria-label", "Sort by " + name);
+        button.textContent = "⇅";
+        header.appendChild(document.createTextNode(" "));
+      } else {
+        while (header.firstChild) button.appendChild(header.firstChild);
+      }
       header.appendChild(button);
       button.addEventListener("click", function () { sortBy(table, index, header); });
     });
@@ -67,6 +75,7 @@
     var wide = table.scrollWidth > box.clientWidth + 1;
     box.classList.toggle("knollm-overflows", wide);
     if (wide) {
+      if (!box.hasAttribute("tabindex")) box.setAttribute("data-tab-added", "");
       box.tabIndex = 0;
       box.setAttribute("role", "region");
       if (!box.hasAttribute("aria-label")) {
@@ -76,8 +85,9 @@
         }
         box.setAttribute("aria-label", (heading ? heading.textContent.replace(/¶$/, "").trim() + ": " : "") + "table, scrolls sideways");
       }
-    } else {
+    } else if (box.hasAttribute("data-tab-added")) {
       box.removeAttribute("tabindex");
+      box.removeAttribute("data-tab-added");
       box.removeAttribute("role");
     }
   }

@@ -701,6 +701,14 @@
   }
 
   function wire() {
+    ui.skip.addEventListener("click", (event) => {
+      event.preventDefault();
+      /* Straight to the first result's control (its compare box, or its model link). */
+      const body = ui.table.tBodies[0];
+      const first = body && body.querySelector("input, a");
+      (first || ui.scroll).focus();
+      ui.scroll.scrollIntoView({ block: "start" });
+    });
     ui.q.addEventListener("input", () => update({ q: ui.q.value }, false));
     ui.q.addEventListener("change", () => K.writeState(state, DEFAULTS, true));
     for (const name of ["provider", "creator", "mode", "inMod", "outMod", "minCtx"]) {
