@@ -291,3 +291,91 @@ def test_controls_are_named_for_what_they_do(page: Page) -> None:  # noqa: F811
     assert boxes.count() == 1
     assert p.get_by_role("columnheader", name="Compare").count() == 1
     assert p.get_by_role("button", name="Next page").count() == 1
+
+
+def test_home_type_ahead_opens_the_page_meant(page: Page) -> None:  # noqa: F811
+    p = visit(page, "")
+    box = p.get_by_role("combobox", name="Find a model or provider")
+    box.fill("together")
+    options = p.locator(".knollm-typeahead [role=option]")
+    options.first.wait_for()
+    assert options.first.locator(".knollm-ta-name").inner_text() == "Together AI"
+    box.press("Enter")
+    p.wait_for_url("**/providers/together/")
+    p = visit(page, "")
+    box = p.get_by_role("combobox", name="Find a model or provider")
+    box.fill("llama 3.3 70b")
+    options.first.wait_for()
+    assert options.first.locator(".knollm-ta-name").inner_text() == "Llama 3.3 70B Instruct"
+    assert box.get_attribute("aria-expanded") == "true"
+    box.press("Enter")
+    p.wait_for_url("**/models/llama-3.3-70b-instruct/")
+
+
+def test_home_lists_tasks_and_the_most_hosted_models(page: Page) -> None:  # noqa: F811
+    p = visit(page, "")
+    tasks = p.locator(".knollm-tasks a")
+    assert tasks.all_inner_texts() == [
+        "Find the cheapest host",
+        "Price a workload",
+        "Compare models",
+        "Pick a library",
+    ]
+    p.wait_for_selector("[data-knollm-headline][data-state=ready]")
+    first = p.locator(".knollm-headline-list li").first
+    assert first.locator("a").first.inner_text() == "Llama 3.3 70B Instruct"
+    assert "4 hosts" in first.inner_text()  # the fixture's most widely hosted model
+
+
+@pytest.mark.parametrize(
+    ("typed", "opens"),
+    [
+        ("together", "providers/together/"),
+        ("llama 3.3 70b", "models/llama-3.3-70b-instruct/"),
+        ("gpt-oss-120b", "models/gpt-oss-120b/"),
+    ],
+)
+def test_header_search_opens_models_and_providers(page: Page, typed: str, opens: str) -> None:  # noqa: F811
+    p = visit(page, "guides/getting-started/")
+    p.click(".md-search__input")
+    p.fill(".md-search__input", typed)
+    p.wait_for_selector(".knollm-ta-header:not([hidden]) a")
+    first = p.locator(".knollm-ta-header a").first.get_attribute("href")
+    assert first is not None and first.endswith(opens)
+    p.press(".md-search__input", "Enter")
+    p.wait_for_url("**/" + opens)
+
+
+def test_not_found_page_has_the_type_ahead(page: Page) -> None:  # noqa: F811
+    p = visit(page, "404.html")
+    assert "Page not found" in p.inner_text("h1")
+    p.get_by_role("combobox", name="Find a model or provider").fill("groq")
+    p.wait_for_selector(".knollm-typeahead [role=option]")
+    assert p.locator(".knollm-typeahead [role=option] .knollm-ta-name").first.inner_text() == "Groq"
+
+
+def test_type_ahead_keeps_hostile_names_as_text(page: Page) -> None:  # noqa: F811
+    p = visit(page, "")
+    box = p.get_by_role("combobox", name="Find a model or provider")
+    box.fill("img src")
+    p.wait_for_selector(".knollm-typeahead [role=option]")
+    names = p.locator(".knollm-typeahead .knollm-ta-name").all_inner_texts()
+    assert "<img src=x onerror=alert(1)>" in names
+    assert p.query_selector_all(".knollm-typeahead img, .knollm-typeahead script") == []
+
+
+def test_model_pages_link_to_the_explorer_and_calculator_for_that_model(page: Page) -> None:  # noqa: F811
+    p = visit(page, "models/llama-3.3-70b-instruct/")
+    p.click("text=Filter and compare them in the explorer")
+    p.wait_for_selector("[data-state=ready]", state="attached")
+    assert "model=llama-3.3-70b-instruct" in p.url
+    assert page.count().startswith("4 offerings match")
+    chip = p.locator(".knollm-chip")
+    assert chip.inner_text() == "Only Llama 3.3 70B Instruct ✕"
+    chip.click()
+    assert page.count().startswith("12 offerings match")
+    assert "model=" not in p.url
+    p = visit(page, "models/llama-3.3-70b-instruct/")
+    p.click("text=price a workload on them")
+    p.wait_for_selector("[data-state=ready]", state="attached")
+    assert set(page.column(1)) == {"Llama 3.3 70B Instruct"}

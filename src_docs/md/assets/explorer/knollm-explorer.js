@@ -25,6 +25,8 @@
   };
   const WORKLOAD_DEFAULTS = { input: 2000, output: 400, cached: 0.5, requests: 10000, per: "day", batch: false, preset: "" };
   const DEFAULTS = Object.assign({}, K.FILTER_DEFAULTS, WORKLOAD_DEFAULTS, {
+    /* ?model=<canonical id>: that model only (the links from model pages). */
+    model: "",
     view: "offerings", sort: "", dir: "", page: 1, hide: ["cr", "mode"], compare: [], selected: "",
     /* The calculator is for paying workloads: free tiers (price 0) are hidden unless asked for. */
     paid: APP === "calculator",
@@ -186,9 +188,11 @@
    * doesn't change it), as a predicate that is one byte read. */
   function filterMask() {
     const id = JSON.stringify([state.provider, state.creator, state.family, state.mode, state.inMod, state.outMod,
-      state.caps, state.minCtx, state.maxIn, state.maxOut, state.deprecated, state.paid]);
+      state.caps, state.minCtx, state.maxIn, state.maxOut, state.deprecated, state.paid, state.model]);
     if (id !== keepFor || !keepMask) {
-      const test = K.makeFilter(catalog, state);
+      const base = K.makeFilter(catalog, state);
+      const only = state.model ? catalog.modelIndex.get(state.model) : undefined;
+      const test = !state.model ? base : only === undefined ? () => false : (i) => catalog.m[i] === only && base(i);
       keepMask = keepMask && keepMask.length === catalog.n ? keepMask : new Uint8Array(catalog.n);
       for (let i = 0; i < catalog.n; i++) keepMask[i] = test(i) ? 1 : 0;
       keepFor = id;
@@ -485,6 +489,11 @@
       h("button", { type: "button", disabled: state.page >= pages, dataset: { page: String(state.page + 1), step: "next" }, "aria-label": "Next page" }, "Next ›"),
     );
     root.setAttribute("data-knollm-view", models ? "models" : "offerings");
+    const only = state.model ? catalog.modelIndex.get(state.model) : undefined;
+    ui.modelChip.hidden = !state.model;
+    const modelName = only === undefined ? state.model : catalog.models.name[only];
+    ui.modelChip.textContent = state.model ? "Only " + modelName + " ✕" : "";
+    if (state.model) ui.modelChip.setAttribute("aria-label", "Show every model, not only " + modelName);
     if (APP === "explorer") renderCompare();
     if (APP === "calculator") renderBreakdown();
     if (window.KnollmTables) window.KnollmTables.fit(ui.scroll);
@@ -617,7 +626,8 @@
         CAPABILITY_FILTERS.map(([, label], k) => h("label", null, ui.caps[k], " " + label)),
         h("label", null, ui.deprecated, " Show deprecated"), h("label", null, ui.paid, " Hide free ($0)"), ui.reset));
     ui.skip = h("a", { href: "#knollm-results", className: "knollm-skip" }, "Skip to results");
-    const parts = [h("div", { className: "knollm-searchbar" }, ui.q, ui.skip)];
+    ui.modelChip = h("button", { type: "button", className: "knollm-chip", hidden: true, dataset: { clearModel: "1" } });
+    const parts = [h("div", { className: "knollm-searchbar" }, ui.q, ui.skip, ui.modelChip)];
     if (APP === "explorer") {
       ui.view = h("select", { "aria-label": "View" }, option("offerings", "one row per offering"), option("models", "one row per model"));
       ui.columns = h("details", { className: "knollm-columns" }, h("summary", null, "Columns"),
@@ -722,7 +732,7 @@
     ui.deprecated.addEventListener("change", () => update({ deprecated: ui.deprecated.checked }, true));
     ui.paid.addEventListener("change", () => update({ paid: ui.paid.checked }, true));
     ui.reset.addEventListener("click", () => {
-      update(Object.assign({}, K.FILTER_DEFAULTS, { caps: [], paid: DEFAULTS.paid }), true);
+      update(Object.assign({}, K.FILTER_DEFAULTS, { caps: [], paid: DEFAULTS.paid, model: "" }), true);
       syncControls();
     });
     if (ui.view) ui.view.addEventListener("change", () => update({ view: ui.view.value, sort: "", dir: "" }, true));
@@ -772,6 +782,11 @@
       const remove = target.closest("[data-uncompare]");
       if (remove) {
         update({ compare: state.compare.filter((k) => k !== remove.dataset.uncompare), page: state.page }, true);
+        return;
+      }
+      if (target.closest("[data-clear-model]")) {
+        update({ model: "" }, true);
+        ui.q.focus();
         return;
       }
       if (target.closest("[data-tray-toggle]")) {
