@@ -242,6 +242,9 @@ class PageBuilder:
             "model.md.j2",
             model=model,
             chart_href=chart_href,
+            # This model alone in the explorer and the calculator (their exact-model filter).
+            explorer_href=href(uri, "explorer/") + "?model=" + quote(model["id"], safe=""),
+            calculator_href=href(uri, "calculator/") + "?model=" + quote(model["id"], safe=""),
             facts=facts,
             creator=model.get("creator"),
             rows=rows,

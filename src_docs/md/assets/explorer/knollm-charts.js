@@ -147,11 +147,16 @@
     for (let i = 0; i < c.n; i++) if (c.m[i] === j && (state.deprecated || !c.inactive[i])) rows.push(i);
     rows.sort((a, b) => (isNaN(c.in[a]) ? 1 : 0) - (isNaN(c.in[b]) ? 1 : 0) || c.in[a] - c.in[b] || c.out[a] - c.out[b]);
     const priced = rows.filter((i) => !isNaN(c.in[i]) || !isNaN(c.out[i]));
-    const labels = priced.map((i) => c.providers.name[c.p[i]] + (c.api[i] ? " · " + c.api[i] : ""));
+    /* On a phone the labels share the width with the bars: provider names only, cut at 18
+     * characters (the tooltip has the whole label), in a font that stays legible. */
+    const narrow = window.matchMedia("(max-width: 37.5em)").matches;
+    const full = priced.map((i) => c.providers.name[c.p[i]] + (c.api[i] ? " · " + c.api[i] : ""));
+    const cut = (text) => (text.length > 18 ? text.slice(0, 17) + "…" : text);
+    const labels = narrow ? priced.map((i) => cut(c.providers.name[c.p[i]])) : full;
     const colours = themeColours();
     ui.caption.textContent = c.models.name[j] + ": " + priced.length + " priced offerings of " + rows.length +
       " at " + new Set(rows.map((i) => c.p[i])).size + " providers. Click a bar to open the provider.";
-    root.querySelector(".knollm-chart").style.height = Math.max(16, 2 + priced.length * 1.6) + "rem";
+    root.querySelector(".knollm-chart").style.height = Math.max(16, 3 + priced.length * (narrow ? 2.2 : 1.6)) + "rem";
     return {
       type: "bar",
       data: {
@@ -168,9 +173,9 @@
         color: colours.text,
         scales: {
           x: { title: { display: true, text: "USD per 1M tokens", color: colours.text }, ticks: { color: colours.text }, grid: { color: colours.grid } },
-          y: { ticks: { color: colours.text, autoSkip: false }, grid: { color: colours.grid } },
+          y: { ticks: { color: colours.text, autoSkip: false, font: { size: narrow ? 11 : 12 } }, grid: { color: colours.grid } },
         },
-        plugins: { legend: { labels: { color: colours.text } }, tooltip: { callbacks: { label: (item) => item.dataset.label + ": " + K.formatPrice(item.raw) } } },
+        plugins: { legend: { labels: { color: colours.text } }, tooltip: { callbacks: { title: (items) => full[items[0].dataIndex], label: (item) => item.dataset.label + ": " + K.formatPrice(item.raw) } } },
         onClick: (event, elements) => {
           if (elements.length) location.href = c.providerUrl(SITE, c.p[priced[elements[0].index]]);
         },

@@ -25,6 +25,8 @@
   };
   const WORKLOAD_DEFAULTS = { input: 2000, output: 400, cached: 0.5, requests: 10000, per: "day", batch: false, preset: "" };
   const DEFAULTS = Object.assign({}, K.FILTER_DEFAULTS, WORKLOAD_DEFAULTS, {
+    /* ?model=<canonical id>: that model only (the links from model pages). */
+    model: "",
     view: "offerings", sort: "", dir: "", page: 1, hide: ["cr", "mode"], compare: [], selected: "",
     /* The calculator is for paying workloads: free tiers (price 0) are hidden unless asked for. */
     paid: APP === "calculator",
@@ -186,9 +188,11 @@
    * doesn't change it), as a predicate that is one byte read. */
   function filterMask() {
     const id = JSON.stringify([state.provider, state.creator, state.family, state.mode, state.inMod, state.outMod,
-      state.caps, state.minCtx, state.maxIn, state.maxOut, state.deprecated, state.paid]);
+      state.caps, state.minCtx, state.maxIn, state.maxOut, state.deprecated, state.paid, state.model]);
     if (id !== keepFor || !keepMask) {
-      const test = K.makeFilter(catalog, state);
+      const base = K.makeFilter(catalog, state);
+      const only = state.model ? catalog.modelIndex.get(state.model) : undefined;
+      const test = !state.model ? base : only === undefined ? () => false : (i) => catalog.m[i] === only && base(i);
       keepMask = keepMask && keepMask.length === catalog.n ? keepMask : new Uint8Array(catalog.n);
       for (let i = 0; i < catalog.n; i++) keepMask[i] = test(i) ? 1 : 0;
       keepFor = id;
@@ -389,9 +393,11 @@
   function headerRow(cols) {
     const sort = currentSort();
     const tr = h("tr");
-    if (APP === "explorer" && state.view !== "models") tr.append(h("th", { className: "knollm-pick", title: "Add to compare" }, "±"));
+    if (APP === "explorer" && state.view !== "models") {
+      tr.append(h("th", { scope: "col", className: "knollm-pick", title: "Add to compare" }, h("span", { "aria-hidden": "true" }, "±"), h("span", { className: "knollm-sr" }, "Compare")));
+    }
     for (const col of cols) {
-      const th = h("th", { scope: "col", title: col.title || null, className: col.num ? "knollm-num" : "" });
+      const th = h("th", { scope: "col", title: col.title || null, className: col.num ? "knollm-num" : "", dataset: { col: col.key } });
       if (col.sort) {
         const active = sort.key === col.sort;
         const button = h("button", { type: "button", className: "knollm-sort", dataset: { sort: col.sort } }, col.label);
@@ -403,8 +409,42 @@
     return h("thead", null, tr);
   }
 
+  function tagged(cell, key) {
+    cell.dataset.col = key;
+    return cell;
+  }
+
+  /* Re-rendering replaces the table, pager and tray: the control that was used (a sort button,
+   * a compare box, "Next") is found again by its data attribute and gets the focus back. */
+  const FOCUS_KEYS = ["sort", "compare", "page", "uncompare", "trayToggle"];
+  function focusedControl() {
+    const active = document.activeElement;
+    if (!active || !root.contains(active)) return null;
+    for (const name of FOCUS_KEYS) {
+      if (active.dataset && name in active.dataset) {
+        const step = name === "page" ? (active.dataset.step || "") : "";
+        return { name: name, value: active.dataset[name], step: step };
+      }
+    }
+    return null;
+  }
+  function restoreFocus(was) {
+    if (!was) return;
+    const attr = "data-" + was.name.replace(/[A-Z]/g, (ch) => "-" + ch.toLowerCase());
+    let target = null;
+    if (was.name === "page") {
+      target = root.querySelector("[data-step=" + (was.step === "prev" ? "prev" : "next") + "]");
+      if (target && target.disabled) target = root.querySelector("[data-step=" + (was.step === "prev" ? "next" : "prev") + "]");
+    } else {
+      for (const el of root.querySelectorAll("[" + attr + "]")) if (el.getAttribute(attr) === was.value) { target = el; break; }
+    }
+    if (!target && was.name === "uncompare") target = ui.tray && !ui.tray.hidden ? ui.trayToggle : ui.q;
+    if (target && target !== document.activeElement) target.focus({ preventScroll: true });
+  }
+
   function render() {
     const started = performance.now();
+    const focused = focusedControl();
     rowCostCache = { i: -1, result: null }; // the workload may have changed
     if (APP === "calculator") ensureCosts();
     const rows = query();
@@ -422,18 +462,19 @@
     for (const item of slice) {
       const tr = h("tr");
       if (models) {
-        for (const col of cols) tr.append(modelCell(col.key, item));
+        for (const col of cols) tr.append(tagged(modelCell(col.key, item), col.key));
       } else {
         const key = catalog.key(item);
         tr.dataset.key = key;
         if (APP === "explorer") {
           tr.append(h("td", { className: "knollm-pick" }, h("input", {
-            type: "checkbox", checked: state.compare.includes(key), title: "Compare", "aria-label": "Compare " + key,
+            type: "checkbox", checked: state.compare.includes(key), title: "Compare",
+            "aria-label": "Compare " + catalog.models.name[catalog.m[item]] + " at " + catalog.providers.name[catalog.p[item]] + " (" + catalog.apiId(item) + ")",
             dataset: { compare: key },
           })));
         }
         if (APP === "calculator" && key === state.selected) tr.className = "knollm-selected";
-        for (const col of cols) tr.append(offeringCell(col.key, item));
+        for (const col of cols) tr.append(tagged(offeringCell(col.key, item), col.key));
       }
       body.append(tr);
     }
@@ -443,12 +484,20 @@
     ui.count.textContent = items.length.toLocaleString("en-US") + " " + noun + " match" +
       (items.length === 1 ? "es" : "") + " · sorted by " + sortLabel(sort);
     ui.pager.replaceChildren(
-      h("button", { type: "button", disabled: state.page <= 1, dataset: { page: String(state.page - 1) } }, "‹ Previous"),
+      h("button", { type: "button", disabled: state.page <= 1, dataset: { page: String(state.page - 1), step: "prev" }, "aria-label": "Previous page" }, "‹ Previous"),
       h("span", null, " page " + state.page + " of " + pages + " "),
-      h("button", { type: "button", disabled: state.page >= pages, dataset: { page: String(state.page + 1) } }, "Next ›"),
+      h("button", { type: "button", disabled: state.page >= pages, dataset: { page: String(state.page + 1), step: "next" }, "aria-label": "Next page" }, "Next ›"),
     );
+    root.setAttribute("data-knollm-view", models ? "models" : "offerings");
+    const only = state.model ? catalog.modelIndex.get(state.model) : undefined;
+    ui.modelChip.hidden = !state.model;
+    const modelName = only === undefined ? state.model : catalog.models.name[only];
+    ui.modelChip.textContent = state.model ? "Only " + modelName + " ✕" : "";
+    if (state.model) ui.modelChip.setAttribute("aria-label", "Show every model, not only " + modelName);
     if (APP === "explorer") renderCompare();
     if (APP === "calculator") renderBreakdown();
+    if (window.KnollmTables) window.KnollmTables.fit(ui.scroll);
+    restoreFocus(focused);
     const finished = performance.now();
     performance.measure("knollm:update", { start: started, end: finished });
     performance.measure("knollm:query", { start: started, end: queried });
@@ -469,9 +518,13 @@
     const picked = state.compare.map((k) => c.byKey(k)).filter((i) => i >= 0);
     ui.tray.hidden = picked.length === 0;
     if (!picked.length) { ui.compare.replaceChildren(); return; }
+    const open = trayOpen();
+    ui.tray.classList.toggle("knollm-tray--open", open);
+    ui.trayToggle.setAttribute("aria-expanded", String(open));
+    ui.trayToggle.textContent = picked.length + " picked " + (open ? "▾ hide list" : "▸ show list");
     ui.trayList.replaceChildren(...picked.map((i) => h("li", null,
       c.models.name[c.m[i]] + " @ " + c.providers.name[c.p[i]] + " ",
-      h("button", { type: "button", className: "knollm-remove", title: "Remove", "aria-label": "Remove " + c.key(i), dataset: { uncompare: c.key(i) } }, "×"))));
+      h("button", { type: "button", className: "knollm-remove", title: "Remove", "aria-label": "Remove " + c.models.name[c.m[i]] + " at " + c.providers.name[c.p[i]] + " from compare", dataset: { uncompare: c.key(i) } }, "×"))));
     const w = workload();
     const results = picked.map((i) => K.cost(c, i, w));
     const rows = [
@@ -499,6 +552,11 @@
       h("p", null, "Workload: " + workloadText(w) + ". ", h("a", { href: calcUrl }, "Change it in the calculator")),
       h("div", { className: "knollm-scroll" }, table),
     );
+  }
+  /* The tray's list shows on wide screens and folds away on phones, until the reader toggles it. */
+  let trayChoice = null;
+  function trayOpen() {
+    return trayChoice === null ? window.matchMedia("(min-width: 60em)").matches : trayChoice;
   }
   function workloadText(w) {
     return K.formatTokens(w.input) + " input and " + K.formatTokens(w.output) + " output tokens per request, " +
@@ -556,7 +614,7 @@
     ui.maxIn = h("input", { type: "number", min: 0, step: "any", placeholder: "any", "aria-label": "Maximum input price", size: 6 });
     ui.maxOut = h("input", { type: "number", min: 0, step: "any", placeholder: "any", "aria-label": "Maximum output price", size: 6 });
     ui.deprecated = h("input", { type: "checkbox", "aria-label": "Show deprecated" });
-    ui.paid = h("input", { type: "checkbox", "aria-label": "Paid only" });
+    ui.paid = h("input", { type: "checkbox", "aria-label": "Hide free ($0)" });
     ui.reset = h("button", { type: "button", className: "md-button" }, "Reset filters");
     const filters = h("details", { className: "knollm-filters", open: window.matchMedia("(min-width: 60em)").matches },
       h("summary", null, "Filters"),
@@ -567,7 +625,9 @@
       h("div", { className: "knollm-checks" },
         CAPABILITY_FILTERS.map(([, label], k) => h("label", null, ui.caps[k], " " + label)),
         h("label", null, ui.deprecated, " Show deprecated"), h("label", null, ui.paid, " Hide free ($0)"), ui.reset));
-    const parts = [h("div", { className: "knollm-searchbar" }, ui.q)];
+    ui.skip = h("a", { href: "#knollm-results", className: "knollm-skip" }, "Skip to results");
+    ui.modelChip = h("button", { type: "button", className: "knollm-chip", hidden: true, dataset: { clearModel: "1" } });
+    const parts = [h("div", { className: "knollm-searchbar" }, ui.q, ui.skip, ui.modelChip)];
     if (APP === "explorer") {
       ui.view = h("select", { "aria-label": "View" }, option("offerings", "one row per offering"), option("models", "one row per model"));
       ui.columns = h("details", { className: "knollm-columns" }, h("summary", null, "Columns"),
@@ -580,10 +640,13 @@
     ui.count = h("p", { className: "knollm-count", role: "status" });
     ui.table = h("table", { className: "knollm-table knollm-results" });
     ui.pager = h("div", { className: "knollm-pager" });
-    parts.push(ui.count, h("div", { className: "knollm-scroll" }, ui.table), ui.pager);
+    ui.scroll = h("div", { className: "knollm-scroll", id: "knollm-results", tabindex: "-1", dataset: { live: "1" } }, ui.table);
+    parts.push(ui.count, ui.scroll, ui.pager);
     if (APP === "explorer") {
       ui.trayList = h("ul");
-      ui.tray = h("div", { className: "knollm-tray", hidden: true }, h("strong", null, "Compare: "), ui.trayList,
+      ui.trayToggle = h("button", { type: "button", className: "knollm-tray-toggle", "aria-expanded": "false", "aria-controls": "knollm-tray-list", dataset: { trayToggle: "1" } });
+      ui.trayList.id = "knollm-tray-list";
+      ui.tray = h("div", { className: "knollm-tray", hidden: true, role: "region", "aria-label": "Compare tray" }, h("strong", null, "Compare: "), ui.trayToggle, ui.trayList,
         h("a", { href: "#compare", className: "md-button md-button--primary" }, "Side by side"),
         h("button", { type: "button", className: "md-button", dataset: { clearCompare: "1" } }, "Clear"));
       ui.compare = h("section", { className: "knollm-compare" });
@@ -648,6 +711,14 @@
   }
 
   function wire() {
+    ui.skip.addEventListener("click", (event) => {
+      event.preventDefault();
+      /* Straight to the first result's control (its compare box, or its model link). */
+      const body = ui.table.tBodies[0];
+      const first = body && body.querySelector("input, a");
+      (first || ui.scroll).focus();
+      ui.scroll.scrollIntoView({ block: "start" });
+    });
     ui.q.addEventListener("input", () => update({ q: ui.q.value }, false));
     ui.q.addEventListener("change", () => K.writeState(state, DEFAULTS, true));
     for (const name of ["provider", "creator", "mode", "inMod", "outMod", "minCtx"]) {
@@ -661,7 +732,7 @@
     ui.deprecated.addEventListener("change", () => update({ deprecated: ui.deprecated.checked }, true));
     ui.paid.addEventListener("change", () => update({ paid: ui.paid.checked }, true));
     ui.reset.addEventListener("click", () => {
-      update(Object.assign({}, K.FILTER_DEFAULTS, { caps: [], paid: DEFAULTS.paid }), true);
+      update(Object.assign({}, K.FILTER_DEFAULTS, { caps: [], paid: DEFAULTS.paid, model: "" }), true);
       syncControls();
     });
     if (ui.view) ui.view.addEventListener("change", () => update({ view: ui.view.value, sort: "", dir: "" }, true));
@@ -711,6 +782,16 @@
       const remove = target.closest("[data-uncompare]");
       if (remove) {
         update({ compare: state.compare.filter((k) => k !== remove.dataset.uncompare), page: state.page }, true);
+        return;
+      }
+      if (target.closest("[data-clear-model]")) {
+        update({ model: "" }, true);
+        ui.q.focus();
+        return;
+      }
+      if (target.closest("[data-tray-toggle]")) {
+        trayChoice = !trayOpen();
+        renderCompare();
         return;
       }
       if (target.closest("[data-clear-compare]")) {
