@@ -234,8 +234,6 @@ def _compile(options: BuildOptions) -> BuildResult:
         {(o.provider, o.provider_model_id): o.model for o in offerings},
     )
     problems.extend(measured.problems)
-    # Set only when there are some, so a build without measurements publishes no such key.
-    extra = {"measurements": measured.measurements} if measured.measurements else {}
     catalog = Catalog.model_construct(
         schema_version=SCHEMA_VERSION,
         generated_at=generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -243,8 +241,9 @@ def _compile(options: BuildOptions) -> BuildResult:
         providers=providers,
         models=models,
         offerings=offerings,
-        **extra,
     )
+    if measured.measurements:  # set only when there are some: no such key without them
+        catalog.measurements = measured.measurements
     if measured.files:
         timings["measurements"] = time.perf_counter() - clock
 

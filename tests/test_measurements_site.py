@@ -114,7 +114,7 @@ def test_quality_page_lists_flags_by_flag_with_links_and_price_bases(site: Path)
 
 
 def test_flag_groups_follow_the_vocabulary_with_counts() -> None:
-    flagged = [
+    flagged: list[dict[str, Any]] = [
         {"file": "acme", "position": "m-1", "reason": "unit_inferred: read per 1M", "value": 3},
         {"file": "acme", "position": "m-1", "reason": "price_outlier: 40x the median"},
         {"file": "acme", "position": "m-2", "reason": "price_outlier: 12x the median"},
