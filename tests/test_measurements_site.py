@@ -173,3 +173,11 @@ def test_measured_and_flag_tables_fit_a_phone(phone: Page) -> None:
         )
         assert shown >= 1, (path, cell)
     assert phone.dialogs == [] and phone.errors == []  # the hostile run's text ran nothing
+
+
+def test_field_reference_documents_the_section(site: Path) -> None:
+    fields = body(site, "data/fields")
+    section = fields[fields.index('<h2 id="measurement">') : fields.index('<h2 id="spread">')]
+    for name in ("measured&#95;by", "ttft&#95;s", "run&#95;id", "output&#95;tokens&#95;per&#95;s"):
+        assert f"<code>{name}</code>" in section
+    assert "<code>measurements</code>" in fields[: fields.index('<h2 id="source">')]
