@@ -229,10 +229,17 @@ def _compile(options: BuildOptions) -> BuildResult:
     timings["validate"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    measured = measured_runs.read(
-        [options.catalog_dir / measured_runs.FOLDER, *options.measurement_dirs],
-        {(o.provider, o.provider_model_id): o.model for o in offerings},
-    )
+    try:
+        measured = measured_runs.read(
+            [options.catalog_dir / measured_runs.FOLDER, *options.measurement_dirs],
+            {(o.provider, o.provider_model_id): o.model for o in offerings},
+        )
+    except Exception as exc:  # stage boundary: a bug here never sinks the catalog
+        if options.debug:
+            raise
+        measured = measured_runs.Measured(
+            problems=[Problem("error", "measurements", "", f"internal error: {exc!r}")]
+        )
     problems.extend(measured.problems)
     catalog = Catalog.model_construct(
         schema_version=SCHEMA_VERSION,

@@ -8,6 +8,7 @@ catalog is compiled with it through the CLI, beside broken files of every kind.
 from __future__ import annotations
 
 import copy
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ import jsonschema
 import orjson
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from knollm_build import measurements
 from knollm_build.cli import main
@@ -277,3 +280,37 @@ def test_a_hostile_file_cannot_break_the_build(tmp_path: Path) -> None:
     assert measured.measurements == []
     assert {p.file for p in measured.problems} == {str(folder / f"{i}.json") for i in range(8)}
     assert all(p.kind == "error" and p.reason for p in measured.problems)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    doc=JSON,
+    patch=st.dictionaries(
+        st.sampled_from(
+            ["id", "measured_by", "started_at", "settings", "results", "format_version"]
+        ),
+        JSON,
+        max_size=3,
+    ),
+)
+def test_any_json_is_read_or_reported_never_raised(tmp_path: Path, doc: Any, patch: Any) -> None:
+    folder = tmp_path / "h"
+    # json, not orjson: integers beyond 64 bits are valid JSON text too.
+    write(folder, "random.json", json.dumps(doc).encode())
+    write(folder, "patched.json", json.dumps({**example(), **patch}).encode())
+    measured = measurements.read([folder], {GROQ: "llama-3.3-70b-instruct"})
+    assert measured.files == 2
+    for m in measured.measurements:
+        assert (m.provider, m.provider_model_id) == GROQ
+    assert all(p.kind == "error" and p.file.startswith(str(folder)) for p in measured.problems)
