@@ -99,6 +99,14 @@ def _build_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Build the price ledger from the sources alone, ignoring any previous history.json.",
         ),
         click.option(
+            "--measurements",
+            "measurement_dirs",
+            multiple=True,
+            type=click.Path(exists=True, file_okay=False, path_type=Path),
+            help="A folder of `knollm benchmark` results (*.json) to publish as measurements, "
+            "besides CATALOG/measurements/. Repeatable.",
+        ),
+        click.option(
             "--debug",
             is_flag=True,
             help="Show tracebacks for unexpected errors instead of reporting them.",
@@ -116,6 +124,7 @@ def _build(
     previous: Path | None,
     debug: bool,
     previous_history: Path | None = None,
+    measurement_dirs: tuple[Path, ...] = (),
 ) -> tuple[BuildResult, dict[str, Any] | None]:
     """Compile the catalog and, with ``previous``, diff it against that data; the price ledger
     grows from ``previous_history`` when given."""
@@ -125,6 +134,7 @@ def _build(
         catalog_dir=catalog_dir,
         debug=debug,
         previous_history=previous_history,
+        measurement_dirs=list(measurement_dirs),
     )
     try:
         old = None if previous is None else load_catalog(previous)  # bad input fails first
@@ -173,6 +183,7 @@ def compile_command(
     site_url: str,
     previous_history: Path | None,
     no_previous_history: bool,
+    measurement_dirs: tuple[Path, ...],
     debug: bool,
     strict: bool,
     quiet: bool,
@@ -180,7 +191,9 @@ def compile_command(
     """Build the catalog and write every published file to OUT."""
     started = time.perf_counter()
     history = _history_input(previous_history, no_previous_history, out_dir / "history.json")
-    result, diff = _build(work_dirs, catalog_dir, no_default_sources, previous, debug, history)
+    result, diff = _build(
+        work_dirs, catalog_dir, no_default_sources, previous, debug, history, measurement_dirs
+    )
     written = write_files(out_dir, publish(result, diff=diff, site_url=site_url))
     result.timings["total"] = time.perf_counter() - started
     if not quiet:
@@ -235,6 +248,7 @@ def pages_command(
     site_url: str,
     previous_history: Path | None,
     no_previous_history: bool,
+    measurement_dirs: tuple[Path, ...],
     debug: bool,
     templates: Path,
     vendor: Path | None,
@@ -250,7 +264,9 @@ def pages_command(
     from site_plugins.knollm.stats import headline_stats
 
     history = _history_input(previous_history, no_previous_history, None)
-    result, diff = _build(work_dirs, catalog_dir, no_default_sources, previous, debug, history)
+    result, diff = _build(
+        work_dirs, catalog_dir, no_default_sources, previous, debug, history, measurement_dirs
+    )
     published = publish(result, diff=diff, site_url=site_url)
     try:
         count = write_site(out_dir, result, published, templates, diff=diff, node_modules=vendor)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from knollm_build import history as price_history
+from knollm_build import measurements as measured_runs
 from knollm_build import plausibility
 from knollm_build.assemble import build_models, build_providers
 from knollm_build.canonical import RulesError, load_rules
@@ -61,6 +62,8 @@ class BuildOptions:
     debug: bool = False
     previous_history: Path | None = None
     """The previous build's ``history.json``; its points are all kept (the ledger only grows)."""
+    measurement_dirs: list[Path] = field(default_factory=list)
+    """Folders of ``knollm benchmark`` results read besides ``catalog/measurements/``."""
 
 
 @dataclass
@@ -223,6 +226,21 @@ def _compile(options: BuildOptions) -> BuildResult:
     problems.extend(validate(providers, models, offerings))
     libraries = load_libraries(options.catalog_dir / "libraries", {p.id for p in providers})
     problems.extend(libraries.problems)
+    timings["validate"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    try:
+        measured = measured_runs.read(
+            [options.catalog_dir / measured_runs.FOLDER, *options.measurement_dirs],
+            {(o.provider, o.provider_model_id): o.model for o in offerings},
+        )
+    except Exception as exc:  # stage boundary: a bug here never sinks the catalog
+        if options.debug:
+            raise
+        measured = measured_runs.Measured(
+            problems=[Problem("error", "measurements", "", f"internal error: {exc!r}")]
+        )
+    problems.extend(measured.problems)
     catalog = Catalog.model_construct(
         schema_version=SCHEMA_VERSION,
         generated_at=generated.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -231,7 +249,10 @@ def _compile(options: BuildOptions) -> BuildResult:
         models=models,
         offerings=offerings,
     )
-    timings["validate"] = time.perf_counter() - clock
+    if measured.measurements:  # set only when there are some: no such key without them
+        catalog.measurements = measured.measurements
+    if measured.files:
+        timings["measurements"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
     previous, unreadable = price_history.load_previous(options.previous_history)

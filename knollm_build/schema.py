@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 Modality = Literal["text", "image", "audio", "video", "pdf", "file", "embedding"]
 """Kinds of input or output a model takes or gives."""
@@ -456,6 +456,67 @@ class Offering(Strict):
         return self
 
 
+class Spread(Strict):
+    """Measured values over an offering's successful attempts in one benchmark run."""
+
+    n: int
+    """Successful attempts the figures are taken over (0: none answered, no figures)."""
+    median: float | None = None
+    """Median (``statistics.median``); omitted when ``n`` is 0."""
+    p95: float | None = None
+    """95th percentile, linear interpolation between order statistics
+    (``statistics.quantiles(method="inclusive")``); omitted when ``n`` is 0."""
+
+
+class Measurement(Strict):
+    """One offering as measured by one ``knollm benchmark`` run (a ``knollm-measurements`` file).
+
+    Measured from one place at one time by whoever ran it: figures anyone can repeat, kept apart
+    from the catalog's facts (never merged into ``offerings[]``). Times are seconds on the
+    measuring client's clock; ``measured_by`` and ``where`` are the runner's own free text."""
+
+    provider: str
+    """Canonical provider id of the offering measured."""
+    provider_model_id: str
+    """The API id measured; with ``provider``, the key of an entry of ``offerings[]``."""
+    model: str
+    """The offering's canonical model id in this catalog."""
+    run_id: str
+    """The run's id (the file's ``id``): every entry of one run shares it."""
+    measured_by: str | None = None
+    """Who ran it, as they chose to say; omitted when not given. Untrusted text."""
+    where: str | None = None
+    """Where it ran from, in the runner's words (region, network); omitted when not given."""
+    platform: str
+    """Operating system and machine of the measuring client (``Linux-x86_64``)."""
+    client: str
+    """The measuring tool and its version (``knollm 0.1.0``)."""
+    started_at: str
+    """When the run started (ISO 8601, UTC)."""
+    finished_at: str
+    """When the run finished (ISO 8601, UTC)."""
+    prompts: int
+    """Distinct prompts sent."""
+    runs: int
+    """How many times each prompt was sent to the offering."""
+    concurrency: int
+    """Requests in flight at once during the run."""
+    max_tokens: int | None = None
+    """``max_tokens`` of each request; omitted when none was set."""
+    attempts: int
+    """Requests this offering was sent (including the router's fallbacks to it)."""
+    errors: int
+    """Attempts that failed."""
+    error_rate: float
+    """``errors / attempts``."""
+    ttft_s: Spread
+    """Time to first token, seconds: from sending the request to the first content chunk."""
+    latency_s: Spread
+    """Total latency, seconds: from sending the request to the end of the stream."""
+    output_tokens_per_s: Spread
+    """Decode rate after the first token: ``(completion_tokens - 1) / (latency - TTFT)``."""
+
+
 class Catalog(Strict):
     """The whole compiled catalog: the root of ``models.json``."""
 
@@ -471,3 +532,7 @@ class Catalog(Strict):
     """Canonical models, sorted by id."""
     offerings: list[Offering]
     """Offerings, sorted by provider then provider model id."""
+    measurements: list[Measurement] = []
+    """Measured latency and throughput from ``knollm benchmark`` runs (``catalog/measurements/``,
+    ``--measurements DIR``), one entry per offering per run, sorted by provider, API id, finish
+    time and run id; omitted when no run was given. Never merged into ``offerings[]``."""

@@ -17,6 +17,9 @@ class KnollmConfig(Config):
     """Jinja2 templates of the generated pages."""
     work = c.Type(str, default="")
     """Work directories with raw provider dumps, separated by spaces (``make site WORK=...``)."""
+    measurements = c.Type(str, default="")
+    """Folders of ``knollm benchmark`` results, separated by spaces, published besides
+    ``CATALOG/measurements/`` (``knollm-build compile --measurements``)."""
     default_sources = c.Type(bool, default=True)
     """Compile the pinned open catalogs too (models.dev, genai-prices, LiteLLM)."""
     previous = c.Type(str, default="")

@@ -19,6 +19,8 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from knollm_build.urls import Slugs, page_urls
+from site_plugins.knollm.measured import MeasuredRows
+from site_plugins.knollm.quality import basis_rows, flag_groups
 from site_plugins.knollm.render import join_inert, tokens
 
 MODEL_DIR = "models"
@@ -133,6 +135,14 @@ class PageBuilder:
         source_defaults = _defaults(Source)
         self.sources = [{**source_defaults, **s} for s in self.catalog["sources"]]
         self.source_names = {s["id"]: s for s in self.sources}
+        self.measured = MeasuredRows(
+            self.catalog.get("measurements", []),
+            {pid: p["name"] for pid, p in self.providers.items()},
+            {mid: m["name"] for mid, m in self.models.items()},
+            self.model_uri,
+            self.provider_uri,
+            href,
+        )
 
     # --- urls -------------------------------------------------------------------------------
     def model_uri(self, model_id: str) -> str:
@@ -261,6 +271,7 @@ class PageBuilder:
             ],
             sources=[self.source_names.get(s, {"name": s})["name"] for s in sources],
             data_href=href(uri, "data/models.json"),
+            measured=self.measured.for_model(model["id"], uri),
             description=description + ".",
         )
 
@@ -318,6 +329,7 @@ class PageBuilder:
             rows=rows,
             sources=sources,
             conflicts=_conflict_rows(offerings),
+            measured=self.measured.for_provider(provider["id"], uri),
             description=f"{provider['name']}: {len(offerings)} offerings, API base URL, key variable and a quick start.",
         )
 
@@ -538,6 +550,14 @@ class PageBuilder:
             unmapped=report.get("unmapped_ids", []),
             stale=report.get("stale", []),
             coverage=coverage,
+            flag_groups=flag_groups(
+                report.get("flagged", []),
+                {(o["provider"], o["provider_model_id"]): o["model"] for o in self.catalog["offerings"]},
+                lambda model: href(uri, self.model_uri(model)),
+                lambda provider: href(uri, self.provider_uri(provider)),
+            ),
+            price_basis=basis_rows(report.get("counts", {}).get("price_basis", {})),
+            zero_priced=report.get("counts", {}).get("zero_priced"),
             data_href=href(uri, "data/index.md"),
             description="Where the sources behind the Knollm catalog disagree, and what the compiler could not use.",
         )
@@ -652,6 +672,7 @@ def field_reference() -> list[dict[str, Any]]:
     from knollm_build.schema import (
         Catalog,
         Conflict,
+        Measurement,
         Model,
         Offering,
         PriceTier,
@@ -659,6 +680,7 @@ def field_reference() -> list[dict[str, Any]]:
         Provider,
         Source,
         SourceValue,
+        Spread,
     )
 
     out = []
@@ -672,6 +694,8 @@ def field_reference() -> list[dict[str, Any]]:
         PriceTier,
         Conflict,
         SourceValue,
+        Measurement,
+        Spread,
     ):
         fields = []
         for name, info in cls.model_fields.items():

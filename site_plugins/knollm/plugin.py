@@ -61,10 +61,15 @@ class KnollmPlugin(BasePlugin[KnollmConfig]):
         for folder in work:
             if not folder.is_dir():
                 raise PluginError(f"knollm: work directory {folder} does not exist")
+        measured = [self._path(config, m) for m in self.config.measurements.split()]
+        for folder in measured:
+            if not folder.is_dir():
+                raise PluginError(f"knollm: measurements directory {folder} does not exist")
         options = BuildOptions(
             work_dirs=work,
             default_sources=self.config.default_sources,
             catalog_dir=self._path(config, self.config.catalog),
+            measurement_dirs=measured,
         )
         try:
             result = compile_catalog(options)
