@@ -64,6 +64,9 @@ class BuildOptions:
     """The previous build's ``history.json``; its points are all kept (the ledger only grows)."""
     measurement_dirs: list[Path] = field(default_factory=list)
     """Folders of ``knollm benchmark`` results read besides ``catalog/measurements/``."""
+    check_duplicate_providers: bool = True
+    """Fail the build when two providers share >= 90 % of their ids at the same prices. Only the
+    compile benchmark turns it off: its synthetic 10x copies are such duplicates by design."""
 
 
 @dataclass
@@ -205,7 +208,7 @@ def _compile(options: BuildOptions) -> BuildResult:
     )
     exempt = {frozenset((k, o)) for k, f in curated.providers.items() for o in f.not_duplicate_of}
     duplicates = duplicate_providers(merged.offerings, exempt)
-    if duplicates:
+    if duplicates and options.check_duplicate_providers:
         raise BuildError("\n".join(problem.line() for problem in duplicates))
     provider_kinds_: dict[str, str | None] = dict(kind_of)
     checked = plausibility.check(
