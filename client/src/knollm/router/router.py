@@ -51,7 +51,7 @@ def _check_ids(catalog: Catalog, given: Mapping[str, Any] | None, what: str) -> 
 #: Router keyword arguments that are settings (also read from files and ``KNOLLM_*``).
 SETTING_ARGS = tuple(n for n in Settings.model_fields if n not in ("providers", "catalog"))
 #: Router keyword arguments that wire it up and are never read from files.
-WIRING_ARGS = ("keys", "base_urls", "env", "clock", "config", "profile")
+WIRING_ARGS = ("keys", "base_urls", "env", "clock", "config", "profile", "on_budget_alert")
 
 
 def build_core(
@@ -64,6 +64,7 @@ def build_core(
     constraints: Criteria | Mapping[str, Any] | None = None,
     clock: Callable[[], float] = time.monotonic,
     previous: Core | None = None,
+    on_budget_alert: Callable[[Any], Any] | None = None,
 ) -> Core:
     """Wire a router's parts from its configuration (shared by the sync and async routers).
 
@@ -129,6 +130,7 @@ def build_core(
     planner.clock = clock
     keyring = KeyRing(pools)
     request_log = RequestLog(s.log_path, s.log_prompts, keyring.scrub) if s.log_path else None
+    meter = build_meter(config, keyring, previous.meter if previous else None, on_budget_alert)
     return Core(
         planner,
         keyring,
@@ -141,7 +143,37 @@ def build_core(
         expected_output_tokens=s.expected_output_tokens,
         stream_usage=s.stream_usage,
         clock=clock,
+        meter=meter,
     )
+
+
+def build_meter(
+    config: Config,
+    keyring: KeyRing,
+    previous: Any = None,
+    on_budget_alert: Callable[[Any], Any] | None = None,
+) -> Any:
+    """Budgets and the usage file (:mod:`knollm.usage`); None when neither is wanted. A reload
+    keeps the open usage file when its path did not change."""
+    from knollm.usage import Budgets, Meter, UsageStore
+    from knollm.usage.store import default_path
+
+    s = config.settings
+    if not s.usage and s.budgets is None:
+        return None
+    store = None
+    if s.usage:
+        path = os.path.abspath(s.usage_path or default_path())
+        old = getattr(previous, "store", None)
+        store = old if old is not None and os.fspath(old.path) == path else UsageStore(path)
+    budgets = Budgets(
+        s.budgets,
+        store=store,
+        profile=config.profile,
+        origin=config.origin("budgets"),
+        on_alert=on_budget_alert,
+    )
+    return Meter(store, budgets, profile=config.profile, prompts=s.usage_prompts, scrub=keyring.scrub)
 
 
 class _Base:
@@ -160,6 +192,7 @@ class _Base:
         env: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
         benchmark_priors: bool = True,
+        on_budget_alert: Callable[[Any], Any] | None = None,
         **options: Any,
     ) -> None:
         """Route over ``catalog`` (a :class:`Catalog`, a path, or the configured/default one).
@@ -180,6 +213,12 @@ class _Base:
         line per request. ``clock`` (monotonic seconds) times breakers, latencies and key rests.
         ``benchmark_priors`` seeds the ``fastest`` strategy with the latencies ``knollm benchmark``
         saved (:mod:`knollm.bench`).
+
+        Every request is recorded in the usage file (``usage``, ``usage_path``,
+        ``usage_prompts``; :mod:`knollm.usage.meter`), whose recorded outcomes seed the health
+        of offerings at start (:mod:`knollm.usage.reliability`). ``budgets`` (daily / monthly,
+        in total or per provider) refuse a request before it is sent; ``on_budget_alert`` is
+        called with a :class:`knollm.usage.BudgetAlert` when a threshold is reached.
         """
         unknown = sorted(set(options) - set(SETTING_ARGS))
         if unknown:
@@ -207,16 +246,28 @@ class _Base:
             "env": env,
             "constraints": constraints,
             "clock": clock,
+            "on_budget_alert": on_budget_alert,
         }
         if catalog is None and fixed.settings.catalog:
             catalog = fixed.settings.catalog
         self._catalog = _catalog(catalog)
         self._core = build_core(self._catalog, fixed, **self._wiring)
         self._generation = store.generation if store else 0
+        self._seed_reliability()
         if benchmark_priors:
             from knollm.bench import seed_priors
 
             seed_priors(self._core.health)
+
+    def _seed_reliability(self) -> None:
+        """Recorded outcomes (the usage file) seed the health of offerings not yet observed."""
+        meter = self._core.meter
+        if meter is None or meter.store is None or not meter.store.ok:
+            return
+        from knollm.usage.reliability import DAYS, reliability, seed_health
+
+        scores = reliability(meter.store, time.time() - DAYS * 86_400)
+        seed_health(self._core.health, scores, self._core.clock())
 
     @property
     def config(self) -> Config:
