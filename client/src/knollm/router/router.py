@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, overload
@@ -29,7 +30,7 @@ from knollm.router.errors import StreamInterrupted
 from knollm.router.health import Health
 from knollm.router.keys import KeyPool, KeyRing, keys_from_env
 from knollm.router.planner import Endpoint, Planner, criteria_of, is_openai_compatible
-from knollm.router.strategies import DEFAULT_WEIGHTS, STRATEGIES
+from knollm.router.strategies import DEFAULT_WEIGHTS, STRATEGIES, Adaptive
 from knollm.router.streams import AsyncRoutedStream, RoutedStream
 
 Model = str | Sequence[str]
@@ -51,7 +52,9 @@ def _check_ids(catalog: Catalog, given: Mapping[str, Any] | None, what: str) -> 
 #: Router keyword arguments that are settings (also read from files and ``KNOLLM_*``).
 SETTING_ARGS = tuple(n for n in Settings.model_fields if n not in ("providers", "catalog"))
 #: Router keyword arguments that wire it up and are never read from files.
-WIRING_ARGS = ("keys", "base_urls", "env", "clock", "config", "profile", "on_budget_alert")
+WIRING_ARGS = (
+    "keys", "base_urls", "env", "clock", "config", "profile", "on_budget_alert", "rng",
+)  # fmt: skip
 
 
 def build_core(
@@ -65,6 +68,7 @@ def build_core(
     clock: Callable[[], float] = time.monotonic,
     previous: Core | None = None,
     on_budget_alert: Callable[[Any], Any] | None = None,
+    rng: random.Random | None = None,
 ) -> Core:
     """Wire a router's parts from its configuration (shared by the sync and async routers).
 
@@ -131,6 +135,11 @@ def build_core(
     keyring = KeyRing(pools)
     request_log = RequestLog(s.log_path, s.log_prompts, keyring.scrub) if s.log_path else None
     meter = build_meter(config, keyring, previous.meter if previous else None, on_budget_alert)
+    adaptive = previous.adaptive if previous is not None else None
+    if adaptive is None:
+        adaptive = Adaptive(health, s.weights or DEFAULT_WEIGHTS, rng=rng)
+    adaptive.weights = dict(s.weights or DEFAULT_WEIGHTS)
+    adaptive.explore, adaptive.half_life = s.adaptive_explore, s.adaptive_half_life
     return Core(
         planner,
         keyring,
@@ -144,6 +153,7 @@ def build_core(
         stream_usage=s.stream_usage,
         clock=clock,
         meter=meter,
+        adaptive=adaptive,
     )
 
 
@@ -193,6 +203,7 @@ class _Base:
         clock: Callable[[], float] = time.monotonic,
         benchmark_priors: bool = True,
         on_budget_alert: Callable[[Any], Any] | None = None,
+        rng: random.Random | None = None,
         **options: Any,
     ) -> None:
         """Route over ``catalog`` (a :class:`Catalog`, a path, or the configured/default one).
@@ -219,6 +230,8 @@ class _Base:
         of offerings at start (:mod:`knollm.usage.reliability`). ``budgets`` (daily / monthly,
         in total or per provider) refuse a request before it is sent; ``on_budget_alert`` is
         called with a :class:`knollm.usage.BudgetAlert` when a threshold is reached.
+        ``strategy="adaptive"`` learns from outcomes (:class:`knollm.router.strategies.Adaptive`;
+        ``adaptive_explore``, ``adaptive_half_life``); ``rng`` seeds its draws.
         """
         unknown = sorted(set(options) - set(SETTING_ARGS))
         if unknown:
@@ -247,6 +260,7 @@ class _Base:
             "constraints": constraints,
             "clock": clock,
             "on_budget_alert": on_budget_alert,
+            "rng": rng,
         }
         if catalog is None and fixed.settings.catalog:
             catalog = fixed.settings.catalog
@@ -268,6 +282,8 @@ class _Base:
 
         scores = reliability(meter.store, time.time() - DAYS * 86_400)
         seed_health(self._core.health, scores, self._core.clock())
+        if self._core.adaptive is not None:
+            self._core.adaptive.seed(scores, self._core.clock())
 
     @property
     def config(self) -> Config:

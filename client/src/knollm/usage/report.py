@@ -134,7 +134,8 @@ class Recommendation:
     def __str__(self) -> str:
         what = "same model at" if self.kind == "cheaper-host" else f"{self.instead_model} at"
         return (
-            f"{self.used}: {self.requests:,} requests ({self.prompt_tokens:,} in / "
+            f"{self.used}: {self.requests:,} request{'s' if self.requests != 1 else ''} "
+            f"({self.prompt_tokens:,} in / "
             f"{self.completion_tokens:,} out tokens) cost ${self.at_used:.6f} at catalog prices "
             f"(${self.spent:.6f} recorded); {what} {self.instead}: ${self.at_instead:.6f} "
             f"(save ${self.saving:.6f}, {self.share:.0%})"
@@ -173,7 +174,8 @@ def _quantiles(values: list[float]) -> tuple[float | None, float | None]:
 
 
 def _where(since: float, profile: str | None, all_profiles: bool) -> tuple[str, list[Any]]:
-    clause, params = "ts >= ?", [since]
+    clause = "ts >= ?"
+    params: list[Any] = [since]
     if not all_profiles:
         clause += " AND profile IS ?"
         params.append(profile)
