@@ -139,6 +139,14 @@ def test_bad_input_is_one_line_with_an_exit_code(tmp_path: Path, files: tuple[Pa
     assert junk.read_bytes().startswith(b"not a database")  # a report never moves files
 
 
+def test_an_empty_period(files: tuple[Path, Path]) -> None:
+    db, catalog = files
+    result = invoke(db, catalog, "--since", "2100-01-01")
+    assert result.exit_code == 0 and "no requests recorded" in result.output
+    data = json.loads(invoke(db, catalog, "--since", "2100-01-01", "--json").output)
+    assert data["total"]["requests"] == 0 and data["groups"] == []
+
+
 def test_since_forms() -> None:
     assert parse_since("7d", 1_000_000.0) == 1_000_000.0 - 7 * DAY
     assert parse_since("90m", 10_000.0) == 10_000.0 - 5400

@@ -173,9 +173,18 @@ def _quantiles(values: list[float]) -> tuple[float | None, float | None]:
     return q[49], q[94]
 
 
-def _where(since: float, profile: str | None, all_profiles: bool) -> tuple[str, list[Any]]:
-    clause = "ts >= ?"
-    params: list[Any] = [since]
+def _where(
+    store: UsageStore, since: float, profile: str | None, all_profiles: bool
+) -> tuple[str, list[Any]]:
+    """The rows at or after ``since``: records are appended as requests finish, so they are
+    read as one range of ids from the first one in the period (found by the ``ts`` index),
+    which is several times faster than fetching every row through the index."""
+    found = store.query("SELECT MIN(id) FROM requests WHERE ts >= ?", (since,))
+    first = found[0][0] if found and found[0][0] is not None else None
+    clause = "id >= ? AND +ts >= ?"
+    params: list[Any] = [first if first is not None else -1, since]
+    if first is None:
+        clause, params = "0", []
     if not all_profiles:
         clause += " AND profile IS ?"
         params.append(profile)
@@ -195,7 +204,7 @@ def build(
     """The report over records at or after ``since`` (of one profile unless ``all_profiles``)."""
     if by not in BY:
         raise ValueError(f"by must be one of {', '.join(BY)} (got {by!r})")
-    where, params = _where(since, profile, all_profiles)
+    where, params = _where(store, since, profile, all_profiles)
     errors = ", ".join(f"'{e}'" for e in sorted(ERRORS))
     agg = (
         f"COUNT(*), SUM(outcome IN ({errors})), SUM(outcome = 'budget'), "
