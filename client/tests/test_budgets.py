@@ -259,3 +259,20 @@ def test_budgets_in_files_profiles_and_errors(tmp_path: Path) -> None:
     project.write_text("[budgets]\nweekly = 3\n")
     bad = CliRunner().invoke(main, ["config", "validate"], env={"KNOLLM_CONFIG": str(project)})
     assert bad.exit_code == 1 and "budgets.weekly" in bad.output
+
+
+def test_a_changed_file_changes_the_limits_and_keeps_the_reservations(tmp_path: Path) -> None:
+    project = tmp_path / "knollm.toml"
+    project.write_text(f'usage_path = "{tmp_path / "u.db"}"\n[budgets]\ndaily = {RESERVE / 2}\n')
+    env = {**os.environ, "KNOLLM_CONFIG": str(project)}
+    with Trio() as t:
+        router = Router(t.catalog, env=env, **t.options())
+        before = router._core.meter.budgets
+        with pytest.raises(BudgetExceeded):
+            ask(router)
+        project.write_text(f'usage_path = "{tmp_path / "u.db"}"\n[budgets]\ndaily = 1.0\n')
+        os.utime(project, ns=(1, 1))  # a different mtime even within the clock's resolution
+        reply = ask(router)
+        assert router._core.meter.budgets is before  # reservations live on
+    assert reply.knollm.provider == "alpha"
+    assert before.limits[0].amount == 1.0

@@ -147,6 +147,19 @@ def test_an_empty_period(files: tuple[Path, Path]) -> None:
     assert data["total"]["requests"] == 0 and data["groups"] == []
 
 
+def test_quantiles_match_the_statistics_module() -> None:
+    import random
+    import statistics
+
+    from knollm.usage.report import _quantiles
+
+    rng = random.Random(5)
+    for n in (1, 2, 3, 10, 101, 1000):
+        values = sorted(rng.lognormvariate(-1, 1) for _ in range(n))
+        q = statistics.quantiles(values, n=100, method="inclusive") if n > 1 else [values[0]] * 99
+        assert _quantiles(values) == (pytest.approx(q[49]), pytest.approx(q[94]))
+
+
 def test_since_forms() -> None:
     assert parse_since("7d", 1_000_000.0) == 1_000_000.0 - 7 * DAY
     assert parse_since("90m", 10_000.0) == 10_000.0 - 5400

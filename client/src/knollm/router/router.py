@@ -176,13 +176,13 @@ def build_meter(
         path = os.path.abspath(s.usage_path or default_path())
         old = getattr(previous, "store", None)
         store = old if old is not None and os.fspath(old.path) == path else UsageStore(path)
-    budgets = Budgets(
-        s.budgets,
-        store=store,
-        profile=config.profile,
-        origin=config.origin("budgets"),
-        on_alert=on_budget_alert,
-    )
+    given = {"store": store, "profile": config.profile, "origin": config.origin("budgets"),
+             "on_alert": on_budget_alert}  # fmt: skip
+    budgets = getattr(previous, "budgets", None)
+    if budgets is None:
+        budgets = Budgets(s.budgets, **given)
+    else:  # a reload: the same object, so reservations in flight are released where they were made
+        budgets.configure(s.budgets, **given)
     return Meter(store, budgets, profile=config.profile, prompts=s.usage_prompts, scrub=keyring.scrub)
 
 

@@ -128,12 +128,9 @@ class Budgets:
         on_alert: Callable[[BudgetAlert], Any] | None = None,
         wall: Callable[[], float] = time.time,
     ) -> None:
-        self.limits = limits_of(settings)
-        self.thresholds = tuple(settings.alerts) if settings else ()
-        self.webhook = settings.webhook if settings else None
-        self.store = store if store is not None and store.ok else None
-        self.profile, self.origin, self.on_alert, self.wall = profile, origin, on_alert, wall
         self._lock = threading.Lock()
+        self.wall = wall
+        self.configure(settings, store=store, profile=profile, origin=origin, on_alert=on_alert)
         self._periods: dict[str, str] = {}
         self._spent: dict[tuple[str, str | None], float] = {}  # (window, provider|None) -> USD
         self._last_id = 0
@@ -141,6 +138,25 @@ class Budgets:
         self.reserved: dict[str, float] = {}
         self._fired: set[tuple[str, str, float]] = set()
         self._posts: list[threading.Thread] = []
+
+    def configure(
+        self,
+        settings: BudgetSettings | None,
+        *,
+        store: UsageStore | None = None,
+        profile: str | None = None,
+        origin: str = "",
+        on_alert: Callable[[BudgetAlert], Any] | None = None,
+    ) -> None:
+        """Take new limits (a configuration reload) and keep the reservations in flight."""
+        with self._lock:
+            self.limits = limits_of(settings)
+            self.thresholds = tuple(settings.alerts) if settings else ()
+            self.webhook = settings.webhook if settings else None
+            self.store = store if store is not None and store.ok else None
+            self.profile, self.origin, self.on_alert = profile, origin, on_alert
+            if self.store is not None:
+                self._periods = {}  # read the windows' spend again (profile or file may differ)
 
     def __bool__(self) -> bool:
         return bool(self.limits)

@@ -29,7 +29,6 @@ difference. Only savings of at least ``MIN_SAVING`` (5%) are shown.
 from __future__ import annotations
 
 import re
-import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -164,13 +163,19 @@ class Report:
         }
 
 
-def _quantiles(values: list[float]) -> tuple[float | None, float | None]:
-    if not values:
+def _quantile(ordered: list[float], p: float) -> float:
+    """Linear interpolation between the order statistics at rank ``(n - 1) * p`` of a sorted
+    list: ``statistics.quantiles(method="inclusive")``, without sorting again."""
+    rank = (len(ordered) - 1) * p
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def _quantiles(ordered: list[float]) -> tuple[float | None, float | None]:
+    if not ordered:
         return None, None
-    if len(values) == 1:
-        return values[0], values[0]
-    q = statistics.quantiles(values, n=100, method="inclusive")
-    return q[49], q[94]
+    return _quantile(ordered, 0.50), _quantile(ordered, 0.95)
 
 
 def _where(
@@ -222,7 +227,6 @@ def build(
                      "cached_tokens", "spend", "unpriced", "saved", "cache_hits"):  # fmt: skip
             setattr(total, name, getattr(total, name) + getattr(g, name))
     latencies: dict[str, list[float]] = {}
-    every: list[float] = []
     for key, seconds in store.query(
         f"SELECT COALESCE({by}, '-'), latency_s FROM requests WHERE {where} AND outcome = 'ok' "
         "AND latency_s IS NOT NULL",
@@ -232,12 +236,13 @@ def build(
         if found is None:
             found = latencies[key] = []
         found.append(seconds)
+    every: list[float] = []
     for key, values in latencies.items():
         values.sort()
         every.extend(values)
         if key in groups:
             groups[key].p50_s, groups[key].p95_s = _quantiles(values)
-    every.sort()
+    every.sort()  # sorted runs, one per group: a merge
     total.p50_s, total.p95_s = _quantiles(every)
     ordered = sorted(groups.values(), key=lambda g: g.key if by == "day" else (-g.spend, g.key))
     report = Report(since, time.time() if now is None else now, by, profile, total, ordered)
