@@ -176,13 +176,16 @@ def build_meter(
         path = os.path.abspath(s.usage_path or default_path())
         old = getattr(previous, "store", None)
         store = old if old is not None and os.fspath(old.path) == path else UsageStore(path)
-    given = {"store": store, "profile": config.profile, "origin": config.origin("budgets"),
-             "on_alert": on_budget_alert}  # fmt: skip
+    profile, origin = config.profile, config.origin("budgets")
     budgets = getattr(previous, "budgets", None)
     if budgets is None:
-        budgets = Budgets(s.budgets, **given)
+        budgets = Budgets(
+            s.budgets, store=store, profile=profile, origin=origin, on_alert=on_budget_alert
+        )
     else:  # a reload: the same object, so reservations in flight are released where they were made
-        budgets.configure(s.budgets, **given)
+        budgets.configure(
+            s.budgets, store=store, profile=profile, origin=origin, on_alert=on_budget_alert
+        )
     return Meter(store, budgets, profile=config.profile, prompts=s.usage_prompts, scrub=keyring.scrub)
 
 
