@@ -61,6 +61,58 @@ def test_traffic_leaves_a_degraded_host_and_comes_back(tmp_path: Path) -> None:
     assert adaptive.explorations <= 30  # at most 10 in any 100 consecutive requests
 
 
+def test_traffic_leaves_a_failing_host_and_comes_back(tmp_path: Path) -> None:
+    """alpha fails half its requests for a minute (a seeded share of 500s), then recovers."""
+    clock = FakeClock()
+    hosts = {
+        p: {"clock": clock, "virtual_delay": 0.1, "seed": 3} for p in ("alpha", "beta", "gamma")
+    }
+    with Trio(**hosts) as t:
+        router = Router(
+            t.catalog, clock=clock, rng=random.Random(7), benchmark_priors=False,
+            **t.options(strategy="adaptive", adaptive_half_life=30.0, usage_path=tmp_path / "u"),
+        )  # fmt: skip
+
+        def run(n: int) -> list[bool]:
+            tried = []  # did the request try alpha?
+            for _ in range(n):
+                clock.advance(1.0)
+                before = len(t["alpha"].seen)
+                router.chat.completions.create(model="test-70b", messages=HI, max_tokens=50)
+                tried.append(len(t["alpha"].seen) > before)
+            return tried
+
+        healthy = run(60)
+        t["alpha"].fail_rate = 0.5
+        failing = run(60)
+        t["alpha"].fail_rate = 0.0
+        recovered = run(150)
+    assert sum(healthy) >= 45
+    assert sum(failing[-30:]) <= 8  # its failures outweighed its price
+    assert sum(recovered[-50:]) >= 40
+
+
+def test_a_host_whose_answers_cost_more_than_listed_loses_traffic(tmp_path: Path) -> None:
+    """alpha lists the lowest price, but each answer runs 5,000 completion tokens (a chatty or
+    reasoning model): what its requests really cost is learnt from their usage."""
+    clock = FakeClock()
+    with Trio(alpha={"usage": (10, 5000, 0)}) as t:
+        router = Router(
+            t.catalog, clock=clock, rng=random.Random(7), benchmark_priors=False,
+            **t.options(strategy="adaptive", usage_path=tmp_path / "u"),
+        )  # fmt: skip
+        served = []
+        for _ in range(60):
+            clock.advance(1.0)
+            reply = router.chat.completions.create(model="test-70b", messages=HI, max_tokens=50)
+            served.append(reply.knollm.provider)
+        cheapest = Router(t.catalog, **t.options(usage_path=tmp_path / "u2"))
+        listed = cheapest.chat.completions.create(model="test-70b", messages=HI, max_tokens=50)
+    assert listed.knollm.provider == "alpha"  # by list price
+    assert served[0] == "alpha"
+    assert Counter(served[10:])["alpha"] <= 5
+
+
 def test_the_same_seed_gives_the_same_orders() -> None:
     cands = offerings()
 

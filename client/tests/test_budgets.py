@@ -276,3 +276,33 @@ def test_a_changed_file_changes_the_limits_and_keeps_the_reservations(tmp_path: 
         assert router._core.meter.budgets is before  # reservations live on
     assert reply.knollm.provider == "alpha"
     assert before.limits[0].amount == 1.0
+
+
+def test_concurrent_callers_share_the_budget_through_reservations(tmp_path: Path) -> None:
+    """20 callers at once against a daily budget with room for 5 reservations: no more than 5
+    requests are ever in flight, and the spend stays within the limit."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    limit = RESERVE * 5 + COST / 2
+    with Trio(alpha={"delay": 0.05}) as t:
+        router = Router(
+            t.catalog, **t.options(usage_path=tmp_path / "u.db", budgets={"daily": limit})
+        )
+
+        def call(_: int) -> str:
+            try:
+                router.chat.completions.create(model="alpha/alpha-70b", messages=HI, max_tokens=100)
+                return "ok"
+            except BudgetExceeded:
+                return "refused"
+
+        with ThreadPoolExecutor(20) as pool:
+            outcomes = list(pool.map(call, range(20)))
+        seen = t["alpha"].seen
+        budgets = router._core.meter.budgets
+        spent = budgets.spent(budgets.limits[0])
+    assert max(s.inflight for s in seen) <= 5
+    assert outcomes.count("ok") == len(seen) >= 5
+    assert "refused" in outcomes
+    assert spent == pytest.approx(len(seen) * COST) and spent <= limit
+    assert budgets.reserved_total == pytest.approx(0.0, abs=1e-12)
