@@ -306,7 +306,8 @@ class Run:
                     continue
                 refused = core.meter.admit(o, cost) if core.meter is not None else None
                 if refused is not None:
-                    core.ledger.release(cost or 0.0)
+                    if core.ledger.budget is not None:
+                        core.ledger.release(cost or 0.0)
                     endpoint.pool.finish(key, False)
                     if probe:
                         core.health.released(o.key)
