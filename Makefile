@@ -121,8 +121,11 @@ bench: venv sources npm
 	$(BIN)/python benchmarks/bench_explorer.py
 	$(MAKE) client-data WORK="$(or $(WORK),../shared/work)"
 	$(BIN)/python benchmarks/bench_client.py
-	$(BIN)/python benchmarks/bench_router.py --catalog $(OUT)/models.json
-	$(BIN)/python benchmarks/bench_multi.py
+	@# Routers record usage in the data directory: the benchmarks get one of their own.
+	KNOLLM_DATA_DIR=$(abspath build/bench-data) $(BIN)/python benchmarks/bench_router.py \
+	    --catalog $(OUT)/models.json
+	$(BIN)/python benchmarks/bench_usage.py
+	KNOLLM_DATA_DIR=$(abspath build/bench-data) $(BIN)/python benchmarks/bench_multi.py
 	$(MAKE) bench-zensical WORK="$(or $(WORK),../shared/work)"
 
 # Zensical (MkDocs-Material's successor) in a venv of its own, for `make bench-zensical` only.

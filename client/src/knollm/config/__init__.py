@@ -7,10 +7,19 @@
 """
 
 from knollm.config.files import ConfigError, ConfigFile
-from knollm.config.settings import Config, ProviderSettings, Settings, load
+from knollm.config.settings import (
+    BudgetLimits,
+    BudgetSettings,
+    Config,
+    ProviderSettings,
+    Settings,
+    load,
+)
 from knollm.config.store import ConfigStore
 
 __all__ = [
+    "BudgetLimits",
+    "BudgetSettings",
     "Config",
     "ConfigError",
     "ConfigFile",

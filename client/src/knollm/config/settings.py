@@ -30,7 +30,7 @@ from knollm.config.files import ConfigError, ConfigFile, locate, read
 
 ENV_PREFIX = "KNOLLM_"
 ENV_PROFILE = "KNOLLM_PROFILE"
-Strategy = Literal["cheapest", "fastest", "balanced", "round-robin", "fallback"]
+Strategy = Literal["cheapest", "fastest", "balanced", "round-robin", "fallback", "adaptive"]
 SECRET_NAMES = ("api_key", "key", "keys", "secret", "token", "password")
 ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 
@@ -60,6 +60,39 @@ class ProviderSettings(BaseModel):
         return names
 
 
+class BudgetLimits(BaseModel):
+    """USD limits per UTC day and per calendar month (UTC); unset ones do not limit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    daily: float | None = Field(default=None, ge=0)
+    monthly: float | None = Field(default=None, ge=0)
+
+
+class BudgetSettings(BudgetLimits):
+    """``[budgets]``: the profile's spend limits in total and per provider, and its alerts
+    (see :mod:`knollm.usage.budgets`)."""
+
+    providers: dict[str, BudgetLimits] = Field(default_factory=dict)
+    alerts: list[float] = Field(default_factory=lambda: [0.8, 1.0])  # fractions of a limit
+    webhook: str | None = None  # POSTed a JSON alert
+
+    @field_validator("alerts")
+    @classmethod
+    def _fractions(cls, value: list[float]) -> list[float]:
+        for f in value:
+            if not 0 < f <= 10:
+                raise ValueError(f"alert thresholds are fractions of the limit, like 0.8 (got {f})")
+        return sorted(set(value))
+
+    @field_validator("webhook")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"https?://[^\s/]+", value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+
 class Settings(BaseModel):
     """Every setting the router reads. Field names are the file keys and ``KNOLLM_`` names."""
 
@@ -81,8 +114,14 @@ class Settings(BaseModel):
     weights: dict[str, float] | None = None
     constraints: dict[str, Any] | None = None
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
+    usage: bool = True  # record every routed request in the usage database
+    usage_path: str | None = None  # default: usage.sqlite3 in the user data directory
+    usage_prompts: bool = False  # store each request's messages with its usage record
+    budgets: BudgetSettings | None = None
+    adaptive_explore: float = Field(default=0.1, ge=0, le=1)  # share of requests that explore
+    adaptive_half_life: float = Field(default=300.0, gt=0)  # seconds an observation counts half
 
-    @field_validator("log_path", "catalog", mode="before")
+    @field_validator("log_path", "catalog", "usage_path", mode="before")
     @classmethod
     def _path(cls, value: Any) -> Any:
         return os.fspath(value) if isinstance(value, os.PathLike) else value
@@ -109,6 +148,12 @@ class _Env(BaseSettings):
     stream_usage: bool | None = None
     auto_limit: int | None = None
     providers: dict[str, dict[str, Any]] | None = None
+    usage: bool | None = None
+    usage_path: str | None = None
+    usage_prompts: bool | None = None
+    budgets: dict[str, Any] | None = None
+    adaptive_explore: float | None = None
+    adaptive_half_life: float | None = None
 
 
 FIELDS = tuple(Settings.model_fields)
@@ -143,7 +188,10 @@ class Config:
         for name in FIELDS:
             if name == "providers":
                 continue
-            out.append((name, _show(getattr(s, name)), self.origin(name)))
+            value = getattr(s, name)
+            if isinstance(value, BudgetSettings) and value.webhook:  # a webhook URL is a secret
+                value = value.model_copy(update={"webhook": "set (redacted)"})
+            out.append((name, _show(value), self.origin(name)))
         for pid in sorted(s.providers):
             p = s.providers[pid]
             for name in PROVIDER_FIELDS:

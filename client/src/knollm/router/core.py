@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openai
 
@@ -34,6 +34,11 @@ from knollm.router.keys import ApiKey, KeyRing
 from knollm.router.planner import Endpoint, Planner
 from knollm.router.strategies import Workload
 from knollm.router.tokens import shape
+
+if TYPE_CHECKING:
+    from knollm.router.strategies import Adaptive
+    from knollm.usage.budgets import Limit
+    from knollm.usage.meter import Meter
 
 log = logging.getLogger("knollm.router")
 
@@ -117,8 +122,12 @@ class Core:
         expected_output_tokens: int,
         stream_usage: bool,
         clock: Callable[[], float] = time.monotonic,
+        meter: Meter | None = None,
+        adaptive: Adaptive | None = None,
     ) -> None:
         self.planner, self.keyring, self.health, self.ledger = planner, keyring, health, ledger
+        self.meter = meter  # budgets and usage records (knollm.usage)
+        self.adaptive = adaptive  # the adaptive strategy's estimates
         self.clock = clock
         self.request_log = request_log
         self.strategy, self.timeout, self.max_wait = strategy, timeout, max_wait
@@ -146,6 +155,8 @@ class Core:
         chosen = strategy or (self.strategy if isinstance(model, str) else "fallback")
         workload = Workload(need.tokens, out)
         order = self.planner.plan(model, need, max_tokens, workload, chosen, constraints)
+        if chosen == "adaptive" and self.adaptive is not None:
+            order = self.adaptive.order(order, workload, self.clock())
         spec = model if isinstance(model, str) else " > ".join(model)
         return Run(self, spec, order, workload, chosen, messages)
 
@@ -251,6 +262,11 @@ class Run:
         self.over_budget: list[tuple[Offering, float | None]] = []
         self.waited = 0.0
         self.started = self.core.clock()
+        self.streaming = False
+        self.limits: list[tuple[Limit, Offering, float | None]] = []  # budgets that refused
+        # The response cache's hook (knollm.usage.meter): set when it answers the request.
+        self.cache_hit = False
+        self.cache_saved: float | None = None
 
     # -- choosing ----------------------------------------------------------------------------
 
@@ -285,6 +301,18 @@ class Run:
                     if probe:
                         core.health.released(o.key)
                     self.over_budget.append((o, cost))
+                    self.dead.add(o.key)
+                    self.i += 1
+                    continue
+                refused = core.meter.admit(o, cost) if core.meter is not None else None
+                if refused is not None:
+                    if core.ledger.budget is not None:
+                        core.ledger.release(cost or 0.0)
+                    endpoint.pool.finish(key, False)
+                    if probe:
+                        core.health.released(o.key)
+                    self.over_budget.append((o, cost))
+                    self.limits.append((refused, o, cost))
                     self.dead.add(o.key)
                     self.i += 1
                     continue
@@ -324,6 +352,8 @@ class Run:
         now = core.clock()
         o, key = target.offering, target.key
         core.ledger.release(target.reserved)
+        if core.meter is not None:
+            core.meter.release(target)
         outcome, status = classify(exc)
         detail = core.keyring.scrub(_describe(exc))
         self.attempts.append(
@@ -351,6 +381,7 @@ class Run:
         """Book an answer (or a stream's first chunk) and attach its ``RouteInfo``."""
         now = self.core.clock()
         o = target.offering
+        self.streaming = streaming
         target.endpoint.pool.finish(target.key, True)
         self.core.health.succeeded(o.key, now - target.started, now)
         self.attempts.append(
@@ -369,7 +400,7 @@ class Run:
         else:
             info.cost, info.cost_source = reserved if reserved else None, "estimate"
         self.core.ledger.record(info, reserved)
-        self._log(info, None)
+        self._log(info, None, reserved)
 
     def abandoned(self, target: Target, why: str = "cancelled") -> None:
         """The caller gave up on an attempt (task cancelled, interrupt) before it answered:
@@ -378,6 +409,8 @@ class Run:
         core = self.core
         now = core.clock()
         core.ledger.release(target.reserved)
+        if core.meter is not None:
+            core.meter.release(target)
         target.endpoint.pool.finish(target.key, False)
         if target.probe:
             core.health.released(target.offering.key)
@@ -416,15 +449,22 @@ class Run:
     def exhausted(self) -> RouterError:
         """The error to raise when no candidate answered."""
         tried = [a for a in self.attempts if a.outcome != "ok"]
-        if self.over_budget and not tried:
+        if self.limits and not tried and self.core.meter is not None:
+            lim, o, cost = min(self.limits, key=lambda t: (t[2] is None, t[2] or 0.0))
+            error: RouterError = self.core.meter.budgets.exceeded(
+                lim, f"{o.provider}/{o.provider_model_id}", cost
+            )
+        elif self.over_budget and not tried:
             ledger = self.core.ledger
             o, cost = min(self.over_budget, key=lambda p: (p[1] is None, p[1] or 0.0))
             need = f"up to ${cost:.6f}" if cost is not None else "an unknown amount (no price)"
-            error: RouterError = BudgetExceeded(
+            error = BudgetExceeded(
                 f"budget ${ledger.budget:.6f} would be exceeded: spent ${ledger.spent:.6f}, "
                 f"in flight ${ledger.reserved:.6f}; the cheapest candidate, {o.provider}/"
                 f"{o.provider_model_id}, needs {need} for this request (set max_tokens to lower "
-                "the estimate)"
+                "the estimate)",
+                limit=ledger.budget,
+                spent=ledger.spent,
             )
         else:
             parts = [
@@ -444,7 +484,16 @@ class Run:
         self._log(None, error)
         return error
 
-    def _log(self, info: RouteInfo | None, error: BaseException | None) -> None:
+    def _log(
+        self, info: RouteInfo | None, error: BaseException | None, reserved: float = 0.0
+    ) -> None:
+        """The request's outcome is known (called once per request): write its usage record,
+        teach the adaptive strategy, append the request log line."""
+        core = self.core
+        if core.meter is not None:
+            core.meter.finish(self, info, error, reserved)
+        if core.adaptive is not None:
+            core.adaptive.observe(self, info)
         rl = self.core.request_log
         if rl is None:
             return

@@ -20,7 +20,26 @@ class NoCandidates(RouterError):
 
 
 class BudgetExceeded(RouterError):
-    """Answering would spend past the router's budget, so nothing was sent."""
+    """Answering would spend past a budget, so nothing was sent.
+
+    ``budget`` names the budget that refused: ``"budget"`` (the router's running budget) or a
+    configured one such as ``"budgets.daily"`` or ``"budgets.providers.groq.monthly"``;
+    ``limit`` and ``spent`` are in USD (``spent`` in the budget's window), ``window`` is
+    ``daily``, ``monthly`` or None, ``provider`` the provider a per-provider budget covers."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        budget: str = "budget",
+        limit: float | None = None,
+        spent: float | None = None,
+        window: str | None = None,
+        provider: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.budget, self.limit, self.spent = budget, limit, spent
+        self.window, self.provider = window, provider
 
 
 class AllCandidatesFailed(RouterError):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, overload
@@ -29,7 +30,7 @@ from knollm.router.errors import StreamInterrupted
 from knollm.router.health import Health
 from knollm.router.keys import KeyPool, KeyRing, keys_from_env
 from knollm.router.planner import Endpoint, Planner, criteria_of, is_openai_compatible
-from knollm.router.strategies import DEFAULT_WEIGHTS, STRATEGIES
+from knollm.router.strategies import DEFAULT_WEIGHTS, STRATEGIES, Adaptive
 from knollm.router.streams import AsyncRoutedStream, RoutedStream
 
 Model = str | Sequence[str]
@@ -51,7 +52,9 @@ def _check_ids(catalog: Catalog, given: Mapping[str, Any] | None, what: str) -> 
 #: Router keyword arguments that are settings (also read from files and ``KNOLLM_*``).
 SETTING_ARGS = tuple(n for n in Settings.model_fields if n not in ("providers", "catalog"))
 #: Router keyword arguments that wire it up and are never read from files.
-WIRING_ARGS = ("keys", "base_urls", "env", "clock", "config", "profile")
+WIRING_ARGS = (
+    "keys", "base_urls", "env", "clock", "config", "profile", "on_budget_alert", "rng",
+)  # fmt: skip
 
 
 def build_core(
@@ -64,6 +67,8 @@ def build_core(
     constraints: Criteria | Mapping[str, Any] | None = None,
     clock: Callable[[], float] = time.monotonic,
     previous: Core | None = None,
+    on_budget_alert: Callable[[Any], Any] | None = None,
+    rng: random.Random | None = None,
 ) -> Core:
     """Wire a router's parts from its configuration (shared by the sync and async routers).
 
@@ -129,6 +134,12 @@ def build_core(
     planner.clock = clock
     keyring = KeyRing(pools)
     request_log = RequestLog(s.log_path, s.log_prompts, keyring.scrub) if s.log_path else None
+    meter = build_meter(config, keyring, previous.meter if previous else None, on_budget_alert)
+    adaptive = previous.adaptive if previous is not None else None
+    if adaptive is None:
+        adaptive = Adaptive(health, s.weights or DEFAULT_WEIGHTS, rng=rng)
+    adaptive.weights = dict(s.weights or DEFAULT_WEIGHTS)
+    adaptive.explore, adaptive.half_life = s.adaptive_explore, s.adaptive_half_life
     return Core(
         planner,
         keyring,
@@ -141,7 +152,41 @@ def build_core(
         expected_output_tokens=s.expected_output_tokens,
         stream_usage=s.stream_usage,
         clock=clock,
+        meter=meter,
+        adaptive=adaptive,
     )
+
+
+def build_meter(
+    config: Config,
+    keyring: KeyRing,
+    previous: Any = None,
+    on_budget_alert: Callable[[Any], Any] | None = None,
+) -> Any:
+    """Budgets and the usage file (:mod:`knollm.usage`); None when neither is wanted. A reload
+    keeps the open usage file when its path did not change."""
+    from knollm.usage import Budgets, Meter, UsageStore
+    from knollm.usage.store import default_path
+
+    s = config.settings
+    if not s.usage and s.budgets is None:
+        return None
+    store = None
+    if s.usage:
+        path = os.path.abspath(s.usage_path or default_path())
+        old = getattr(previous, "store", None)
+        store = old if old is not None and os.fspath(old.path) == path else UsageStore(path)
+    profile, origin = config.profile, config.origin("budgets")
+    budgets = getattr(previous, "budgets", None)
+    if budgets is None:
+        budgets = Budgets(
+            s.budgets, store=store, profile=profile, origin=origin, on_alert=on_budget_alert
+        )
+    else:  # a reload: the same object, so reservations in flight are released where they were made
+        budgets.configure(
+            s.budgets, store=store, profile=profile, origin=origin, on_alert=on_budget_alert
+        )
+    return Meter(store, budgets, profile=config.profile, prompts=s.usage_prompts, scrub=keyring.scrub)
 
 
 class _Base:
@@ -160,6 +205,8 @@ class _Base:
         env: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.monotonic,
         benchmark_priors: bool = True,
+        on_budget_alert: Callable[[Any], Any] | None = None,
+        rng: random.Random | None = None,
         **options: Any,
     ) -> None:
         """Route over ``catalog`` (a :class:`Catalog`, a path, or the configured/default one).
@@ -180,6 +227,14 @@ class _Base:
         line per request. ``clock`` (monotonic seconds) times breakers, latencies and key rests.
         ``benchmark_priors`` seeds the ``fastest`` strategy with the latencies ``knollm benchmark``
         saved (:mod:`knollm.bench`).
+
+        Every request is recorded in the usage file (``usage``, ``usage_path``,
+        ``usage_prompts``; :mod:`knollm.usage.meter`), whose recorded outcomes seed the health
+        of offerings at start (:mod:`knollm.usage.reliability`). ``budgets`` (daily / monthly,
+        in total or per provider) refuse a request before it is sent; ``on_budget_alert`` is
+        called with a :class:`knollm.usage.BudgetAlert` when a threshold is reached.
+        ``strategy="adaptive"`` learns from outcomes (:class:`knollm.router.strategies.Adaptive`;
+        ``adaptive_explore``, ``adaptive_half_life``); ``rng`` seeds its draws.
         """
         unknown = sorted(set(options) - set(SETTING_ARGS))
         if unknown:
@@ -207,16 +262,31 @@ class _Base:
             "env": env,
             "constraints": constraints,
             "clock": clock,
+            "on_budget_alert": on_budget_alert,
+            "rng": rng,
         }
         if catalog is None and fixed.settings.catalog:
             catalog = fixed.settings.catalog
         self._catalog = _catalog(catalog)
         self._core = build_core(self._catalog, fixed, **self._wiring)
         self._generation = store.generation if store else 0
+        self._seed_reliability()
         if benchmark_priors:
             from knollm.bench import seed_priors
 
             seed_priors(self._core.health)
+
+    def _seed_reliability(self) -> None:
+        """Recorded outcomes (the usage file) seed the health of offerings not yet observed."""
+        meter = self._core.meter
+        if meter is None or meter.store is None or not meter.store.ok:
+            return
+        from knollm.usage.reliability import DAYS, reliability, seed_health
+
+        scores = reliability(meter.store, time.time() - DAYS * 86_400)
+        seed_health(self._core.health, scores, self._core.clock())
+        if self._core.adaptive is not None:
+            self._core.adaptive.seed(scores, self._core.clock())
 
     @property
     def config(self) -> Config:
