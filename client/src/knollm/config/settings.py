@@ -43,8 +43,10 @@ class ProviderSettings(BaseModel):
     key_env: list[str] | None = None  # variables holding its keys (default: the catalog's)
     base_url: str | None = None
     timeout: float | None = Field(default=None, gt=0)
-    rpm: int | None = Field(default=None, ge=1)  # requests per minute
-    tpm: int | None = Field(default=None, ge=1)  # tokens per minute
+    rpm: int | None = Field(default=None, ge=1)  # requests per minute, all its keys together
+    tpm: int | None = Field(default=None, ge=1)  # tokens per minute, all its keys together
+    key_rpm: int | None = Field(default=None, ge=1)  # requests per minute, each key
+    key_tpm: int | None = Field(default=None, ge=1)  # tokens per minute, each key
     weight: float = Field(default=1.0, gt=0)  # >1 preferred, <1 avoided, when ranking by cost
     enabled: bool = True
 

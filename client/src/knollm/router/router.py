@@ -28,6 +28,7 @@ from knollm.router.core import Core, Run, Target, chat_params
 from knollm.router.errors import StreamInterrupted
 from knollm.router.health import Health
 from knollm.router.keys import KeyPool, KeyRing, keys_from_env
+from knollm.router.limits import Limiter, Limits
 from knollm.router.planner import Endpoint, Planner, criteria_of, is_openai_compatible
 from knollm.router.strategies import DEFAULT_WEIGHTS, STRATEGIES
 from knollm.router.streams import AsyncRoutedStream, RoutedStream
@@ -82,6 +83,7 @@ def build_core(
     old_pools = {pid: e.pool for pid, e in previous.planner.endpoints.items()} if previous else {}
     endpoints: dict[str, Endpoint] = {}
     pools: dict[str, KeyPool] = {}
+    limits: dict[str, Limits] = {}
     for p in cat.providers:
         section = config.provider(p.id)
         if not section.enabled:
@@ -103,6 +105,7 @@ def build_core(
             endpoints[p.id] = Endpoint(
                 p, base, pools[p.id], section.timeout, section.rpm, section.tpm, section.weight
             )
+            limits[p.id] = Limits(section.rpm, section.tpm, section.key_rpm, section.key_tpm)
     if previous is not None:
         health = previous.health
         health.threshold, health.cooldown = s.breaker_threshold, s.breaker_cooldown
@@ -128,6 +131,7 @@ def build_core(
         planner.round_robin = previous.planner.round_robin
     planner.clock = clock
     keyring = KeyRing(pools)
+    limiter = Limiter(limits, previous.limiter.buckets if previous and previous.limiter else None)
     request_log = RequestLog(s.log_path, s.log_prompts, keyring.scrub) if s.log_path else None
     return Core(
         planner,
@@ -141,6 +145,7 @@ def build_core(
         expected_output_tokens=s.expected_output_tokens,
         stream_usage=s.stream_usage,
         clock=clock,
+        limiter=limiter if limiter.limits else None,
     )
 
 
@@ -340,7 +345,11 @@ class Router(_Base):
             if step is None:
                 raise run.exhausted()
             if isinstance(step, float):
-                time.sleep(step)
+                try:
+                    time.sleep(step)
+                except BaseException:  # KeyboardInterrupt while queued for a rate-limit slot
+                    run.cancel()
+                    raise
                 continue
             try:
                 response = self._client(step).chat.completions.create(
@@ -418,7 +427,11 @@ class AsyncRouter(_Base):
             if step is None:
                 raise run.exhausted()
             if isinstance(step, float):
-                await asyncio.sleep(step)
+                try:
+                    await asyncio.sleep(step)
+                except BaseException:  # cancelled while queued for a rate-limit slot
+                    run.cancel()
+                    raise
                 continue
             try:
                 response = await self._client(step).chat.completions.create(
