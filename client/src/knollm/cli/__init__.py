@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "ab": "knollm.cli.ab:ab",
     "benchmark": "knollm.cli.bench:benchmark",
     "config": "knollm.cli.config:config",
+    "cache": "knollm.cli.cache:cache",
 }
 
 

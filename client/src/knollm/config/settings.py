@@ -82,9 +82,15 @@ class Settings(BaseModel):
     auto_limit: int = Field(default=64, ge=1)
     weights: dict[str, float] | None = None
     constraints: dict[str, Any] | None = None
+    cache: bool = False  # the response cache (knollm.cache)
+    cache_path: str | None = None  # default: responses.sqlite in the user cache directory
+    cache_ttl: float = Field(default=86400.0, ge=0)  # seconds
+    cache_ttls: dict[str, float] | None = None  # "provider", "model", "provider/api-id": seconds
+    cache_max_mb: float = Field(default=256.0, gt=0)
+    cache_all: bool = False  # cache requests that are not deterministic (temperature != 0) too
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
 
-    @field_validator("log_path", "catalog", mode="before")
+    @field_validator("log_path", "catalog", "cache_path", mode="before")
     @classmethod
     def _path(cls, value: Any) -> Any:
         return os.fspath(value) if isinstance(value, os.PathLike) else value
@@ -110,6 +116,11 @@ class _Env(BaseSettings):
     log_prompts: bool | None = None
     stream_usage: bool | None = None
     auto_limit: int | None = None
+    cache: bool | None = None
+    cache_path: str | None = None
+    cache_ttl: float | None = None
+    cache_max_mb: float | None = None
+    cache_all: bool | None = None
     providers: dict[str, dict[str, Any]] | None = None
 
 

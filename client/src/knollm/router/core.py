@@ -21,13 +21,21 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import openai
 
 from knollm.costs import estimate_cost
 from knollm.records import Offering
-from knollm.router.accounting import Attempt, Ledger, RequestLog, RouteInfo, price, usage_of
+from knollm.router.accounting import (
+    Attempt,
+    Ledger,
+    RequestLog,
+    RouteInfo,
+    Usage,
+    price,
+    usage_of,
+)
 from knollm.router.errors import AllCandidatesFailed, BudgetExceeded, RouterError
 from knollm.router.health import Health
 from knollm.router.keys import ApiKey, KeyRing
@@ -35,6 +43,9 @@ from knollm.router.limits import Limiter, Spec
 from knollm.router.planner import Endpoint, Planner
 from knollm.router.strategies import Workload
 from knollm.router.tokens import shape
+
+if TYPE_CHECKING:
+    from knollm.cache.hook import RouterCache
 
 log = logging.getLogger("knollm.router")
 
@@ -121,9 +132,10 @@ class Core:
         stream_usage: bool,
         clock: Callable[[], float] = time.monotonic,
         limiter: Limiter | None = None,
+        cache: RouterCache | None = None,
     ) -> None:
         self.planner, self.keyring, self.health, self.ledger = planner, keyring, health, ledger
-        self.limiter = limiter
+        self.limiter, self.cache = limiter, cache
         self.clock = clock
         self.request_log = request_log
         self.strategy, self.timeout, self.max_wait = strategy, timeout, max_wait
@@ -457,6 +469,14 @@ class Run:
         self.core.ledger.record(info, reserved)
         self._log(info, None)
 
+    def cached(self, o: Offering, usage: Usage | None) -> RouteInfo:
+        """Book an answer served from the response cache: no provider called, nothing spent."""
+        self.attempts.append(Attempt(o.key, "cache", None, None, 0.0))
+        info = RouteInfo(o, self.attempts, usage, 0.0, cost_source="cache")
+        info.seconds = self.core.clock() - self.started
+        self._log(info, None)
+        return info
+
     def abandoned(self, target: Target, why: str = "cancelled") -> None:
         """The caller gave up on an attempt (task cancelled, interrupt) before it answered:
         free everything the attempt held (budget reservation, key slot, half-open probe) and
@@ -575,4 +595,6 @@ def _describe(exc: BaseException) -> str:
 
 def chat_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """The keyword arguments to pass on to the SDK (everything but the router's own)."""
-    return {k: v for k, v in params.items() if k not in ("model", "strategy", "constraints")}
+    return {
+        k: v for k, v in params.items() if k not in ("model", "strategy", "constraints", "cache")
+    }

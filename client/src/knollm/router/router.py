@@ -132,6 +132,11 @@ def build_core(
     planner.clock = clock
     keyring = KeyRing(pools)
     limiter = Limiter(limits, previous.limiter.buckets if previous and previous.limiter else None)
+    cache = None
+    if s.cache:
+        from knollm.cache.hook import from_settings
+
+        cache = from_settings(s, previous.cache if previous else None)
     request_log = RequestLog(s.log_path, s.log_prompts, keyring.scrub) if s.log_path else None
     return Core(
         planner,
@@ -146,6 +151,7 @@ def build_core(
         stream_usage=s.stream_usage,
         clock=clock,
         limiter=limiter if limiter.limits else None,
+        cache=cache,
     )
 
 
@@ -340,6 +346,10 @@ class Router(_Base):
         run: Run = core.start(model, params, strategy, constraints)
         sdk, injected = self._sdk_params(core, params)
         streaming = bool(sdk.get("stream"))
+        cache = core.cache if core.cache is not None and core.cache.wants(params, sdk) else None
+        form = cache.form(sdk) if cache is not None else b""
+        if cache is not None and (hit := cache.lookup(run, form, params, sync=True)) is not None:
+            return hit  # type: ignore[return-value]
         while True:
             step = run.next()
             if step is None:
@@ -368,7 +378,12 @@ class Router(_Base):
                 raise
             info = run.succeeded(step, response, streaming)
             if streaming:
-                return RoutedStream(response, it, first, run, step, info, injected)
+                stream = RoutedStream(response, it, first, run, step, info, injected)
+                if cache is not None:
+                    cache.collect(stream, form, step)
+                return stream
+            if cache is not None:
+                cache.store(form, step, response, info)
             object.__setattr__(response, "knollm", info)
             return response
 
@@ -422,6 +437,10 @@ class AsyncRouter(_Base):
         run: Run = core.start(model, params, strategy, constraints)
         sdk, injected = self._sdk_params(core, params)
         streaming = bool(sdk.get("stream"))
+        cache = core.cache if core.cache is not None and core.cache.wants(params, sdk) else None
+        form = cache.form(sdk) if cache is not None else b""
+        if cache is not None and (hit := cache.lookup(run, form, params, sync=False)) is not None:
+            return hit  # type: ignore[return-value]
         while True:
             step = run.next()
             if step is None:
@@ -453,7 +472,12 @@ class AsyncRouter(_Base):
                 raise
             info = run.succeeded(step, response, streaming)
             if streaming:
-                return AsyncRoutedStream(response, ait, first, run, step, info, injected)
+                stream = AsyncRoutedStream(response, ait, first, run, step, info, injected)
+                if cache is not None:
+                    cache.collect(stream, form, step)
+                return stream
+            if cache is not None:
+                cache.store(form, step, response, info)
             object.__setattr__(response, "knollm", info)
             return response
 
