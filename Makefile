@@ -34,7 +34,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml client/pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[site,test,lint]' -e './client[test,langchain,llama-index]'
+	$(BIN)/pip install --quiet -e '.[site,test,lint]' -e './client[test,langchain,llama-index,redis]'
 	touch $@
 
 venv: $(VENV)/.installed

@@ -159,6 +159,7 @@ def from_settings(s: Settings, previous: RouterCache | None = None) -> RouterCac
     path = Path(os.path.expanduser(s.cache_path)) if s.cache_path else default_path()
     max_bytes = int(s.cache_max_mb * (1 << 20))
     old = previous.backend if previous is not None else None
+    old = getattr(old, "local", old)  # the SQLite file behind a shared (Redis) cache
     backend: Backend
     if isinstance(old, SQLiteCache) and old.path == path:
         old.max_bytes = max_bytes

@@ -62,6 +62,20 @@ class ProviderSettings(BaseModel):
         return names
 
 
+class RedisSettings(BaseModel):
+    """``[redis]``: share rate limits, breakers, budget and cache between router processes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = None  # redis://host:6379/0; a password only from KNOLLM_REDIS_URL
+    prefix: str = "knollm"  # key namespace: routers with one prefix share state
+
+
+def redact_url(url: str | None) -> str | None:
+    """A URL with any password replaced by ``***``."""
+    return None if url is None else re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
 class Settings(BaseModel):
     """Every setting the router reads. Field names are the file keys and ``KNOLLM_`` names."""
 
@@ -88,6 +102,7 @@ class Settings(BaseModel):
     cache_ttls: dict[str, float] | None = None  # "provider", "model", "provider/api-id": seconds
     cache_max_mb: float = Field(default=256.0, gt=0)
     cache_all: bool = False  # cache requests that are not deterministic (temperature != 0) too
+    redis: RedisSettings = Field(default_factory=RedisSettings)
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
 
     @field_validator("log_path", "catalog", "cache_path", mode="before")
@@ -121,6 +136,7 @@ class _Env(BaseSettings):
     cache_ttl: float | None = None
     cache_max_mb: float | None = None
     cache_all: bool | None = None
+    redis_url: str | None = None  # KNOLLM_REDIS_URL: redis.url
     providers: dict[str, dict[str, Any]] | None = None
 
 
@@ -156,6 +172,12 @@ class Config:
         for name in FIELDS:
             if name == "providers":
                 continue
+            if name == "redis":
+                for sub in RedisSettings.model_fields:
+                    value = getattr(s.redis, sub)
+                    shown = _show(redact_url(value) if sub == "url" else value)
+                    out.append((f"redis.{sub}", shown, self.origin(f"redis.{sub}")))
+                continue
             out.append((name, _show(getattr(s, name)), self.origin(name)))
         for pid in sorted(s.providers):
             p = s.providers[pid]
@@ -184,7 +206,9 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in data.items():
         dotted = f"{prefix}{key}"
-        nested = dotted == "providers" or (prefix == "providers." and isinstance(value, Mapping))
+        nested = dotted in ("providers", "redis") or (
+            prefix == "providers." and isinstance(value, Mapping)
+        )
         if nested and isinstance(value, Mapping):
             out.update(_flatten(value, dotted + "."))
         else:
@@ -296,7 +320,7 @@ def _env_values(environ: Mapping[str, str]) -> dict[str, tuple[Any, str]]:
     out: dict[str, tuple[Any, str]] = {}
     for dotted, value in _flatten(read_env.model_dump(exclude_none=True)).items():
         var = ENV_PREFIX + dotted.replace(".", "__").upper()
-        out[dotted] = (value, f"env {var}")
+        out["redis.url" if dotted == "redis_url" else dotted] = (value, f"env {var}")
     return out
 
 
@@ -329,6 +353,16 @@ def load(
     for name, value in (explicit or {}).items():
         values[name] = value
         origins[name] = "argument"
+    url = values.get("redis.url")
+    if (
+        isinstance(url, str)
+        and redact_url(url) != url
+        and not origins["redis.url"].startswith("env")
+    ):
+        raise ConfigError(
+            f"{origins['redis.url']}: redis.url: a password in a file is refused; "
+            "set KNOLLM_REDIS_URL in the environment instead"
+        )
     try:
         settings = Settings.model_validate(_unflatten(values))
     except ValidationError as exc:

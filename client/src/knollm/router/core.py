@@ -133,9 +133,11 @@ class Core:
         clock: Callable[[], float] = time.monotonic,
         limiter: Limiter | None = None,
         cache: RouterCache | None = None,
+        link: Any = None,
     ) -> None:
         self.planner, self.keyring, self.health, self.ledger = planner, keyring, health, ledger
         self.limiter, self.cache = limiter, cache
+        self.link = link  # the Redis link sharing state with other processes (router.shared)
         self.clock = clock
         self.request_log = request_log
         self.strategy, self.timeout, self.max_wait = strategy, timeout, max_wait

@@ -22,7 +22,7 @@ from openai.types.chat import ChatCompletion
 from knollm.catalog import Catalog, Criteria, NotFound
 from knollm.config import Config, ConfigStore, Settings
 from knollm.records import Offering
-from knollm.router import multi
+from knollm.router import multi, shared
 from knollm.router.accounting import Ledger, RequestLog, RouteInfo
 from knollm.router.core import Core, Run, Target, chat_params
 from knollm.router.errors import StreamInterrupted
@@ -117,6 +117,11 @@ def build_core(
     else:
         health = Health(s.breaker_threshold, s.breaker_cooldown, s.latency_half_life)
         ledger = Ledger(s.budget)
+    link = shared.link_for(s, previous.link if previous else None) if s.redis.url else None
+    if link is not None and previous is None:
+        health = shared.SharedHealth(
+            link, s.breaker_threshold, s.breaker_cooldown, s.latency_half_life
+        )
     if constraints is None:
         constraints = s.constraints
     planner = Planner(
@@ -137,6 +142,8 @@ def build_core(
         from knollm.cache.hook import from_settings
 
         cache = from_settings(s, previous.cache if previous else None)
+    if link is not None:
+        shared.attach(link, limiter, ledger, cache)
     request_log = RequestLog(s.log_path, s.log_prompts, keyring.scrub) if s.log_path else None
     return Core(
         planner,
@@ -152,6 +159,7 @@ def build_core(
         clock=clock,
         limiter=limiter if limiter.limits else None,
         cache=cache,
+        link=link,
     )
 
 
