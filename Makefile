@@ -122,6 +122,7 @@ bench: venv sources npm
 	$(MAKE) client-data WORK="$(or $(WORK),../shared/work)"
 	$(BIN)/python benchmarks/bench_client.py
 	$(BIN)/python benchmarks/bench_router.py --catalog $(OUT)/models.json
+	$(BIN)/python benchmarks/bench_cache.py
 	$(BIN)/python benchmarks/bench_multi.py
 	$(MAKE) bench-zensical WORK="$(or $(WORK),../shared/work)"
 
