@@ -213,9 +213,50 @@ def bench_budget(tmp: Path, runs: int) -> None:
                 f"  budget ${budget:.4f}: {sent} requests, spent ${sent * cost:.6f}, overshoot "
                 f"${over:+.6f} ({over / reserve:+.2f} reservations of ${reserve:.6f}), {took:.1f} s"
             )
+        bench_shared_overhead(url)
     finally:
         proc.kill()
         proc.wait(10)
+
+
+def bench_shared_overhead(url: str, calls: int = 300) -> None:
+    """One process: a routed request with its budget and rpm limit kept in Redis, minus the
+    same with both kept locally (interleaved)."""
+    from knollm.config import Config, ProviderSettings, Settings
+    from knollm.config.settings import RedisSettings
+
+    hi = [{"role": "user", "content": "hi"}]
+    limits = {"alpha": ProviderSettings(rpm=10**7)}
+    with Trio() as trio:
+        opts = trio.options(timeout=10.0)
+        local = Router(
+            trio.catalog,
+            config=Config(Settings(budget=1e6, providers=limits)),
+            benchmark_priors=False,
+            **opts,
+        )
+        shared = Router(
+            trio.catalog,
+            config=Config(Settings(budget=1e6, providers=limits, redis=RedisSettings(url=url))),
+            benchmark_priors=False,
+            **opts,
+        )
+        for _ in range(30):
+            local.chat.completions.create(model="alpha/alpha-70b", messages=hi)
+            shared.chat.completions.create(model="alpha/alpha-70b", messages=hi)
+        a, b = [], []
+        for _ in range(calls):
+            t = time.perf_counter()
+            local.chat.completions.create(model="alpha/alpha-70b", messages=hi)
+            a.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            shared.chat.completions.create(model="alpha/alpha-70b", messages=hi)
+            b.append(time.perf_counter() - t)
+        local.close()
+        shared.close()
+    diffs = [y - x for x, y in zip(a, b, strict=True)]
+    print(f"  budget + rpm limit in Redis vs local, {calls} interleaved calls: local {ms(a)};")
+    print(f"    Redis {ms(b)}; Redis - local median {statistics.median(diffs) * 1e3:.3f} ms")
 
 
 def main() -> None:
