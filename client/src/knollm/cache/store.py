@@ -58,6 +58,13 @@ BUSY_MS = 5000
 KEEP_SHARE = 0.9  # eviction goes down to this share of the limit
 
 
+def _inode(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_ino
+    except OSError:
+        return None
+
+
 @dataclass(slots=True)
 class Hit:
     """A cached answer: its key, the offering that gave it, the JSON body, its original cost."""
@@ -112,8 +119,10 @@ class SQLiteCache:
             conn.executescript(SCHEMA)
         except BaseException:
             conn.close()
+            self._local.ino = None  # the file at the path itself is bad
             raise
         self._local.conn, self._local.epoch = conn, self._epoch
+        self._local.ino = _inode(self.path)
         return conn
 
     @contextlib.contextmanager
@@ -138,6 +147,9 @@ class SQLiteCache:
             if conn is not None:
                 conn.close()
                 self._local.conn = None
+            opened = getattr(self._local, "ino", None)
+            if opened is not None and _inode(self.path) not in (opened, None):
+                return  # another process already replaced the damaged file: just reopen
             target = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
             aside: Path | None = target
             try:

@@ -282,6 +282,7 @@ class Run:
         core = self.core
         if self.ready is not None:  # its rate-limit slot has come: send it, then the rest
             target, self.ready = self.ready, None
+            target.started = core.clock()  # its latency counts from now, not from the wait
             o = target.offering
             self.queue = [o, *(p for p in self.plan if p is not o)]
             self.deferred, self.i, self.bypass = [], 0, False
