@@ -34,7 +34,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml client/pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[site,test,lint]' -e './client[test,langchain,llama-index]'
+	$(BIN)/pip install --quiet -e '.[site,test,lint]' -e './client[test,langchain,llama-index,redis]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -125,6 +125,7 @@ bench: venv sources npm
 	KNOLLM_DATA_DIR=$(abspath build/bench-data) $(BIN)/python benchmarks/bench_router.py \
 	    --catalog $(OUT)/models.json
 	$(BIN)/python benchmarks/bench_usage.py
+	KNOLLM_DATA_DIR=$(abspath build/bench-data) $(BIN)/python benchmarks/bench_cache.py
 	KNOLLM_DATA_DIR=$(abspath build/bench-data) $(BIN)/python benchmarks/bench_multi.py
 	$(MAKE) bench-zensical WORK="$(or $(WORK),../shared/work)"
 

@@ -66,6 +66,7 @@ class FakeClock:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # many callers connecting at once (the default backlog is 5)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients that gave up (timeouts) make writes fail; that is expected here."""

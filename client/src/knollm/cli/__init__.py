@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "benchmark": "knollm.cli.bench:benchmark",
     "config": "knollm.cli.config:config",
     "usage": "knollm.cli.usage:usage",
+    "cache": "knollm.cli.cache:cache",
 }
 
 

@@ -43,8 +43,10 @@ class ProviderSettings(BaseModel):
     key_env: list[str] | None = None  # variables holding its keys (default: the catalog's)
     base_url: str | None = None
     timeout: float | None = Field(default=None, gt=0)
-    rpm: int | None = Field(default=None, ge=1)  # requests per minute
-    tpm: int | None = Field(default=None, ge=1)  # tokens per minute
+    rpm: int | None = Field(default=None, ge=1)  # requests per minute, all its keys together
+    tpm: int | None = Field(default=None, ge=1)  # tokens per minute, all its keys together
+    key_rpm: int | None = Field(default=None, ge=1)  # requests per minute, each key
+    key_tpm: int | None = Field(default=None, ge=1)  # tokens per minute, each key
     weight: float = Field(default=1.0, gt=0)  # >1 preferred, <1 avoided, when ranking by cost
     enabled: bool = True
 
@@ -93,6 +95,20 @@ class BudgetSettings(BudgetLimits):
         return value
 
 
+class RedisSettings(BaseModel):
+    """``[redis]``: share rate limits, breakers, budget and cache between router processes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = None  # redis://host:6379/0; a password only from KNOLLM_REDIS_URL
+    prefix: str = "knollm"  # key namespace: routers with one prefix share state
+
+
+def redact_url(url: str | None) -> str | None:
+    """A URL with any password replaced by ``***``."""
+    return None if url is None else re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
 class Settings(BaseModel):
     """Every setting the router reads. Field names are the file keys and ``KNOLLM_`` names."""
 
@@ -113,6 +129,13 @@ class Settings(BaseModel):
     auto_limit: int = Field(default=64, ge=1)
     weights: dict[str, float] | None = None
     constraints: dict[str, Any] | None = None
+    cache: bool = False  # the response cache (knollm.cache)
+    cache_path: str | None = None  # default: responses.sqlite in the user cache directory
+    cache_ttl: float = Field(default=86400.0, ge=0)  # seconds
+    cache_ttls: dict[str, float] | None = None  # "provider", "model", "provider/api-id": seconds
+    cache_max_mb: float = Field(default=256.0, gt=0)
+    cache_all: bool = False  # cache requests that are not deterministic (temperature != 0) too
+    redis: RedisSettings = Field(default_factory=RedisSettings)
     providers: dict[str, ProviderSettings] = Field(default_factory=dict)
     usage: bool = True  # record every routed request in the usage database
     usage_path: str | None = None  # default: usage.sqlite3 in the user data directory
@@ -121,7 +144,7 @@ class Settings(BaseModel):
     adaptive_explore: float = Field(default=0.1, ge=0, le=1)  # share of requests that explore
     adaptive_half_life: float = Field(default=300.0, gt=0)  # seconds an observation counts half
 
-    @field_validator("log_path", "catalog", "usage_path", mode="before")
+    @field_validator("log_path", "catalog", "usage_path", "cache_path", mode="before")
     @classmethod
     def _path(cls, value: Any) -> Any:
         return os.fspath(value) if isinstance(value, os.PathLike) else value
@@ -147,6 +170,12 @@ class _Env(BaseSettings):
     log_prompts: bool | None = None
     stream_usage: bool | None = None
     auto_limit: int | None = None
+    cache: bool | None = None
+    cache_path: str | None = None
+    cache_ttl: float | None = None
+    cache_max_mb: float | None = None
+    cache_all: bool | None = None
+    redis_url: str | None = None  # KNOLLM_REDIS_URL: redis.url
     providers: dict[str, dict[str, Any]] | None = None
     usage: bool | None = None
     usage_path: str | None = None
@@ -188,6 +217,12 @@ class Config:
         for name in FIELDS:
             if name == "providers":
                 continue
+            if name == "redis":
+                for sub in RedisSettings.model_fields:
+                    value = getattr(s.redis, sub)
+                    shown = _show(redact_url(value) if sub == "url" else value)
+                    out.append((f"redis.{sub}", shown, self.origin(f"redis.{sub}")))
+                continue
             value = getattr(s, name)
             if isinstance(value, BudgetSettings) and value.webhook:  # a webhook URL is a secret
                 value = value.model_copy(update={"webhook": "set (redacted)"})
@@ -219,7 +254,9 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in data.items():
         dotted = f"{prefix}{key}"
-        nested = dotted == "providers" or (prefix == "providers." and isinstance(value, Mapping))
+        nested = dotted in ("providers", "redis") or (
+            prefix == "providers." and isinstance(value, Mapping)
+        )
         if nested and isinstance(value, Mapping):
             out.update(_flatten(value, dotted + "."))
         else:
@@ -331,7 +368,7 @@ def _env_values(environ: Mapping[str, str]) -> dict[str, tuple[Any, str]]:
     out: dict[str, tuple[Any, str]] = {}
     for dotted, value in _flatten(read_env.model_dump(exclude_none=True)).items():
         var = ENV_PREFIX + dotted.replace(".", "__").upper()
-        out[dotted] = (value, f"env {var}")
+        out["redis.url" if dotted == "redis_url" else dotted] = (value, f"env {var}")
     return out
 
 
@@ -364,6 +401,16 @@ def load(
     for name, value in (explicit or {}).items():
         values[name] = value
         origins[name] = "argument"
+    url = values.get("redis.url")
+    if (
+        isinstance(url, str)
+        and redact_url(url) != url
+        and not origins["redis.url"].startswith("env")
+    ):
+        raise ConfigError(
+            f"{origins['redis.url']}: redis.url: a password in a file is refused; "
+            "set KNOLLM_REDIS_URL in the environment instead"
+        )
     try:
         settings = Settings.model_validate(_unflatten(values))
     except ValidationError as exc:

@@ -140,9 +140,14 @@ class Ledger:
         self.by_provider: dict[str, Totals] = {}
         self.by_model: dict[str, Totals] = {}
         self._lock = threading.Lock()
+        # Spend and reservations kept elsewhere, shared with other processes
+        # (knollm.router.shared.SharedBudget); ``spent`` and ``reserved`` then mirror its totals.
+        self.shared: Any = None
 
     def reserve(self, amount: float) -> bool:
         """Hold ``amount`` USD for a request about to be sent; False if that passes the budget."""
+        if self.shared is not None:
+            return bool(self.shared.reserve(self, amount))
         with self._lock:
             if (
                 self.budget is not None
@@ -153,15 +158,21 @@ class Ledger:
             return True
 
     def release(self, amount: float) -> None:
+        if self.shared is not None:
+            self.shared.release(self, amount)
+            return
         with self._lock:
             self.reserved = max(self.reserved - amount, 0.0)
 
     def record(self, info: RouteInfo, reserved: float) -> None:
         """Book an answered request and free its reservation."""
+        cost = info.cost or 0.0
+        if self.shared is not None:
+            self.shared.record(self, reserved, cost)
         with self._lock:
-            self.reserved = max(self.reserved - reserved, 0.0)
-            cost = info.cost or 0.0
-            self.spent += cost
+            if self.shared is None:
+                self.reserved = max(self.reserved - reserved, 0.0)
+                self.spent += cost
             for table, key in ((self.by_provider, info.provider), (self.by_model, info.model)):
                 t = table.get(key)
                 if t is None:

@@ -27,15 +27,25 @@ import openai
 
 from knollm.costs import estimate_cost
 from knollm.records import Offering
-from knollm.router.accounting import Attempt, Ledger, RequestLog, RouteInfo, price, usage_of
+from knollm.router.accounting import (
+    Attempt,
+    Ledger,
+    RequestLog,
+    RouteInfo,
+    Usage,
+    price,
+    usage_of,
+)
 from knollm.router.errors import AllCandidatesFailed, BudgetExceeded, RouterError
 from knollm.router.health import Health
 from knollm.router.keys import ApiKey, KeyRing
+from knollm.router.limits import Limiter, Spec
 from knollm.router.planner import Endpoint, Planner
 from knollm.router.strategies import Workload
 from knollm.router.tokens import shape
 
 if TYPE_CHECKING:
+    from knollm.cache.hook import RouterCache
     from knollm.router.strategies import Adaptive
     from knollm.usage.budgets import Limit
     from knollm.usage.meter import Meter
@@ -58,6 +68,8 @@ class Target:
     reserved: float
     started: float
     probe: bool = False  # this attempt is its offering's half-open breaker probe
+    limits: Sequence[Spec] = ()  # rate-limit buckets it drew on (given back if never sent)
+    delay: float = 0.0  # seconds until its rate-limit slot, when it was queued for one
 
 
 def retry_after(exc: openai.APIStatusError) -> float:
@@ -122,10 +134,15 @@ class Core:
         expected_output_tokens: int,
         stream_usage: bool,
         clock: Callable[[], float] = time.monotonic,
+        limiter: Limiter | None = None,
+        cache: RouterCache | None = None,
+        link: Any = None,
         meter: Meter | None = None,
         adaptive: Adaptive | None = None,
     ) -> None:
         self.planner, self.keyring, self.health, self.ledger = planner, keyring, health, ledger
+        self.limiter, self.cache = limiter, cache
+        self.link = link  # the Redis link sharing state with other processes (router.shared)
         self.meter = meter  # budgets and usage records (knollm.usage)
         self.adaptive = adaptive  # the adaptive strategy's estimates
         self.clock = clock
@@ -253,6 +270,7 @@ class Run:
         self.core, self.spec, self.plan, self.workload = core, spec, order, w
         self.messages = messages
         self.strategy = strategy
+        self.tokens = w.input_tokens + w.output_tokens  # what a tpm limit counts
         self.queue = list(order)
         self.i = 0
         self.bypass = False  # last-resort pass over offerings whose breaker is open
@@ -260,6 +278,9 @@ class Run:
         self.dead: set[str] = set()
         self.attempts: list[Attempt] = []
         self.over_budget: list[tuple[Offering, float | None]] = []
+        self.throttled: list[Offering] = []  # held back by a rate limit in this pass
+        self.limited: set[str] = set()  # providers whose rate limits held the request back
+        self.ready: Target | None = None  # a target whose rate-limit slot is being waited for
         self.waited = 0.0
         self.started = self.core.clock()
         self.streaming = False
@@ -273,6 +294,13 @@ class Run:
     def next(self) -> Target | float | None:
         """The next attempt, seconds to wait before asking again, or None when exhausted."""
         core = self.core
+        if self.ready is not None:  # its rate-limit slot has come: send it, then the rest
+            target, self.ready = self.ready, None
+            target.started = core.clock()  # its latency counts from now, not from the wait
+            o = target.offering
+            self.queue = [o, *(p for p in self.plan if p is not o)]
+            self.deferred, self.i, self.bypass = [], 0, False
+            return target
         while True:
             while self.i < len(self.queue):
                 o = self.queue[self.i]
@@ -285,47 +313,119 @@ class Run:
                     self.deferred.append(o)
                     self.i += 1
                     continue
-                probe = admitted == "probe"
-                endpoint = core.planner.endpoints[o.provider]
-                key = endpoint.pool.pick(now)
-                if key is None:
-                    if probe:
-                        core.health.released(o.key)
-                    self.i += 1
-                    continue
-                cost = core.estimate(o, self.workload)
-                if core.ledger.budget is not None and (
-                    cost is None or not core.ledger.reserve(cost)
-                ):
-                    endpoint.pool.finish(key, False)
-                    if probe:
-                        core.health.released(o.key)
-                    self.over_budget.append((o, cost))
-                    self.dead.add(o.key)
-                    self.i += 1
-                    continue
-                refused = core.meter.admit(o, cost) if core.meter is not None else None
-                if refused is not None:
-                    if core.ledger.budget is not None:
-                        core.ledger.release(cost or 0.0)
-                    endpoint.pool.finish(key, False)
-                    if probe:
-                        core.health.released(o.key)
-                    self.over_budget.append((o, cost))
-                    self.limits.append((refused, o, cost))
-                    self.dead.add(o.key)
-                    self.i += 1
-                    continue
-                return Target(o, key, endpoint, cost or 0.0, now, probe)
+                found = self._target(o, admitted == "probe", now, 0.0)
+                if isinstance(found, Target):
+                    return found
+                self.i += 1
             if self.deferred and not self.bypass:
                 self.queue, self.deferred, self.i, self.bypass = self.deferred, [], 0, True
                 continue
-            wait = self._rest()
+            wait = self._queue_for_limit() if self.throttled else None
+            if wait is None:
+                wait = self._rest()
             if wait is None:
                 return None
-            self.queue, self.deferred, self.i, self.bypass = list(self.plan), [], 0, False
+            if self.ready is None:
+                self.queue, self.deferred, self.i, self.bypass = list(self.plan), [], 0, False
+            self.throttled = []
             self.waited += wait
             return wait
+
+    def _target(
+        self, o: Offering, probe: bool, now: float, max_wait: float
+    ) -> Target | float | None:
+        """Take a key, a rate-limit slot within ``max_wait`` and the budget for ``o``: the
+        target, the seconds its slot is away when that is more than ``max_wait`` (nothing
+        held), or None (no key, or over budget; nothing held)."""
+        core = self.core
+        endpoint = core.planner.endpoints[o.provider]
+        key = endpoint.pool.pick(now)
+        if key is None:
+            if probe:
+                core.health.released(o.key)
+            return None
+        limiter = core.limiter
+        specs = limiter.specs(o.provider, key.fingerprint, self.tokens) if limiter else []
+        wait = limiter.take(specs, max_wait, now) if limiter and specs else 0.0
+        if wait is None:
+            assert limiter is not None
+            ahead = limiter.wait(specs, now)
+            endpoint.pool.finish(key, False)
+            if probe:
+                core.health.released(o.key)
+            self.throttled.append(o)
+            self.limited.add(o.provider)
+            return ahead
+        cost = core.estimate(o, self.workload)
+        if core.ledger.budget is not None and (cost is None or not core.ledger.reserve(cost)):
+            if limiter and specs:
+                limiter.give(specs, now)
+            endpoint.pool.finish(key, False)
+            if probe:
+                core.health.released(o.key)
+            self.over_budget.append((o, cost))
+            self.dead.add(o.key)
+            return None
+        refused = core.meter.admit(o, cost) if core.meter is not None else None
+        if refused is not None:  # a configured budget (knollm.usage.budgets) would be passed
+            if core.ledger.budget is not None:
+                core.ledger.release(cost or 0.0)
+            if limiter and specs:
+                limiter.give(specs, now)
+            endpoint.pool.finish(key, False)
+            if probe:
+                core.health.released(o.key)
+            self.over_budget.append((o, cost))
+            self.limits.append((refused, o, cost))
+            self.dead.add(o.key)
+            return None
+        return Target(o, key, endpoint, cost or 0.0, now, probe, specs, wait)
+
+    def _queue_for_limit(self) -> float | None:
+        """Every live candidate was held back by a rate limit: queue for the one whose slot
+        comes first (within ``max_wait``) and return the seconds until it; the target waits
+        in ``ready``."""
+        core = self.core
+        left = core.max_wait - self.waited
+        now = core.clock()
+        best: tuple[float, Offering] | None = None
+        for o in {o.key: o for o in self.throttled}.values():
+            if o.key in self.dead:
+                continue
+            endpoint = core.planner.endpoints[o.provider]
+            key = endpoint.pool.pick(now)
+            if key is None:
+                continue
+            assert core.limiter is not None
+            ahead = core.limiter.wait(
+                core.limiter.specs(o.provider, key.fingerprint, self.tokens), now
+            )
+            endpoint.pool.finish(key, False)
+            if best is None or ahead < best[0]:
+                best = (ahead, o)
+        if best is None or best[0] > left:
+            return None
+        o = best[1]
+        admitted = core.health.admit(o.key, now) or "pass"  # the breaker was asked this pass
+        target = self._target(o, admitted == "probe", now, left)
+        if not isinstance(target, Target):
+            return None
+        self.ready = target
+        return target.delay
+
+    def cancel(self) -> None:
+        """The caller gave up while waiting (task cancelled, interrupt): free the target queued
+        for a rate-limit slot, its tokens included, since it was never sent."""
+        target, self.ready = self.ready, None
+        if target is None:
+            return
+        core = self.core
+        core.ledger.release(target.reserved)
+        target.endpoint.pool.finish(target.key, False)
+        if target.probe:
+            core.health.released(target.offering.key)
+        if core.limiter is not None:
+            core.limiter.give(target.limits, core.clock())
 
     def _rest(self) -> float | None:
         """Seconds until a rate-limited key of a live candidate is usable, within ``max_wait``."""
@@ -402,6 +502,18 @@ class Run:
         self.core.ledger.record(info, reserved)
         self._log(info, None, reserved)
 
+    def cached(self, o: Offering, usage: Usage | None) -> RouteInfo:
+        """Book an answer served from the response cache: no provider called, nothing spent."""
+        self.attempts.append(Attempt(o.key, "cache", None, None, 0.0))
+        would = RouteInfo(o, [], usage)
+        if usage is not None:
+            price(would)
+        self.cache_hit, self.cache_saved = True, would.cost  # the usage record's cache fields
+        info = RouteInfo(o, self.attempts, usage, 0.0, cost_source="cache")
+        info.seconds = self.core.clock() - self.started
+        self._log(info, None)
+        return info
+
     def abandoned(self, target: Target, why: str = "cancelled") -> None:
         """The caller gave up on an attempt (task cancelled, interrupt) before it answered:
         free everything the attempt held (budget reservation, key slot, half-open probe) and
@@ -470,10 +582,16 @@ class Run:
             parts = [
                 f"{a.offering}: {a.outcome}" + (f" ({a.detail})" if a.detail else "") for a in tried
             ]
-            if not tried:
+            if not tried and not self.limited:
                 parts = ["no candidate had a usable API key (all rejected or rate-limited)"]
             if self.over_budget:
                 parts.append(f"{len(self.over_budget)} candidate(s) skipped: over budget")
+            if self.limited:
+                parts.append(
+                    "held back by the configured rate limits (rpm/tpm) of "
+                    + ", ".join(sorted(self.limited))
+                    + f" beyond max_wait={self.core.max_wait:g}s"
+                )
             error = AllCandidatesFailed(
                 self.core.keyring.scrub(
                     f"no candidate answered {self.spec!r} after {len(tried)} attempt(s): "
@@ -532,4 +650,6 @@ def _describe(exc: BaseException) -> str:
 
 def chat_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """The keyword arguments to pass on to the SDK (everything but the router's own)."""
-    return {k: v for k, v in params.items() if k not in ("model", "strategy", "constraints")}
+    return {
+        k: v for k, v in params.items() if k not in ("model", "strategy", "constraints", "cache")
+    }

@@ -23,12 +23,13 @@ from openai.types.chat import ChatCompletion
 from knollm.catalog import Catalog, Criteria, NotFound
 from knollm.config import Config, ConfigStore, Settings
 from knollm.records import Offering
-from knollm.router import multi
+from knollm.router import multi, shared
 from knollm.router.accounting import Ledger, RequestLog, RouteInfo
 from knollm.router.core import Core, Run, Target, chat_params
 from knollm.router.errors import StreamInterrupted
 from knollm.router.health import Health
 from knollm.router.keys import KeyPool, KeyRing, keys_from_env
+from knollm.router.limits import Limiter, Limits
 from knollm.router.planner import Endpoint, Planner, criteria_of, is_openai_compatible
 from knollm.router.strategies import DEFAULT_WEIGHTS, STRATEGIES, Adaptive
 from knollm.router.streams import AsyncRoutedStream, RoutedStream
@@ -87,6 +88,7 @@ def build_core(
     old_pools = {pid: e.pool for pid, e in previous.planner.endpoints.items()} if previous else {}
     endpoints: dict[str, Endpoint] = {}
     pools: dict[str, KeyPool] = {}
+    limits: dict[str, Limits] = {}
     for p in cat.providers:
         section = config.provider(p.id)
         if not section.enabled:
@@ -108,6 +110,7 @@ def build_core(
             endpoints[p.id] = Endpoint(
                 p, base, pools[p.id], section.timeout, section.rpm, section.tpm, section.weight
             )
+            limits[p.id] = Limits(section.rpm, section.tpm, section.key_rpm, section.key_tpm)
     if previous is not None:
         health = previous.health
         health.threshold, health.cooldown = s.breaker_threshold, s.breaker_cooldown
@@ -119,6 +122,11 @@ def build_core(
     else:
         health = Health(s.breaker_threshold, s.breaker_cooldown, s.latency_half_life)
         ledger = Ledger(s.budget)
+    link = shared.link_for(s, previous.link if previous else None) if s.redis.url else None
+    if link is not None and previous is None:
+        health = shared.SharedHealth(
+            link, s.breaker_threshold, s.breaker_cooldown, s.latency_half_life
+        )
     if constraints is None:
         constraints = s.constraints
     planner = Planner(
@@ -133,6 +141,14 @@ def build_core(
         planner.round_robin = previous.planner.round_robin
     planner.clock = clock
     keyring = KeyRing(pools)
+    limiter = Limiter(limits, previous.limiter.buckets if previous and previous.limiter else None)
+    cache = None
+    if s.cache:
+        from knollm.cache.hook import from_settings
+
+        cache = from_settings(s, previous.cache if previous else None)
+    if link is not None:
+        shared.attach(link, limiter, ledger, cache)
     request_log = RequestLog(s.log_path, s.log_prompts, keyring.scrub) if s.log_path else None
     meter = build_meter(config, keyring, previous.meter if previous else None, on_budget_alert)
     adaptive = previous.adaptive if previous is not None else None
@@ -154,6 +170,9 @@ def build_core(
         clock=clock,
         meter=meter,
         adaptive=adaptive,
+        limiter=limiter if limiter.limits else None,
+        cache=cache,
+        link=link,
     )
 
 
@@ -405,12 +424,20 @@ class Router(_Base):
         run: Run = core.start(model, params, strategy, constraints)
         sdk, injected = self._sdk_params(core, params)
         streaming = bool(sdk.get("stream"))
+        cache = core.cache if core.cache is not None and core.cache.wants(params, sdk) else None
+        form = cache.form(sdk) if cache is not None else b""
+        if cache is not None and (hit := cache.lookup(run, form, params, sync=True)) is not None:
+            return hit  # type: ignore[return-value]
         while True:
             step = run.next()
             if step is None:
                 raise run.exhausted()
             if isinstance(step, float):
-                time.sleep(step)
+                try:
+                    time.sleep(step)
+                except BaseException:  # KeyboardInterrupt while queued for a rate-limit slot
+                    run.cancel()
+                    raise
                 continue
             try:
                 response = self._client(step).chat.completions.create(
@@ -429,7 +456,12 @@ class Router(_Base):
                 raise
             info = run.succeeded(step, response, streaming)
             if streaming:
-                return RoutedStream(response, it, first, run, step, info, injected)
+                stream = RoutedStream(response, it, first, run, step, info, injected)
+                if cache is not None:
+                    cache.collect(stream, form, step)
+                return stream
+            if cache is not None:
+                cache.store(form, step, response, info)
             object.__setattr__(response, "knollm", info)
             return response
 
@@ -483,12 +515,20 @@ class AsyncRouter(_Base):
         run: Run = core.start(model, params, strategy, constraints)
         sdk, injected = self._sdk_params(core, params)
         streaming = bool(sdk.get("stream"))
+        cache = core.cache if core.cache is not None and core.cache.wants(params, sdk) else None
+        form = cache.form(sdk) if cache is not None else b""
+        if cache is not None and (hit := cache.lookup(run, form, params, sync=False)) is not None:
+            return hit  # type: ignore[return-value]
         while True:
             step = run.next()
             if step is None:
                 raise run.exhausted()
             if isinstance(step, float):
-                await asyncio.sleep(step)
+                try:
+                    await asyncio.sleep(step)
+                except BaseException:  # cancelled while queued for a rate-limit slot
+                    run.cancel()
+                    raise
                 continue
             try:
                 response = await self._client(step).chat.completions.create(
@@ -510,7 +550,12 @@ class AsyncRouter(_Base):
                 raise
             info = run.succeeded(step, response, streaming)
             if streaming:
-                return AsyncRoutedStream(response, ait, first, run, step, info, injected)
+                stream = AsyncRoutedStream(response, ait, first, run, step, info, injected)
+                if cache is not None:
+                    cache.collect(stream, form, step)
+                return stream
+            if cache is not None:
+                cache.store(form, step, response, info)
             object.__setattr__(response, "knollm", info)
             return response
 

@@ -86,6 +86,7 @@ class _Booking:
         self._finalizer = weakref.finalize(self, _Ticket.dropped, self._ticket)
         self._started: set[int] = set()  # choice indexes seen
         self._finished: set[int] = set()  # choice indexes that had a finish_reason
+        self._collect: Any = None  # the response cache's collector (knollm.cache.hook), if any
 
     @property
     def response(self) -> Any:
@@ -94,6 +95,8 @@ class _Booking:
 
     def _keep(self, chunk: ChatCompletionChunk) -> bool:
         """Record usage and progress; False for the usage-only chunk the router asked for."""
+        if self._collect is not None:
+            self._collect.add(chunk)
         for choice in chunk.choices or ():
             self._started.add(choice.index)
             if choice.finish_reason is not None:
@@ -109,6 +112,8 @@ class _Booking:
         """At the end of the chunks: book the answer, or the error if it was cut short."""
         if self._started and self._started <= self._finished:
             self._ticket.settle()
+            if self._collect is not None:
+                self._collect.done(self.knollm)
             return None
         missing = sorted(self._started - self._finished)
         where = f"choice(s) {missing} had no finish_reason" if missing else "no choice finished"
