@@ -181,9 +181,10 @@ def host_counts(document: dict[str, Any]) -> tuple[list[int], list[int]]:
     direct: list[set[str]] = [set() for _ in row]
     routed: list[set[str]] = [set() for _ in row]
     for o in document["offerings"]:
-        if o.get("listed", True):
+        where = row.get(o["model"])
+        if o.get("listed", True) and where is not None:
             provider = o["provider"]
-            (routed if provider in indirect else direct)[row[o["model"]]].add(provider)
+            (routed if provider in indirect else direct)[where].add(provider)
     return [len(s) for s in direct], [len(s) for s in routed]
 
 

@@ -24,7 +24,7 @@ def document(offerings: list[dict[str, Any]]) -> dict[str, Any]:
 
 def test_vocabularies_are_the_schemas() -> None:
     payload = explorer_payload(document([]))
-    assert payload["format"] == PAYLOAD_FORMAT == 2
+    assert payload["format"] == PAYLOAD_FORMAT == 3
     assert payload["statuses"] == list(get_args(schema.Status))
     assert payload["modes"] == list(get_args(schema.Mode))
     assert payload["modalities"] == list(get_args(schema.Modality))

@@ -533,6 +533,18 @@ class Catalog:
             return list(self.offerings)
         return [self.offerings[pos] for pos in sorted(found)]
 
+    def host_split(self, offerings: Iterable[Offering]) -> tuple[int, int]:
+        """Distinct direct and routed providers among the listed ``offerings``, by the rule of
+        :func:`count_hosts` (``search`` uses it for the hosts of the offerings that matched)."""
+        direct: set[str] = set()
+        routed: set[str] = set()
+        by_id = self.provider_by_id
+        for o in offerings:
+            if o.listed:
+                p = by_id.get(o.provider)
+                (direct if p is None or p.is_direct else routed).add(o.provider)
+        return len(direct), len(routed)
+
     # -- questions (implemented in knollm.queries) -------------------------------------------
 
     def search(

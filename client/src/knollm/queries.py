@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from knollm._gc import paused_gc
 from knollm.costs import CostEstimate, estimate_cost
-from knollm.records import Model, Offering
+from knollm.records import PRICE_FLAGS, Model, Offering
 from knollm.search import SearchIndex
 
 if TYPE_CHECKING:
@@ -86,6 +86,28 @@ def rankable(o: Offering, include_free: bool = False, include_flagged: bool = Fa
         and (include_free or not o.is_free)
         and (include_flagged or not o.price_flagged)
     )
+
+
+def caveats(o: Offering) -> list[str]:
+    """What keeps an offering out of a default cost ranking, for the marker shown beside it:
+    ``unlisted``, a price basis other than tokens (``free``, ``subscription``, ``per_image``...)
+    and its flags, the ones that put its price in doubt marked ``!`` (``!price_outlier``)."""
+    out = [] if o.listed else ["unlisted"]
+    if o.price_basis is not None and o.price_basis != "tokens":
+        out.append(o.price_basis)
+    out += [f"!{flag}" if flag in PRICE_FLAGS else flag for flag in o.flags]
+    return out
+
+
+def display_order(o: Offering) -> tuple[int, bool, float, float, str]:
+    """Sort key of a model's or provider's offerings, "cheapest first" by the ranking rule:
+    offerings a cost ranking takes by input then output price, then $0 ones (free tiers,
+    plans), then those whose price is in doubt or not per token, then unlisted ones."""
+    p = o.pricing
+    group = (
+        3 if not o.listed else 0 if rankable(o) else 1 if rankable(o, include_free=True) else 2
+    )
+    return (group, p.input is None, p.input or 0.0, p.output or 0.0, o.key)
 
 
 def _clamp(x: float) -> float:
