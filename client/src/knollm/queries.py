@@ -130,9 +130,7 @@ class Columns:
         self.simple = [not o.pricing.tiers and not o.pricing.per_request for o in offerings]
         self.fee = [bool(o.pricing.per_request) for o in offerings]
         self.tiered_or_fee = [not plain for plain in self.simple]
-        self.token_priced = [o.token_priced for o in offerings]
-        self.zero = [o.is_free for o in offerings]
-        self.doubtful = [o.price_flagged for o in offerings]
+        self._offerings = offerings
         self._eligible: dict[tuple[bool, bool], tuple[list[bool], frozenset[int]]] = {}
         newest = _month(catalog.generated_at) or 0
         oldest = newest - 48
@@ -170,10 +168,7 @@ class Columns:
         key = (free, flagged)
         found = self._eligible.get(key)
         if found is None:
-            ok = [
-                t and (free or not z) and (flagged or not d)
-                for t, z, d in zip(self.token_priced, self.zero, self.doubtful, strict=True)
-            ]
+            ok = [rankable(o, free, flagged) for o in self._offerings]
             found = self._eligible[key] = (ok, frozenset(i for i, yes in enumerate(ok) if yes))
         return found
 
