@@ -243,7 +243,7 @@ def test_compare_cli_hosts_and_options(cli: Callable[..., Result]) -> None:
     hosts = next(line for line in done.output.splitlines() if line.strip().startswith("hosts"))
     assert "4 direct + 3 via routers" in hosts and "3 direct" in hosts
     flagged = orjson.loads(cli("compare", "m1", "--include-flagged", "--json").output)
-    assert flagged[0]["cheapest_provider"] == "resell"
+    assert flagged[0]["cheapest"]["provider"] == "resell"
 
 
 def test_estimate_notes_say_why_an_offering_is_not_ranked(cli: Callable[..., Result]) -> None:
