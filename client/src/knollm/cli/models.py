@@ -140,7 +140,7 @@ def show_command(model_id: str, fmt: str) -> None:
         Column("max out", "max_output_tokens", tokens, right=True),
         Column("variant", "variant"),
         Column("status", "status"),
-        Column("note", "note"),
+        Column("note", "note", lambda v: ", ".join(v)),
     ]
     if fmt == "csv":
         table(rows, columns, fmt)

@@ -113,7 +113,7 @@ def show_command(provider_id: str, limit: int, fmt: str) -> None:
         Column("output $/1M", "output", price, right=True),
         Column("context", "context_window", tokens, right=True),
         Column("status", "status"),
-        Column("note", "note"),
+        Column("note", "note", lambda v: ", ".join(v)),
     ]
     if fmt == "csv":
         table(rows, columns, fmt)
