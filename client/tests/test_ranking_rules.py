@@ -117,14 +117,14 @@ def test_free_none_still_includes_zero_priced_offerings(catalog: Catalog) -> Non
 
 
 def test_compare_picks_the_cheapest_rankable_offering(catalog: Catalog) -> None:
-    default, = catalog.compare(["m1"])
+    (default,) = catalog.compare(["m1"])
     assert default.cheapest is not None and default.cheapest.offering.key == "router:vendor/m1"
     assert default.as_dict()["direct_hosts"] == 4 and default.as_dict()["routed_hosts"] == 3
-    flagged, = catalog.compare(["m1"], include_flagged=True)
+    (flagged,) = catalog.compare(["m1"], include_flagged=True)
     assert flagged.cheapest is not None and flagged.cheapest.offering.key == "resell:m1"
-    image, = catalog.compare(["m2"])
+    (image,) = catalog.compare(["m2"])
     assert image.cheapest is not None and image.cheapest.offering.key == "nokind:m2-old"
-    unknown, = catalog.compare(["m3"], include_free=True, include_flagged=True, listed=None)
+    (unknown,) = catalog.compare(["m3"], include_free=True, include_flagged=True, listed=None)
     assert unknown.cheapest is None
 
 
@@ -186,8 +186,9 @@ def test_providers_list_shows_kind_and_filters_by_it(cli: Callable[..., Result])
     assert [r["id"] for r in orjson.loads(routed.output)] == ["resell", "router"]
     direct = cli("providers", "list", "--direct", "--json")
     assert [r["id"] for r in orjson.loads(direct.output)] == ["cloudy", "host", "lab", "nokind"]
-    assert [r["id"] for r in orjson.loads(cli("providers", "list", "--routed", "--json").output)] \
-        == ["plan", "resell", "router"]
+    assert [
+        r["id"] for r in orjson.loads(cli("providers", "list", "--routed", "--json").output)
+    ] == ["plan", "resell", "router"]
     table = cli("providers", "list")
     assert "kind" in table.output.splitlines()[0] and "inference_host" in table.output
     bad = cli("providers", "list", "--kind", "bank")

@@ -612,7 +612,13 @@ class Catalog:
         """Models side by side with their cheapest paid offering for the workload (listed,
         priced per token, unflagged unless the options say otherwise)."""
         return queries.compare(
-            self, list(model_ids), input_tokens, output_tokens, include_free, include_flagged, listed
+            self,
+            list(model_ids),
+            input_tokens,
+            output_tokens,
+            include_free,
+            include_flagged,
+            listed,
         )
 
     @staticmethod

@@ -25,9 +25,7 @@ MAGIC = b"knollm-client-index "
 INDEX_FORMAT = "knollm-client-index"
 INDEX_VERSION = 2
 FILE_NAME = "client-index.knollm"
-VOCABULARIES = (
-    "status", "mode", "capability", "modality", "price_basis", "flag", "provider_kind"
-)
+VOCABULARIES = ("status", "mode", "capability", "modality", "price_basis", "flag", "provider_kind")
 
 
 def is_index(data: bytes) -> bool:
@@ -160,7 +158,9 @@ def read(data: bytes, source: DataSource | None = None) -> Parts:
         body = orjson.loads(body_bytes)
         return _records(header, body, FullDocument(source, header), LazySearch(search_bytes, where))
     except (orjson.JSONDecodeError, KeyError, IndexError, TypeError, ValueError) as exc:
-        raise CatalogError(f"{where}: damaged client index ({exc.__class__.__name__}: {exc})") from exc
+        raise CatalogError(
+            f"{where}: damaged client index ({exc.__class__.__name__}: {exc})"
+        ) from exc
 
 
 class LazySearch:

@@ -104,9 +104,7 @@ def display_order(o: Offering) -> tuple[int, bool, float, float, str]:
     offerings a cost ranking takes by input then output price, then $0 ones (free tiers,
     plans), then those whose price is in doubt or not per token, then unlisted ones."""
     p = o.pricing
-    group = (
-        3 if not o.listed else 0 if rankable(o) else 1 if rankable(o, include_free=True) else 2
-    )
+    group = 3 if not o.listed else 0 if rankable(o) else 1 if rankable(o, include_free=True) else 2
     return (group, p.input is None, p.input or 0.0, p.output or 0.0, o.key)
 
 

@@ -17,9 +17,9 @@ from knollm.cli.common import (
     state,
     stderr_line,
 )
+from knollm.cli.models import model_hosts
 from knollm.cli.output import Column, money, output_options, plain, price, table, tokens
 from knollm.costs import CostEstimate, estimate_cost
-from knollm.cli.models import model_hosts
 from knollm.queries import DEFAULT_INPUT, DEFAULT_OUTPUT, Preferences, caveats
 
 WEIGHTS = ("cost", "context", "recency", "hosts", "latency", "quality")

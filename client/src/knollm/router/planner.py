@@ -150,7 +150,7 @@ class Planner:
                 o
                 for o in catalog.offerings_of(model.id)
                 if o.mode in CHAT_MODES and o.status in ACTIVE
-            ]
+            ],
         )
 
     def resolve(self, spec: str) -> list[Offering]:
