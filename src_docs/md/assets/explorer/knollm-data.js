@@ -356,7 +356,8 @@
     const maxOut = state.maxOut === "" || state.maxOut == null ? Infinity : Number(state.maxOut);
     const showDeprecated = state.deprecated;
     /* paid: the calculator's cost ranking, by the rule of rankable() (no $0, no flagged price
-     * unless state.flagged, nothing not priced per token). Unlisted offerings are hidden unless
+     * unless state.flagged, nothing priced per image, second, ... as tokens), plus offerings
+     * with no token price at all (listed last as unknown). Unlisted offerings are hidden unless
      * state.unlisted, in every view. */
     const paidOnly = !!state.paid;
     const rankOptions = { free: false, flagged: !!state.flagged, unlisted: !!state.unlisted };
@@ -380,9 +381,15 @@
       if (maxOut !== Infinity && !(c.out[i] <= maxOut)) return false;
       if (!showDeprecated && c.inactive[i]) return false;
       if (!state.unlisted && !c.listed[i]) return false;
-      if (paidOnly && (isFree(c, i) || !rankable(c, i, rankOptions))) return false;
+      if (paidOnly && (isFree(c, i) || !(rankable(c, i, rankOptions) || unpriced(c, i)))) return false;
       return true;
     };
+  }
+
+  /* No token price at all: the calculator lists such an offering last, its cost "unknown"
+   * (cost() never counts a missing price as 0), so it is never ranked as cheap. */
+  function unpriced(c, i) {
+    return Number.isNaN(c.in[i]) && Number.isNaN(c.out[i]);
   }
 
   /* $0 offering: a free or subscription basis, or both token prices known and 0 (the client's
