@@ -35,8 +35,8 @@ The format is a contract between the compiler and the client, which never import
     when it equals the model id), ``name``, ``variant`` (tuple), ``mode`` / ``st`` (index into
     the vocabularies), ``price`` (pricing row), ``ctx``, ``mi``, ``mo`` (context window, max
     input and output tokens), ``im``, ``om``, ``cap``, ``src``, ``fl`` (flags) (tuples), ``dep``
-    (deprecation date), ``basis`` (index into the ``price_basis`` vocabulary, ``null`` when the
-    document does not say); ``unlisted``: the rows of offerings whose ``listed`` is false,
+    (deprecation date), ``basis`` (index into the ``price_basis`` vocabulary, -1 when the document
+    does not say); ``unlisted``: the rows of offerings whose ``listed`` is false,
     ascending. Offerings keep the contract order (provider, then API id).
 - line 4, the model-search index (apart, so a command that does not search never parses it):
   a JSON object with tables ``own`` (tokens of a model's id, name, creator and family) and
@@ -238,7 +238,7 @@ def client_index(document: dict[str, Any]) -> bytes:
         columns["src"].append(tuples.add(o.get("sources") or []))
         columns["dep"].append(o.get("deprecation_date"))
         stated = o.get("price_basis")
-        columns["basis"].append(None if stated is None else basis[stated])
+        columns["basis"].append(-1 if stated is None else basis[stated])
         columns["fl"].append(tuples.add(o.get("flags") or []))
     columns["unlisted"] = [i for i, o in enumerate(offerings) if not o.get("listed", True)]
 

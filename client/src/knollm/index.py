@@ -237,8 +237,7 @@ def _records(
     listed = [True] * len(api)
     for row in oc["unlisted"]:
         listed[row] = False
-    bases = vocab["price_basis"]
-    basis = [None if b is None else bases[b] for b in oc["basis"]]
+    basis = column(oc["basis"], [*vocab["price_basis"], None])  # -1: not stated
     offerings = list(
         map(
             Offering, column(oc["p"], [p.id for p in providers]), model_ids, api, oc["name"],

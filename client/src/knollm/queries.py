@@ -9,7 +9,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from knollm._gc import paused_gc
@@ -129,7 +129,7 @@ class Columns:
         self.fee = [bool(o.pricing.per_request) for o in offerings]
         self.tiered_or_fee = [not plain for plain in self.simple]
         self._offerings = offerings
-        self._eligible: dict[tuple[bool, bool], tuple[list[bool], frozenset[int]]] = {}
+        self._eligible: dict[tuple[bool, bool, bool], tuple[list[bool], frozenset[int]]] = {}
         newest = _month(catalog.generated_at) or 0
         oldest = newest - 48
         model_by_id = catalog.model_by_id
@@ -160,13 +160,18 @@ class Columns:
         self._orders: dict[tuple[str, float, float, bool, bool], list[int]] = {}
         self._weighted: dict[tuple[Any, float, float], list[int]] = {}
 
-    def eligible(self, free: bool, flagged: bool) -> tuple[list[bool], frozenset[int]]:
+    def eligible(
+        self, free: bool, flagged: bool, listed_only: bool = False
+    ) -> tuple[list[bool], frozenset[int]]:
         """Per position, and as a set, whether :func:`rankable` takes the offering with these
-        options. Cached (four combinations at most)."""
-        key = (free, flagged)
+        options (and, with ``listed_only``, whether it is listed). Cached (eight at most)."""
+        key = (free, flagged, listed_only)
         found = self._eligible.get(key)
         if found is None:
-            ok = [rankable(o, free, flagged) for o in self._offerings]
+            ok = [
+                rankable(o, free, flagged) and (o.listed or not listed_only)
+                for o in self._offerings
+            ]
             found = self._eligible[key] = (ok, frozenset(i for i, yes in enumerate(ok) if yes))
         return found
 
@@ -290,6 +295,33 @@ def _price_key(o: Offering) -> tuple[bool, float, float, str]:
     return (p.input is None, p.input or 0.0, p.output or 0.0, o.key)
 
 
+def _positions(catalog: Catalog, criteria: Criteria) -> tuple[set[int] | None, bool]:
+    """``catalog.positions(criteria)`` and whether unlisted offerings are still to be left out.
+    Without other constraints, ``listed=True`` alone would make a set of nearly every position
+    per query; the callers apply it through cached sets instead."""
+    if criteria.listed is not True:
+        return catalog.positions(criteria), False
+    found = catalog.positions(replace(criteria, listed=None))
+    if found is None:
+        return None, True
+    found.difference_update(catalog._unlisted)
+    return found, False
+
+
+def _listed_rows(catalog: Catalog) -> set[int] | None:
+    """Model rows with at least one listed offering (``None``: every model has one); cached."""
+    rows = catalog.__dict__.get("_listed_rows", False)
+    if rows is False:
+        with paused_gc():
+            model_rows = catalog._model_rows
+            found = {model_rows[pos] for pos, o in enumerate(catalog.offerings) if o.listed}
+            found.discard(-1)
+        rows = catalog.__dict__["_listed_rows"] = (
+            None if len(found) == len(catalog.models) else found
+        )
+    return rows
+
+
 def search(
     catalog: Catalog,
     query: str | None,
@@ -301,7 +333,7 @@ def search(
     ``criteria``; each with those offerings, cheapest input price first."""
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
-    found = catalog.positions(criteria)
+    found, listed_only = _positions(catalog, criteria)
     offerings = catalog.offerings
     models = catalog.models
     # Model row of each offering's model (-1: not in the models list), one C-level pass per query.
@@ -309,24 +341,25 @@ def search(
     allowed = None if found is None else set(map(rows.__getitem__, found))
     if allowed is not None:
         allowed.discard(-1)
-    allowed_models = None if allowed is None else {models[row].id for row in allowed}
+    elif listed_only:
+        allowed = _listed_rows(catalog)
     if query and query.strip():
         index = search_index(catalog)
         hits = index.search(query, allowed, limit if sort == "relevance" else None)
         ranked = [(models[pos], score) for pos, score in hits]
     else:
-        pool = (
-            models
-            if allowed_models is None
-            else [catalog.model_by_id[m] for m in allowed_models if m in catalog.model_by_id]
-        )
+        pool = models if allowed is None else [models[row] for row in allowed]
         ranked = [(m, 0) for m in sorted(pool, key=_by_hosts)]
     if sort == "relevance" and limit is not None:
         ranked = ranked[:limit]
 
     def matched(model: Model) -> list[Offering]:
-        own = catalog._by_model.get(model.id, ())
-        chosen = own if found is None else [pos for pos in own if pos in found]
+        own: Sequence[int] = catalog._by_model.get(model.id, ())
+        chosen: Sequence[int]
+        if found is not None:
+            chosen = [pos for pos in own if pos in found]
+        else:
+            chosen = [pos for pos in own if offerings[pos].listed] if listed_only else own
         return sorted((offerings[pos] for pos in chosen), key=_price_key)
 
     results = [ModelMatch(m, score, matched(m)) for m, score in ranked]
@@ -379,7 +412,7 @@ def cheapest(
     cols = _columns(catalog)
     offerings = catalog.offerings
     free, flagged = criteria.ranks_free, criteria.include_flagged
-    ok, eligible = cols.eligible(free, flagged)
+    ok = cols.eligible(free, flagged)[0]
     if (
         limit is not None
         and not cached_share
@@ -403,7 +436,8 @@ def cheapest(
                 estimate_cost(offerings[pos], input_tokens, output_tokens)
                 for _, pos in heapq.nsmallest(limit, walk_keys)
             ]
-    found = catalog.positions(criteria)
+    found, listed_only = _positions(catalog, criteria)
+    eligible = cols.eligible(free, flagged, listed_only)[1]
     positions = eligible if found is None else eligible.intersection(found)
     fast = not cached_share and not batch
     inp, out = cols.input, cols.output
@@ -508,7 +542,6 @@ def find_optimal(
         all(w == 0 for k, w in weights.items() if k != "cost") and weights["cost"] > 0
     )
     free, flagged = criteria.ranks_free, criteria.include_flagged
-    eligible = cols.eligible(free, flagged)[1]
     if scored_only_by_cost and not criteria.selective:
         walked = _walk(
             catalog,
@@ -523,7 +556,8 @@ def find_optimal(
                        _reasons(cols, pos, offerings[pos], weights, prefs, None))
                 for rank, pos in enumerate(walked, 1)
             ]  # fmt: skip
-    given = catalog.positions(criteria)
+    given, listed_only = _positions(catalog, criteria)
+    eligible = cols.eligible(free, flagged, listed_only)[1]
     # Only offerings a cost ranking takes (rankable); a set either way from here on.
     found = eligible if given is None else eligible.intersection(given)
     candidates = len(found)
