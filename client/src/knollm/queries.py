@@ -304,8 +304,32 @@ def _positions(catalog: Catalog, criteria: Criteria) -> tuple[set[int] | None, b
     found = catalog.positions(replace(criteria, listed=None))
     if found is None:
         return None, True
+    if len(found) < SMALL:  # one model's or provider's offerings: look at each
+        offerings = catalog.offerings
+        return {pos for pos in found if offerings[pos].listed}, False
     found.difference_update(catalog._unlisted)
     return found, False
+
+
+def _ranked(
+    catalog: Catalog, cols: Columns, criteria: Criteria
+) -> tuple[set[int] | frozenset[int], int]:
+    """Positions meeting ``criteria`` that a cost ranking takes (:func:`rankable`) and how many."""
+    free, flagged = criteria.ranks_free, criteria.include_flagged
+    found, listed_only = _positions(catalog, criteria)
+    if found is None:
+        eligible = cols.eligible(free, flagged, listed_only)[1]
+        return eligible, len(eligible)
+    if len(found) < SMALL:
+        offerings = catalog.offerings
+        kept = {pos for pos in found if rankable(offerings[pos], free, flagged)}
+    else:
+        kept = found.intersection(cols.eligible(free, flagged)[1])
+    return kept, len(kept)
+
+
+# Below this many positions, checking each offering beats a pass over a catalog-wide set.
+SMALL = 1000
 
 
 def _listed_rows(catalog: Catalog) -> set[int] | None:
@@ -412,7 +436,6 @@ def cheapest(
     cols = _columns(catalog)
     offerings = catalog.offerings
     free, flagged = criteria.ranks_free, criteria.include_flagged
-    ok = cols.eligible(free, flagged)[0]
     if (
         limit is not None
         and not cached_share
@@ -427,6 +450,7 @@ def cheapest(
             limit,
         )
         if walked is not None:
+            ok = cols.eligible(free, flagged)[0]
             with_fees = [pos for pos, fee in enumerate(cols.fee) if fee and ok[pos]]
             match = catalog.matcher(criteria)
             found_walk = walked + [pos for pos in with_fees if match(offerings[pos])]
@@ -436,9 +460,7 @@ def cheapest(
                 estimate_cost(offerings[pos], input_tokens, output_tokens)
                 for _, pos in heapq.nsmallest(limit, walk_keys)
             ]
-    found, listed_only = _positions(catalog, criteria)
-    eligible = cols.eligible(free, flagged, listed_only)[1]
-    positions = eligible if found is None else eligible.intersection(found)
+    positions = _ranked(catalog, cols, criteria)[0]
     fast = not cached_share and not batch
     inp, out = cols.input, cols.output
     i_m, o_m = input_tokens / 1e6, output_tokens / 1e6
@@ -556,11 +578,8 @@ def find_optimal(
                        _reasons(cols, pos, offerings[pos], weights, prefs, None))
                 for rank, pos in enumerate(walked, 1)
             ]  # fmt: skip
-    given, listed_only = _positions(catalog, criteria)
-    eligible = cols.eligible(free, flagged, listed_only)[1]
     # Only offerings a cost ranking takes (rankable); a set either way from here on.
-    found = eligible if given is None else eligible.intersection(given)
-    candidates = len(found)
+    found, candidates = _ranked(catalog, cols, criteria)
     cost = cols.cost_scores(prefs.input_tokens, prefs.output_tokens)
     terms = [
         (weights[k] / total, values, k)
