@@ -13,8 +13,9 @@ The format is a contract between the compiler and the client, which never import
 - line 2, the header: a JSON object with ``format`` = ``"knollm-client-index"``, ``version``,
   ``schema_version``, ``generated_at``,
   ``sources``, ``counts`` (providers, models, offerings) and ``vocab`` (``status``, ``mode``,
-  ``capability``, ``modality``: every value the schema allows, in the schema's order) and
-  ``price_fields`` (the names of a pricing row's columns before its tiers: :data:`PRICE_FIELDS`);
+  ``capability``, ``modality``, ``price_basis``, ``flag``, ``provider_kind``: every value the
+  schema allows, in the schema's order) and ``price_fields`` (the names of a pricing row's
+  columns before its tiers: :data:`PRICE_FIELDS`);
 - line 3, the body: a JSON object of tables and columns (one entry per record):
 
   - ``tuples``: distinct lists of strings (capabilities, modalities, variants, sources, modes),
@@ -23,15 +24,20 @@ The format is a contract between the compiler and the client, which never import
     then the tiers as ``[above_input_tokens, input, output, cache_read]`` lists, lowest threshold
     first; row 0 is "no prices";
   - ``providers``: rows ``[id, name, api_base_url, api_style, openai_compatible, auth_env,
-    website, docs_url, pricing_url, models, offerings]``;
+    website, docs_url, pricing_url, models, offerings, kind]``;
   - ``models``: columns ``id``, ``name``, ``creator``, ``family``, ``released``,
-    ``open_weights``, ``context_window``, ``hosts``, ``offerings`` and tuple indexes ``im``,
-    ``om``, ``cap``, ``modes``;
+    ``open_weights``, ``context_window``, ``hosts``, ``offerings``, ``dh`` / ``rh`` (direct and
+    routed hosts: distinct providers with a listed offering of the model, split by whether their
+    ``kind`` is ``router``, ``reseller`` or ``subscription`` — the client's
+    ``knollm.catalog.count_hosts``, which a test compares with these columns) and tuple indexes
+    ``im``, ``om``, ``cap``, ``modes``;
   - ``offerings``: columns ``p`` (provider row), ``m`` (model row), ``api`` (the API id, ``null``
     when it equals the model id), ``name``, ``variant`` (tuple), ``mode`` / ``st`` (index into
     the vocabularies), ``price`` (pricing row), ``ctx``, ``mi``, ``mo`` (context window, max
-    input and output tokens), ``im``, ``om``, ``cap``, ``src`` (tuples), ``dep`` (deprecation
-    date). Offerings keep the contract order (provider, then API id).
+    input and output tokens), ``im``, ``om``, ``cap``, ``src``, ``fl`` (flags) (tuples), ``dep``
+    (deprecation date), ``basis`` (index into the ``price_basis`` vocabulary, -1 when the document
+    does not say); ``unlisted``: the rows of offerings whose ``listed`` is false,
+    ascending. Offerings keep the contract order (provider, then API id).
 - line 4, the model-search index (apart, so a command that does not search never parses it):
   a JSON object with tables ``own`` (tokens of a model's id, name, creator and family) and
   ``hosted`` (tokens of its providers' ids and API ids that are not already its own), each
@@ -42,6 +48,9 @@ The format is a contract between the compiler and the client, which never import
   compares the two).
 
 Deterministic: sorted keys, tables in first-seen order over the contract's order.
+
+Version 2 added ``listed``, ``price_basis`` and ``flags`` of offerings, ``kind`` of providers and
+the direct / routed host counts of models (issues 13 and 14).
 """
 
 from __future__ import annotations
@@ -52,7 +61,16 @@ from typing import Any, get_args
 
 import orjson
 
-from knollm_build.schema import PRICE_FIELDS, Capability, Modality, Mode, Status
+from knollm_build.schema import (
+    PRICE_FIELDS,
+    Capability,
+    Flag,
+    Modality,
+    Mode,
+    PriceBasis,
+    ProviderKind,
+    Status,
+)
 
 INDEX_FORMAT = "knollm-client-index"
 INDEX_VERSION = 2
@@ -63,7 +81,12 @@ VOCAB: dict[str, tuple[str, ...]] = {
     "mode": get_args(Mode),
     "capability": get_args(Capability),
     "modality": get_args(Modality),
+    "price_basis": get_args(PriceBasis),
+    "flag": get_args(Flag),
+    "provider_kind": get_args(ProviderKind),
 }
+INDIRECT_KINDS = frozenset({"router", "reseller", "subscription"})
+"""Provider kinds that are not direct hosts (the client's ``knollm.records.INDIRECT_KINDS``)."""
 PROVIDER_FIELDS = (
     "id",
     "name",
@@ -76,6 +99,7 @@ PROVIDER_FIELDS = (
     "pricing_url",
     "models",
     "offerings",
+    "kind",
 )
 TIER_FIELDS = ("above_input_tokens", "input", "output", "cache_read")
 
@@ -149,6 +173,21 @@ def _price_row(pricing: dict[str, Any]) -> list[Any]:
     ]
 
 
+def host_counts(document: dict[str, Any]) -> tuple[list[int], list[int]]:
+    """Per model (in document order), its direct and its routed hosts: distinct providers with a
+    listed offering of it, split by provider kind (see the module docstring)."""
+    indirect = {p["id"] for p in document["providers"] if p.get("kind") in INDIRECT_KINDS}
+    row = {m["id"]: i for i, m in enumerate(document["models"])}
+    direct: list[set[str]] = [set() for _ in row]
+    routed: list[set[str]] = [set() for _ in row]
+    for o in document["offerings"]:
+        where = row.get(o["model"])
+        if o.get("listed", True) and where is not None:
+            provider = o["provider"]
+            (routed if provider in indirect else direct)[where].add(provider)
+    return [len(s) for s in direct], [len(s) for s in routed]
+
+
 def client_index(document: dict[str, Any]) -> bytes:
     """The client index of a ``models.json`` document (see the module docstring)."""
     tuples = _Interner([])
@@ -159,6 +198,7 @@ def client_index(document: dict[str, Any]) -> bytes:
     model_row = {m["id"]: i for i, m in enumerate(models)}
     status = {name: i for i, name in enumerate(VOCAB["status"])}
     mode = {name: i for i, name in enumerate(VOCAB["mode"])}
+    basis = {name: i for i, name in enumerate(VOCAB["price_basis"])}
 
     model_columns: dict[str, list[Any]] = {
         name: [m.get(name) for m in models]
@@ -167,6 +207,7 @@ def client_index(document: dict[str, Any]) -> bytes:
     }
     model_columns["hosts"] = [m.get("hosts", 0) for m in models]
     model_columns["offerings"] = [m.get("offerings", 0) for m in models]
+    model_columns["dh"], model_columns["rh"] = host_counts(document)
     for column, key in (
         ("im", "input_modalities"),
         ("om", "output_modalities"),
@@ -176,7 +217,8 @@ def client_index(document: dict[str, Any]) -> bytes:
         model_columns[column] = [tuples.add(m.get(key) or []) for m in models]
 
     names = ("p", "m", "api", "name", "variant", "mode", "st", "price", "ctx", "mi", "mo")
-    columns: dict[str, list[Any]] = {name: [] for name in names + ("im", "om", "cap", "src", "dep")}
+    more = ("im", "om", "cap", "src", "dep", "basis", "fl")
+    columns: dict[str, list[Any]] = {name: [] for name in names + more}
     for o in offerings:
         api = o["provider_model_id"]
         columns["p"].append(provider_row[o["provider"]])
@@ -195,6 +237,10 @@ def client_index(document: dict[str, Any]) -> bytes:
         columns["cap"].append(tuples.add(o.get("capabilities") or []))
         columns["src"].append(tuples.add(o.get("sources") or []))
         columns["dep"].append(o.get("deprecation_date"))
+        stated = o.get("price_basis")
+        columns["basis"].append(-1 if stated is None else basis[stated])
+        columns["fl"].append(tuples.add(o.get("flags") or []))
+    columns["unlisted"] = [i for i, o in enumerate(offerings) if not o.get("listed", True)]
 
     header = {
         "format": INDEX_FORMAT,

@@ -6,12 +6,15 @@ as one array per field so that repeated keys are not spelled out ~15,000 times a
 browser can turn each column into a typed array. Strings (providers, creators, families,
 modes) are stored once in tables and referenced by index.
 
-Format (``format`` = 2), every ``offerings`` column has one entry per offering:
+Format (``format`` = 3), every ``offerings`` column has one entry per offering:
 
-- ``providers``: ``id``, ``name``, ``path`` (site URL slug, ``null`` when it equals the id);
+- ``providers``: ``id``, ``name``, ``path`` (site URL slug, ``null`` when it equals the id),
+  ``kind`` (index into ``kinds``, -1 when not stated);
 - ``models``: ``id``, ``name``, ``creator`` / ``family`` (index into ``creators`` /
   ``families`` or -1), ``released`` (date or ``null``), ``open`` (1, 0 or ``null``),
-  ``hosts``, ``path``;
+  ``hosts``, ``direct`` / ``routed`` (distinct providers with a listed offering of it that are
+  direct hosts / routers, resellers or plans: :func:`knollm_build.client_index.host_counts`),
+  ``path``;
 - ``offerings``: ``p`` provider index, ``m`` model index, ``api`` the provider's API id
   (``""`` when it is the model id), ``mode`` index into ``modes``, ``st`` index into
   ``statuses``, ``ctx`` context window, ``mo`` max output tokens, prices in
@@ -19,12 +22,18 @@ Format (``format`` = 2), every ``offerings`` column has one entry per offering:
   ``bo`` (batch input / output), ``req`` (per request, USD), ``img`` (per image, USD),
   ``tier`` (every context tier, lowest threshold first, each ``[above_input_tokens, input,
   output, cache_read]``; ``null`` without tiers), ``im`` / ``om`` input / output modality bit sets over ``modalities``,
-  ``cap`` capability bit set over ``capabilities``, ``conf`` number of conflicts.
+  ``cap`` capability bit set over ``capabilities``, ``conf`` number of conflicts, ``basis``
+  price basis (index into ``bases``, -1 when the document does not say), ``flag`` bit set over
+  ``flags``;
+- ``unlisted``: the indexes of offerings whose ``listed`` is false, ascending.
 
-The vocabularies ``statuses``, ``modes``, ``modalities`` and ``capabilities`` are the schema's
-(:mod:`knollm_build.schema`), in its order, so the browser never holds a copied list.
+The vocabularies ``statuses``, ``modes``, ``modalities``, ``capabilities``, ``bases`` (price
+bases), ``flags`` and ``kinds`` (provider kinds) are the schema's (:mod:`knollm_build.schema`),
+in its order, so the browser never holds a copied list.
 Format 2 (issue 12): ``tier`` holds every tier (format 1 held the first only) and ``statuses``
-replaced the hand-written status codes.
+replaced the hand-written status codes. Format 3 (issues 13, 14): ``unlisted``, ``basis``,
+``flag``, provider ``kind`` and the direct / routed host counts, for the cost-ranking rules
+``knollm-data.js`` shares with the client (``tests/parity/ranking_cases.json``).
 """
 
 from __future__ import annotations
@@ -32,14 +41,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, get_args
 
-from knollm_build.schema import Capability, Modality, Mode, Status
+from knollm_build.client_index import host_counts
+from knollm_build.schema import Capability, Flag, Modality, Mode, PriceBasis, ProviderKind, Status
 
-PAYLOAD_FORMAT = 2
+PAYLOAD_FORMAT = 3
 MODES: tuple[str, ...] = get_args(Mode)
 MODALITIES: tuple[str, ...] = get_args(Modality)
 CAPABILITIES: tuple[str, ...] = get_args(Capability)
 STATUSES: tuple[str, ...] = get_args(Status)
 STATUS = {name: i for i, name in enumerate(STATUSES)}
+BASES: tuple[str, ...] = get_args(PriceBasis)
+FLAGS: tuple[str, ...] = get_args(Flag)
+KINDS: tuple[str, ...] = get_args(ProviderKind)
 PRICE_COLUMNS = {
     "in": "input",
     "out": "output",
@@ -106,7 +119,7 @@ def explorer_payload(
     columns: dict[str, list[Any]] = {
         name: []
         for name in ("p", "m", "api", "mode", "st", "ctx", "mo", *PRICE_COLUMNS)
-        + ("tier", "im", "om", "cap", "conf")
+        + ("tier", "im", "om", "cap", "conf", "basis", "flag")
     }
     for o in offerings:
         pricing = o.get("pricing") or {}
@@ -126,6 +139,10 @@ def explorer_payload(
         columns["om"].append(bits(o.get("output_modalities", []), MODALITIES))
         columns["cap"].append(bits(o.get("capabilities", []), CAPABILITIES))
         columns["conf"].append(len(o.get("conflicts", [])))
+        stated = o.get("price_basis")
+        columns["basis"].append(BASES.index(stated) if stated in BASES else -1)
+        columns["flag"].append(bits(o.get("flags", []), FLAGS))
+    direct, routed = host_counts(document)
 
     return {
         "format": PAYLOAD_FORMAT,
@@ -135,12 +152,16 @@ def explorer_payload(
         "modes": list(MODES),
         "modalities": list(MODALITIES),
         "capabilities": list(CAPABILITIES),
+        "bases": list(BASES),
+        "flags": list(FLAGS),
+        "kinds": list(KINDS),
         "creators": creators,
         "families": families,
         "providers": {
             "id": [p["id"] for p in providers],
             "name": [p["name"] for p in providers],
             "path": [_path(provider_slug, p["id"]) for p in providers],
+            "kind": [KINDS.index(p["kind"]) if p.get("kind") in KINDS else -1 for p in providers],
         },
         "models": {
             "id": [m["id"] for m in models],
@@ -152,7 +173,10 @@ def explorer_payload(
                 None if m.get("open_weights") is None else int(m["open_weights"]) for m in models
             ],
             "hosts": [m.get("hosts", 0) for m in models],
+            "direct": direct,
+            "routed": routed,
             "path": [_path(model_slug, m["id"]) for m in models],
         },
         "offerings": columns,
+        "unlisted": [i for i, o in enumerate(offerings) if not o.get("listed", True)],
     }

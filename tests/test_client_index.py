@@ -56,6 +56,45 @@ def test_index_loads_the_same_records_as_models_json(pair: Path) -> None:
     )  # fmt: skip
 
 
+RANKING = REPO / "tests" / "parity" / "ranking_cases.json"
+
+
+def assert_same_catalog(from_index: Catalog, from_json: Catalog) -> None:
+    assert from_index.providers == from_json.providers
+    assert from_index.models == from_json.models
+    assert from_index.offerings == from_json.offerings
+
+
+def test_listed_basis_flags_kind_and_host_counts_survive_the_index(tmp_path: Path) -> None:
+    """A schema 1.1 catalog (the parity ranking catalog): every new field, both load paths."""
+    document = orjson.loads(RANKING.read_bytes())["catalog"]
+    from_json = Catalog(document)
+    from_index = Catalog.from_bytes(client_index(document))
+    assert_same_catalog(from_index, from_json)
+    by_key = {o.key: o for o in from_index.offerings}
+    assert by_key["cloudy:m1-label"].listed is False
+    assert by_key["host:m2-img"].price_basis == "per_image"
+    assert by_key["nokind:m2-old"].price_basis is None  # not stated: None, not "unknown"
+    assert by_key["resell:m1"].flags == ("price_outlier",)
+    assert by_key["resell:m1"].price_flagged and not by_key["lab:m1"].price_flagged
+    assert {p.id: p.kind for p in from_index.providers}["nokind"] is None
+    assert [(m.direct_hosts, m.routed_hosts) for m in from_index.models] == [
+        (4, 3), (3, 0), (1, 0), (0, 0),
+    ]  # fmt: skip
+
+
+@pytest.mark.skipif(not FULL.is_file(), reason="no compiled catalog (make client-data)")
+def test_the_full_catalog_loads_alike_from_the_index_and_models_json() -> None:
+    document = orjson.loads(FULL.read_bytes())
+    from_json = Catalog(document)
+    from_index = Catalog.from_bytes(client_index(document))
+    assert_same_catalog(from_index, from_json)
+    assert sum(not o.listed for o in from_index.offerings) == sum(
+        not o.get("listed", True) for o in document["offerings"]
+    )
+    assert {p.kind for p in from_index.providers} >= {"router", "reseller", "first_party"}
+
+
 def test_raw_comes_from_the_models_json_beside_the_index(pair: Path) -> None:
     catalog = Catalog.load(pair / FILE_NAME)
     expected = orjson.loads(FIXTURE.read_bytes())["offerings"][0]
@@ -115,11 +154,14 @@ def test_vocabularies_are_the_schemas(document: dict) -> None:
         "mode": list(get_args(schema.Mode)),
         "capability": list(get_args(schema.Capability)),
         "modality": list(get_args(schema.Modality)),
+        "price_basis": list(get_args(schema.PriceBasis)),
+        "flag": list(get_args(schema.Flag)),
+        "provider_kind": list(get_args(schema.ProviderKind)),
     }
 
 
 def test_cli_choices_are_the_bundled_vocabularies() -> None:
-    from knollm.cli.common import CAPABILITIES, MODALITIES, MODES, STATUSES
+    from knollm.cli.common import CAPABILITIES, KINDS, MODALITIES, MODES, STATUSES
     from knollm.source import bundled_index
 
     if bundled_index() is None:
@@ -128,6 +170,7 @@ def test_cli_choices_are_the_bundled_vocabularies() -> None:
     assert MODES.choices == get_args(schema.Mode)
     assert CAPABILITIES.choices == get_args(schema.Capability)
     assert MODALITIES.choices == get_args(schema.Modality)
+    assert KINDS.choices == get_args(schema.ProviderKind)
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
-"""One definition per rule: the pricing and search tables in tests/parity/ run against the client
-(knollm.costs, knollm.search) here and against the explorer's knollm-data.js under node's built-in
+"""One definition per rule: the pricing, ranking and search tables in tests/parity/ run against the
+client (knollm.costs, knollm.queries, knollm.search) here and against the explorer's knollm-data.js under node's built-in
 test runner (tests/parity/parity.test.mjs, started below), so neither can change alone."""
 
 from __future__ import annotations
@@ -136,6 +136,8 @@ def test_the_same_cases_hold_in_the_explorer(tmp_path: Path) -> None:
     (tmp_path / "pricing.json").write_bytes(orjson.dumps(explorer_payload(pricing_document())))
     (tmp_path / "search.json").write_bytes(orjson.dumps(explorer_payload(SEARCH_CATALOG)))
     (tmp_path / "status.json").write_bytes(orjson.dumps(explorer_payload(status_document())))
+    ranking = explorer_payload(RANKING["catalog"])
+    (tmp_path / "ranking.json").write_bytes(orjson.dumps(ranking))
     done = subprocess.run(
         [node, "--test", "--test-reporter=spec", str(HERE / "parity.test.mjs")],
         env={**os.environ, "KNOLLM_PARITY_PAYLOADS": str(tmp_path)},
@@ -145,3 +147,47 @@ def test_the_same_cases_hold_in_the_explorer(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+RANKING = orjson.loads((HERE / "ranking_cases.json").read_bytes())
+
+
+@pytest.fixture(scope="module")
+def ranking_catalog() -> Catalog:
+    return Catalog(RANKING["catalog"])
+
+
+def ranked_keys(catalog: Catalog, case: dict[str, Any], limit: int | None) -> list[list[str]]:
+    options = case["options"]
+    workload = RANKING["workload"]
+    found = catalog.cheapest(
+        input_tokens=workload["input"],
+        output_tokens=workload["output"],
+        limit=limit,
+        include_free=options.get("free", False),
+        include_flagged=options.get("flagged", False),
+        listed=None if options.get("unlisted") else True,
+        **({"model": case["model"]} if "model" in case else {}),
+    )
+    return [[e.offering.provider, e.offering.provider_model_id] for e in found]
+
+
+@pytest.mark.parametrize("case", RANKING["cases"], ids=lambda c: c["name"])
+def test_ranking_case_python(case: dict[str, Any], ranking_catalog: Catalog) -> None:
+    assert ranked_keys(ranking_catalog, case, None) == case["expect"]
+    # The walk down the precomputed cost order (a limit, no model) agrees with the full scan.
+    head = max(len(case["expect"]) - 1, 1)
+    assert ranked_keys(ranking_catalog, case, head) == case["expect"][:head]
+
+
+def test_ranking_host_counts_python(ranking_catalog: Catalog) -> None:
+    counts = {m.id: [m.direct_hosts, m.routed_hosts] for m in ranking_catalog.models}
+    assert counts == RANKING["hosts"]
+
+
+def test_ranking_host_counts_of_the_client_index() -> None:
+    from knollm_build.client_index import client_index
+
+    catalog = Catalog.from_bytes(client_index(RANKING["catalog"]))
+    counts = {m.id: [m.direct_hosts, m.routed_hosts] for m in catalog.models}
+    assert counts == RANKING["hosts"]

@@ -26,9 +26,9 @@ def test_models_search_fuzzy(run: Run) -> None:
     result = run("models", "search", "llama 70b")
     assert result.exit_code == 0
     assert result.stdout == (
-        " model                    creator   released     hosts   context   cheapest at   input $/1M   output $/1M\n"
-        " ────────────────────────────────────────────────────────────────────────────────────────────────────────\n"
-        " llama-3.3-70b-instruct   Meta      2024-12-06       3      128k   groq               $0.59         $0.79\n"
+        " model                    creator   released     hosts   via routers   context   cheapest at   input $/1M   output $/1M\n"
+        " ──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────\n"
+        " llama-3.3-70b-instruct   Meta      2024-12-06       3             0      128k   groq               $0.59         $0.79\n"
     )
     assert result.stderr == NOTICE
 
@@ -55,16 +55,17 @@ def test_models_search_filters_and_csv(run: Run) -> None:
             "id",
             "creator",
             "released",
-            "hosts",
+            "direct_hosts",
+            "routed_hosts",
             "context_window",
             "cheapest_provider",
             "input",
             "output",
         ],
-        ["llama-3.1-8b-instruct", "Meta", "2024-07-23", "1", "131072", "groq", "0.05", "0.08"],
-        ["gpt-oss-120b", "OpenAI", "2025-08-05", "2", "131072", "together", "0.15", "0.6"],
+        ["llama-3.1-8b-instruct", "Meta", "2024-07-23", "1", "0", "131072", "groq", "0.05", "0.08"],
+        ["gpt-oss-120b", "OpenAI", "2025-08-05", "2", "0", "131072", "together", "0.15", "0.6"],
         # only its free offering costs <= $0.2, and free tiers are not "cheapest at"
-        ["llama-3.3-70b-instruct", "Meta", "2024-12-06", "1", "65536", "", "", ""],
+        ["llama-3.3-70b-instruct", "Meta", "2024-12-06", "1", "0", "65536", "", "", ""],
     ]
 
 
@@ -78,13 +79,15 @@ def test_models_show_lists_hosts_by_price(run: Run) -> None:
     assert result.exit_code == 0
     assert result.stdout.endswith(
         "Offerings, cheapest first\n\n"
-        " provider     API id                                    input $/1M   output $/1M   cached $/1M   context   max out   variant     status\n"
-        " ──────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────\n"
-        " openrouter   meta-llama/llama-3.3-70b-instruct:free            $0            $0             —       64k         —   free        active\n"
+        " provider     API id                                    input $/1M   output $/1M   cached $/1M   context   max out   variant     status   note\n"
+        " ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────\n"
         " groq         llama-3.3-70b-versatile                        $0.59         $0.79             —      128k       32k   versatile   active\n"
         " together     meta-llama/Llama-3.3-70B-Instruct-Turbo        $0.88         $0.88             —      128k         —   turbo       active\n"
+        # $0 tiers after the paid offerings: a free tier is never the cheapest
+        " openrouter   meta-llama/llama-3.3-70b-instruct:free            $0            $0             —       64k         —   free        active\n"
     )
-    assert " model               Llama 3.3 70B Instruct (llama-3.3-70b-instruct)\n" in result.stdout
+    assert " model          Llama 3.3 70B Instruct (llama-3.3-70b-instruct)\n" in result.stdout
+    assert " hosts          3 direct\n" in result.stdout
 
 
 def test_models_show_json_is_the_contract(run: Run) -> None:
@@ -153,8 +156,8 @@ def test_cheapest_leaves_out_free_and_unpriced(run: Run) -> None:
     assert result.exit_code == 0
     assert result.stdout == (
         "Cheapest for 3M input + 1M output\n\n"
-        " provider   API id                 model                   input $/1M   output $/1M   context   workload\n"
-        " ───────────────────────────────────────────────────────────────────────────────────────────────────────\n"
+        " provider   API id                 model                   input $/1M   output $/1M   context   workload   note\n"
+        " ──────────────────────────────────────────────────────────────────────────────────────────────────────────────\n"
         " groq       llama-3.1-8b-instant   llama-3.1-8b-instruct        $0.05         $0.08      128k      $0.23\n"
         " together   openai/gpt-oss-120b    gpt-oss-120b                 $0.15          $0.6      128k      $1.05\n"
         " groq       openai/gpt-oss-120b    gpt-oss-120b                 $0.15         $0.75      128k      $1.20\n"
@@ -214,7 +217,7 @@ def test_compare_side_by_side(run: Run) -> None:
         " open weights     yes                      yes\n"
         " context          128k                     128k\n"
         " capabilities     tools                    reasoning, tools\n"
-        " hosts            3                        2\n"
+        " hosts            3 direct                 2 direct\n"
         " cheapest at      groq                     together\n"
         " input $/1M       $0.59                    $0.15\n"
         " output $/1M      $0.79                    $0.6\n"
@@ -238,11 +241,11 @@ def test_optimal_rejects_bad_weight(run: Run) -> None:
 def test_providers_list_csv(run: Run) -> None:
     result = run("providers", "list", "--sort", "offerings", "--csv")
     assert result.stdout.splitlines() == [
-        "id,name,api_style,models,offerings,auth_env",
-        "groq,Groq,openai-compatible,3,3,GROQ_API_KEY",
-        "openrouter,OpenRouter <b>,openai-compatible,3,3,OPENROUTER_API_KEY",
-        "together,Together AI,openai-compatible,3,3,TOGETHER_API_KEY;TOGETHERAI_API_KEY",
-        "anthropic,Anthropic,anthropic,1,1,ANTHROPIC_API_KEY",
+        "id,name,kind,api_style,models,offerings,auth_env",  # no kind in a schema 1.0 catalog
+        "groq,Groq,,openai-compatible,3,3,GROQ_API_KEY",
+        "openrouter,OpenRouter <b>,,openai-compatible,3,3,OPENROUTER_API_KEY",
+        "together,Together AI,,openai-compatible,3,3,TOGETHER_API_KEY;TOGETHERAI_API_KEY",
+        "anthropic,Anthropic,,anthropic,1,1,ANTHROPIC_API_KEY",
     ]
 
 

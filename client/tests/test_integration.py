@@ -40,6 +40,9 @@ def test_cheapest_llama_host_is_what_the_data_says(full: Catalog, raw: dict) -> 
         if o["model"] == LLAMA and o.get("status", "active") in ("active", "preview")
         and o.get("pricing", {}).get("input") is not None and o["pricing"].get("output") is not None
         and not (o["pricing"]["input"] == 0 and o["pricing"]["output"] == 0)
+        # listed, priced per token, no flag on the price (issues 13 and 14)
+        and o.get("listed", True) and o.get("price_basis", "tokens") == "tokens"
+        and not {"price_outlier", "price_out_of_range", "placeholder_price"} & set(o.get("flags", []))
         and not o["pricing"].get("tiers") and not o["pricing"].get("per_request")
     ]  # fmt: skip
     expected = min(priced, key=lambda o: (cost(o), o["provider"], o["provider_model_id"]))
@@ -96,6 +99,10 @@ criteria_strategy = st.builds(
     max_output_price=st.none() | st.floats(0, 60, allow_nan=False),
     free=st.sampled_from([None, False, True]),
     require_api_key=st.booleans(),
+    listed=st.sampled_from([True, None, False]),
+    price_basis=st.lists(st.sampled_from(["tokens", "free", "per_image"]), max_size=1).map(tuple),
+    include_free=st.booleans(),
+    include_flagged=st.booleans(),
 )
 prefs_strategy = st.builds(
     Preferences,
@@ -135,6 +142,11 @@ def test_find_optimal_never_violates_a_hard_constraint(
             p.output is not None and p.output <= crit.max_output_price
         )
         assert crit.free is None or o.is_free == crit.free
+        assert crit.listed is None or o.listed == crit.listed
+        assert not crit.price_basis or o.price_basis in crit.price_basis
+        assert o.token_priced  # never per image, second, request, character or unknown
+        assert crit.ranks_free or not o.is_free
+        assert crit.include_flagged or not o.price_flagged
         if crit.require_api_key:
             assert keyed and keyed in full.provider(o.provider).auth_env
         assert 0.0 <= r.score <= 1.0 and math.isfinite(r.score)
@@ -192,3 +204,31 @@ def test_threshold_ranking_agrees_with_a_full_scan(
     finally:
         queries.SCAN_BELOW = saved
     assert ranked == scanned
+
+
+def test_default_rankings_of_the_full_catalog_keep_the_rules(full: Catalog) -> None:
+    """On the real catalog: no unlisted, $0, price-flagged or non-token offering is ranked by
+    default, and each kind of offering the rules leave out does exist there."""
+    everything = full.filter(listed=None)
+    assert any(not o.listed for o in everything)
+    assert any(o.price_flagged and o.pricing.input is not None for o in everything)
+    assert any(not o.token_priced and o.pricing.input is not None for o in everything)
+    for ranked in (full.cheapest(limit=200), full.cheapest(limit=None, mode="chat")):
+        for e in ranked:
+            o = e.offering
+            assert o.listed and o.token_priced and not o.is_free and not o.price_flagged, o.key
+    asked = full.cheapest(limit=None, listed=None, include_free=True, include_flagged=True)
+    assert any(not e.offering.listed for e in asked)
+    assert any(e.offering.price_flagged for e in asked)
+    assert all(e.offering.token_priced for e in asked)
+
+
+def test_host_counts_of_the_full_catalog(full: Catalog) -> None:
+    kinds = {p.id: p.kind for p in full.providers}
+    for m in full.models:
+        assert m.direct_hosts + m.routed_hosts <= m.hosts, m.id
+    model = full.model("gpt-oss-120b")
+    listed = {o.provider for o in full.offerings_of(model.id) if o.listed}
+    routed = {p for p in listed if kinds[p] in ("router", "reseller", "subscription")}
+    assert (model.direct_hosts, model.routed_hosts) == (len(listed - routed), len(routed))
+    assert model.routed_hosts >= 10 and model.direct_hosts < model.hosts

@@ -29,12 +29,13 @@ async def test_search_and_drill_into_a_model(catalog: Catalog) -> None:
         screen = app.screen
         assert isinstance(screen, ModelScreen)
         hosts = screen.query_one("#hosts", DataTable)
+        # Cheapest first by the ranking rule: the $0 tier after the paid offerings.
         assert [cell(hosts, i) for i in range(hosts.row_count)] == [
-            "openrouter",
             "groq",
             "together",
+            "openrouter",
         ]
-        assert cell(hosts, 1, 2) == "$0.59"
+        assert cell(hosts, 0, 2) == "$0.59"
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, ModelScreen)

@@ -92,3 +92,36 @@ test("statuses come from the payload: deprecated and retired are hidden by defau
   const all = K.makeFilter(c, { ...K.FILTER_DEFAULTS, caps: [], deprecated: true });
   assert.equal(statuses.filter((_, i) => all(i)).length, c.n);
 });
+
+const ranking = json(join(HERE, "ranking_cases.json"));
+
+test("ranking cases: what a cost ranking takes, cheapest first", () => {
+  const c = new K.Catalog(json(join(PAYLOADS, "ranking.json")));
+  const w = { ...ranking.workload, requests: 1, per: "month" };
+  for (const k of ranking.cases) {
+    const model = k.model === undefined ? -1 : c.modelIndex.get(k.model);
+    const keep = model < 0 ? null : (i) => c.m[i] === model;
+    const got = Array.from(K.cheapest(c, w, k.options, keep), (i) => [c.providers.id[c.p[i]], c.apiId(i)]);
+    assert.deepEqual(got, k.expect, k.name);
+  }
+});
+
+test("ranking cases: direct and routed hosts", () => {
+  const c = new K.Catalog(json(join(PAYLOADS, "ranking.json")));
+  const got = {};
+  c.models.id.forEach((id, j) => { got[id] = [c.directHosts[j], c.routedHosts[j]]; });
+  assert.deepEqual(got, ranking.hosts);
+});
+
+test("ranking cases: the calculator's paid view keeps what a default ranking may take", () => {
+  const c = new K.Catalog(json(join(PAYLOADS, "ranking.json")));
+  const shown = K.makeFilter(c, { ...K.FILTER_DEFAULTS, caps: [], paid: true });
+  const kept = Array.from({ length: c.n }, (_, i) => i).filter(shown).map((i) => c.key(i));
+  const base = ranking.cases[0];
+  const priced = new Set(base.expect.map(([p, api]) => p + "~" + api));
+  priced.add("host~m3-unpriced"); // no token price at all: shown, last, as unknown
+  /* Every default-ranked offering is shown, and nothing unlisted, flagged, $0 or priced per
+   * image or second as if per token. */
+  for (const key of priced) assert.ok(kept.includes(key), key);
+  for (const key of kept) assert.ok(priced.has(key), key + " should be left out of the paid view");
+});

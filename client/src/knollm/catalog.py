@@ -23,7 +23,7 @@ from knollm import index as index_file
 from knollm import queries
 from knollm._gc import paused_gc
 from knollm.costs import CostEstimate, estimate_cost
-from knollm.records import Model, Offering, Provider
+from knollm.records import INDIRECT_KINDS, Model, Offering, Provider
 from knollm.source import CatalogError, DataSource, resolve
 
 SUPPORTED_MAJOR = "1"
@@ -52,13 +52,28 @@ def _strs(value: str | Iterable[str] | None) -> tuple[str, ...]:
 
 @dataclass(frozen=True, slots=True)
 class Criteria:
-    """Hard constraints on offerings; every field left at its default does not constrain.
+    """Hard constraints on offerings; every field left at its default does not constrain, except
+    ``listed``.
 
-    Multi-valued fields: ``provider``, ``exclude_provider``, ``model``, ``creator``, ``mode`` and
-    ``status`` accept any of their values; ``capabilities`` and the modalities require all of them.
-    A numeric limit excludes offerings whose value is unknown (it cannot be shown to hold).
-    ``free``: ``None`` any, ``False`` no zero-priced offerings, ``True`` only those.
+    Multi-valued fields: ``provider``, ``exclude_provider``, ``model``, ``creator``, ``mode``,
+    ``status`` and ``price_basis`` accept any of their values; ``capabilities`` and the
+    modalities require all of them. A numeric limit excludes offerings whose value is unknown
+    (it cannot be shown to hold). ``free``: ``None`` any, ``False`` no $0 offerings (``free`` or
+    ``subscription`` basis, or both token prices 0), ``True`` only those.
     ``require_api_key`` keeps providers whose API key variable (``auth_env``) is set right now.
+
+    ``listed`` (default ``True``) leaves out offerings no model list names (only a price table
+    or an old snapshot does: ids you may not be able to send); ``None`` includes them, ``False``
+    keeps only them.
+
+    Cost rankings (:meth:`Catalog.cheapest`, :meth:`Catalog.find_optimal`,
+    :meth:`Catalog.compare`, the router's ``"auto"``) also apply
+    :func:`knollm.queries.rankable`: an offering
+    enters them only when token prices are what it costs (an offering billed per image, second,
+    request or character is never priced as tokens), when it is not $0 unless ``include_free``
+    (or ``free=True``), and when no flag puts its price in doubt unless ``include_flagged``
+    (``price_outlier``, ``price_out_of_range``, ``placeholder_price``). These two options do not
+    constrain :meth:`Catalog.filter` or :meth:`Catalog.search`.
     """
 
     provider: tuple[str, ...] = ()
@@ -75,6 +90,10 @@ class Criteria:
     max_output_price: float | None = None
     free: bool | None = None
     require_api_key: bool = False
+    listed: bool | None = True
+    price_basis: tuple[str, ...] = ()
+    include_free: bool = False
+    include_flagged: bool = False
 
     @classmethod
     def of(cls, **given: Any) -> Criteria:
@@ -119,12 +138,41 @@ class Criteria:
             and (self.free is None or o.is_free == self.free)
             and (not self.creator or (creators or {}).get(o.model) in self.creator)
             and (not self.require_api_key or o.provider in (keyed or ()))
+            and (self.listed is None or o.listed == self.listed)
+            and (not self.price_basis or o.price_basis in self.price_basis)
         )
+
+    def ranks(self, o: Offering) -> bool:
+        """:func:`rankable` under these criteria's ``include_free`` and ``include_flagged``."""
+        return queries.rankable(o, self.ranks_free, self.include_flagged)
+
+    @property
+    def ranks_free(self) -> bool:
+        """True when cost rankings under these criteria include $0 offerings."""
+        return self.include_free or self.free is True
 
     @property
     def selective(self) -> bool:
         """True when an index narrows the offerings to a few (one provider's or model's)."""
         return bool(self.provider or self.model)
+
+
+def count_hosts(
+    models: Sequence[Model], offerings: Iterable[Offering], providers: Iterable[Provider]
+) -> tuple[list[int], list[int]]:
+    """Per model (in ``models`` order), its direct and its routed hosts: the distinct providers
+    with a listed offering of it, split by kind — routers, resellers and subscription plans
+    (:data:`knollm.records.INDIRECT_KINDS`) are routed; every other kind, and a provider of no
+    stated kind, is direct. Unlisted offerings count as neither."""
+    indirect = {p.id for p in providers if p.kind in INDIRECT_KINDS}
+    row = {m.id: i for i, m in enumerate(models)}
+    direct: list[set[str]] = [set() for _ in row]
+    routed: list[set[str]] = [set() for _ in row]
+    for o in offerings:
+        where = row.get(o.model)
+        if o.listed and where is not None:
+            (routed if o.provider in indirect else direct)[where].add(o.provider)
+    return [len(s) for s in direct], [len(s) for s in routed]
 
 
 def keys_set(provider: Provider) -> bool:
@@ -146,6 +194,10 @@ class Catalog:
             providers = [Provider.from_dict(d) for d in document["providers"]]
             models = [Model.from_dict(d) for d in document["models"]]
             offerings = [Offering.from_dict(d) for d in document["offerings"]]
+            for model, direct, routed in zip(
+                models, *count_hosts(models, offerings, providers), strict=True
+            ):
+                model.direct_hosts, model.routed_hosts = direct, routed
         except (KeyError, TypeError, AttributeError) as exc:
             where = source.location if source else "document"
             raise CatalogError(
@@ -338,6 +390,9 @@ class Catalog:
                 for value in getattr(o, attr):
                     raw.setdefault(value, set()).add(pos)
             return {k: frozenset(v) for k, v in raw.items()}
+        if name == "price_basis":  # not stated (older catalogs): "" rather than None, to sort
+            grouped = _positions([o.price_basis or "" for o in self.offerings])
+            return {k: frozenset(v) for k, v in grouped.items()}
         # mode, status: one value per offering
         grouped = _positions(list(map(attrgetter(name), self.offerings)))
         return {k: frozenset(v) for k, v in grouped.items()}
@@ -363,6 +418,11 @@ class Catalog:
     @cached_property
     def _free(self) -> frozenset[int]:
         return frozenset(pos for pos, o in enumerate(self.offerings) if o.is_free)
+
+    @cached_property
+    def _unlisted(self) -> frozenset[int]:
+        """Positions of offerings no model list names (``listed`` false)."""
+        return frozenset(pos for pos, o in enumerate(self.offerings) if not o.listed)
 
     def _union(self, index: str, values: tuple[str, ...]) -> frozenset[int]:
         table = self._set_index(index)
@@ -404,8 +464,12 @@ class Catalog:
         sets += [self._union("cap", (v,)) for v in c.capabilities]
         sets += [self._union("in", (v,)) for v in c.input_modalities]
         sets += [self._union("out", (v,)) for v in c.output_modalities]
+        if c.price_basis:
+            sets.append(self._union("price_basis", c.price_basis))
         if c.free is True:
             sets.append(self._free)
+        if c.listed is False:
+            sets.append(self._unlisted)
         if c.require_api_key:
             keyed = tuple(p.id for p in self.providers if keys_set(p))
             sets.append(self._union("provider", keyed) if keyed else frozenset())
@@ -428,13 +492,16 @@ class Catalog:
                 result.intersection_update(span)
             else:
                 result = self._filter_numeric(result, name, low, high)
-        if result is None and (c.exclude_provider or c.free is False):
+        drop_unlisted = c.listed is True and bool(self._unlisted)
+        if result is None and (c.exclude_provider or c.free is False or drop_unlisted):
             result = set(range(len(self.offerings)))
         if result is not None:
             for provider in c.exclude_provider:
                 result.difference_update(self._by_provider.get(provider, ()))
             if c.free is False:
                 result.difference_update(self._free)
+            if drop_unlisted:
+                result.difference_update(self._unlisted)
         return result
 
     def _filter_numeric(
@@ -466,6 +533,18 @@ class Catalog:
             return list(self.offerings)
         return [self.offerings[pos] for pos in sorted(found)]
 
+    def host_split(self, offerings: Iterable[Offering]) -> tuple[int, int]:
+        """Distinct direct and routed providers among the listed ``offerings``, by the rule of
+        :func:`count_hosts` (``search`` uses it for the hosts of the offerings that matched)."""
+        direct: set[str] = set()
+        routed: set[str] = set()
+        by_id = self.provider_by_id
+        for o in offerings:
+            if o.listed:
+                p = by_id.get(o.provider)
+                (direct if p is None or p.is_direct else routed).add(o.provider)
+        return len(direct), len(routed)
+
     # -- questions (implemented in knollm.queries) -------------------------------------------
 
     def search(
@@ -495,9 +574,11 @@ class Catalog:
         **given: Any,
     ) -> list[CostEstimate]:
         """Offerings meeting the criteria, cheapest for the workload first (default 3M input and 1M
-        output tokens). Unless given, status is active/preview and free variants are left out;
-        offerings missing a needed price are left out too."""
-        crit = criteria if criteria is not None else Criteria.of(**_cheap_defaults(given))
+        output tokens). Unless given, status is active/preview; unlisted offerings are left out
+        (``listed=None`` includes them), so are $0 ones (``include_free=True``), price-flagged ones
+        (``include_flagged=True``), offerings not priced per token (always) and offerings
+        missing a needed price (:func:`knollm.queries.rankable`)."""
+        crit = criteria if criteria is not None else Criteria.of(**ranking_defaults(given))
         return queries.cheapest(
             self, crit, input_tokens, output_tokens, cached_share, requests, batch, limit
         )
@@ -510,11 +591,12 @@ class Catalog:
         criteria: Criteria | None = None,
         **given: Any,
     ) -> list[queries.Ranked]:
-        """Offerings meeting every hard constraint (the criteria; status defaults to active/preview),
-        ranked by weighted ``preferences``, each with the reasons for its rank. Unless given,
-        status is active/preview and free variants (rate-limited tiers) are left out."""
+        """Offerings meeting every hard constraint (the criteria), ranked by weighted
+        ``preferences``, each with the reasons for its rank. The candidates are those
+        :meth:`cheapest` would rank: unless given, status is active/preview, and unlisted, $0
+        (rate-limited tiers, plans), price-flagged and non-token-priced offerings are left out."""
         if criteria is None:
-            criteria = Criteria.of(**_cheap_defaults(given))
+            criteria = Criteria.of(**ranking_defaults(given))
         return queries.find_optimal(self, criteria, preferences or queries.Preferences(), limit)
 
     def compare(
@@ -523,9 +605,21 @@ class Catalog:
         *,
         input_tokens: float = queries.DEFAULT_INPUT,
         output_tokens: float = queries.DEFAULT_OUTPUT,
+        include_free: bool = False,
+        include_flagged: bool = False,
+        listed: bool | None = True,
     ) -> list[queries.Comparison]:
-        """Models side by side with their cheapest paid offering for the workload."""
-        return queries.compare(self, list(model_ids), input_tokens, output_tokens)
+        """Models side by side with their cheapest paid offering for the workload (listed,
+        priced per token, unflagged unless the options say otherwise)."""
+        return queries.compare(
+            self,
+            list(model_ids),
+            input_tokens,
+            output_tokens,
+            include_free,
+            include_flagged,
+            listed,
+        )
 
     @staticmethod
     def estimate_cost(
@@ -555,7 +649,13 @@ def _positions(keys: list[str]) -> dict[str, list[int]]:
     return {key: list(group) for key, group in groupby(order, key=keys.__getitem__)}
 
 
-def _cheap_defaults(given: dict[str, Any]) -> dict[str, Any]:
+def ranking_defaults(given: dict[str, Any]) -> dict[str, Any]:
+    """The criteria of a cost ranking given as keywords, with its defaults: status active or
+    preview; ``free=None`` (the older way to ask for $0 offerings) means ``include_free=True``.
+    ``listed`` defaults to True and ``include_free`` / ``include_flagged`` to False in
+    :class:`Criteria` itself."""
+    given = dict(given)
     given.setdefault("status", DEFAULT_STATUSES)
-    given.setdefault("free", False)
+    if "free" in given and given["free"] is None:
+        given.setdefault("include_free", True)
     return given

@@ -25,7 +25,7 @@ MAGIC = b"knollm-client-index "
 INDEX_FORMAT = "knollm-client-index"
 INDEX_VERSION = 2
 FILE_NAME = "client-index.knollm"
-VOCABULARIES = ("status", "mode", "capability", "modality")
+VOCABULARIES = ("status", "mode", "capability", "modality", "price_basis", "flag", "provider_kind")
 
 
 def is_index(data: bytes) -> bool:
@@ -64,8 +64,9 @@ def read_header(path: Path) -> dict[str, Any]:
 
 @cache
 def vocabulary() -> dict[str, tuple[str, ...]]:
-    """The vocabularies (status, mode, capability, modality) of the index bundled with this
-    package: the values the compiler's schema allows, which the CLI offers as choices."""
+    """The vocabularies (status, mode, capability, modality, price_basis, flag, provider_kind) of
+    the index bundled with this package: the values the compiler's schema allows, which the CLI
+    offers as choices."""
     path = BUNDLED_DIR / FILE_NAME
     if not path.is_file():
         raise CatalogError(
@@ -157,7 +158,9 @@ def read(data: bytes, source: DataSource | None = None) -> Parts:
         body = orjson.loads(body_bytes)
         return _records(header, body, FullDocument(source, header), LazySearch(search_bytes, where))
     except (orjson.JSONDecodeError, KeyError, IndexError, TypeError, ValueError) as exc:
-        raise CatalogError(f"{where}: damaged client index ({exc.__class__.__name__}: {exc})") from exc
+        raise CatalogError(
+            f"{where}: damaged client index ({exc.__class__.__name__}: {exc})"
+        ) from exc
 
 
 class LazySearch:
@@ -204,8 +207,9 @@ def _records(
             r[6],
             r[7],
             r[8],
-            r[9],
-            r[10],
+            r[9] or 0,
+            r[10] or 0,
+            r[11],
             None,
             full,
         )
@@ -222,20 +226,26 @@ def _records(
             Model, ids, [n or i for n, i in zip(mc["name"], ids, strict=True)], mc["creator"],
             mc["family"], mc["released"], mc["open_weights"], mc["context_window"],
             column(mc["im"], tuples), column(mc["om"], tuples), column(mc["cap"], tuples),
-            column(mc["modes"], tuples), mc["hosts"], mc["offerings"], repeat(None), repeat(full),
+            column(mc["modes"], tuples), mc["hosts"], mc["offerings"], mc["dh"], mc["rh"],
+            repeat(None), repeat(full),
         )
     )  # fmt: skip
     oc = body["offerings"]
     vocab = header["vocab"]
     model_ids = column(oc["m"], ids)
     api = [m if a is None else a for a, m in zip(oc["api"], model_ids, strict=True)]
+    listed = [True] * len(api)
+    for row in oc["unlisted"]:
+        listed[row] = False
+    basis = column(oc["basis"], [*vocab["price_basis"], None])  # -1: not stated
     offerings = list(
         map(
             Offering, column(oc["p"], [p.id for p in providers]), model_ids, api, oc["name"],
             column(oc["variant"], tuples), column(oc["mode"], vocab["mode"]),
             column(oc["price"], prices), oc["ctx"], oc["mi"], oc["mo"], column(oc["im"], tuples),
             column(oc["om"], tuples), column(oc["cap"], tuples), column(oc["st"], vocab["status"]),
-            oc["dep"], column(oc["src"], tuples), repeat(None), repeat(full),
+            oc["dep"], column(oc["src"], tuples), listed, basis, column(oc["fl"], tuples),
+            repeat(None), repeat(full),
         )
     )  # fmt: skip
     return Parts(header, providers, models, offerings, search, oc["m"])

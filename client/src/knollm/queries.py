@@ -9,12 +9,12 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from knollm._gc import paused_gc
 from knollm.costs import CostEstimate, estimate_cost
-from knollm.records import Model, Offering
+from knollm.records import PRICE_FLAGS, Model, Offering
 from knollm.search import SearchIndex
 
 if TYPE_CHECKING:
@@ -36,11 +36,12 @@ class ModelMatch:
 
     @property
     def cheapest(self) -> Offering | None:
-        """The matching offering with the lowest known, non-zero input price (free tiers aside)."""
+        """The matching offering with the lowest known, non-zero input price among those a cost
+        ranking takes (:func:`rankable`: no $0 tiers, no price-flagged or non-token prices)."""
         for o in self.offerings:
             if o.pricing.input is None:
                 return None
-            if not o.is_free and o.pricing.input > 0:
+            if o.pricing.input > 0 and rankable(o):
                 return o
         return None
 
@@ -73,6 +74,40 @@ class Ranked:
     reasons: list[str] = field(default_factory=list)
 
 
+def rankable(o: Offering, include_free: bool = False, include_flagged: bool = False) -> bool:
+    """The one rule for entering a token-cost ranking (cheapest, optimal, compare, the router's
+    ``"auto"``): token prices are what the offering costs (:attr:`Offering.token_priced`: never
+    an offering billed per image, second, request or character, or on an unknown basis); a $0
+    offering (:attr:`Offering.is_free`: free tiers, subscription plans) only with
+    ``include_free``; a price-flagged one (:attr:`Offering.price_flagged`) only with
+    ``include_flagged``. Whether it is listed is a criterion (``Criteria.listed``), apart."""
+    return (
+        o.token_priced
+        and (include_free or not o.is_free)
+        and (include_flagged or not o.price_flagged)
+    )
+
+
+def caveats(o: Offering) -> list[str]:
+    """What keeps an offering out of a default cost ranking, for the marker shown beside it:
+    ``unlisted``, a price basis other than tokens (``free``, ``subscription``, ``per_image``...)
+    and its flags, the ones that put its price in doubt marked ``!`` (``!price_outlier``)."""
+    out = [] if o.listed else ["unlisted"]
+    if o.price_basis is not None and o.price_basis != "tokens":
+        out.append(o.price_basis)
+    out += [f"!{flag}" if flag in PRICE_FLAGS else flag for flag in o.flags]
+    return out
+
+
+def display_order(o: Offering) -> tuple[int, bool, float, float, str]:
+    """Sort key of a model's or provider's offerings, "cheapest first" by the ranking rule:
+    offerings a cost ranking takes by input then output price, then $0 ones (free tiers,
+    plans), then those whose price is in doubt or not per token, then unlisted ones."""
+    p = o.pricing
+    group = 3 if not o.listed else 0 if rankable(o) else 1 if rankable(o, include_free=True) else 2
+    return (group, p.input is None, p.input or 0.0, p.output or 0.0, o.key)
+
+
 def _clamp(x: float) -> float:
     return 0.0 if x < 0 else 1.0 if x > 1 else x
 
@@ -93,12 +128,15 @@ class Columns:
         self.simple = [not o.pricing.tiers and not o.pricing.per_request for o in offerings]
         self.fee = [bool(o.pricing.per_request) for o in offerings]
         self.tiered_or_fee = [not plain for plain in self.simple]
+        self._offerings = offerings
+        self._eligible: dict[tuple[bool, bool, bool], tuple[list[bool], frozenset[int]]] = {}
         newest = _month(catalog.generated_at) or 0
         oldest = newest - 48
         model_by_id = catalog.model_by_id
-        hosts_max = max((m.hosts for m in catalog.models), default=1)
+        hosts_max = max((m.direct_hosts for m in catalog.models), default=1)
         self.released: list[str | None] = []
         self.hosts: list[int] = []
+        self.routed: list[int] = []
         self.recency: list[float] = []
         self.host_score: list[float] = []
         self.context: list[float] = []
@@ -108,57 +146,69 @@ class Columns:
             month = _month(released)
             self.released.append(released)
             self.recency.append(0.0 if month is None else _clamp((month - oldest) / 48))
-            hosts = model.hosts if model else 1
+            hosts = model.direct_hosts if model else 0
             self.hosts.append(hosts)
-            self.host_score.append(math.log(hosts) / math.log(hosts_max) if hosts_max > 1 else 0.0)
+            self.routed.append(model.routed_hosts if model else 0)
+            self.host_score.append(
+                math.log(hosts) / math.log(hosts_max) if hosts_max > 1 and hosts > 0 else 0.0
+            )
             ctx = o.context_window
             # 4k tokens scores 0, 2M scores 1, on a log scale.
             self.context.append(0.0 if not ctx else _clamp(math.log2(ctx / 4096) / 9))
 
         self._cost: dict[tuple[float, float], list[float]] = {}
-        self._orders: dict[tuple[str, float, float, bool], list[int]] = {}
+        self._orders: dict[tuple[str, float, float, bool, bool], list[int]] = {}
         self._weighted: dict[tuple[Any, float, float], list[int]] = {}
 
+    def eligible(
+        self, free: bool, flagged: bool, listed_only: bool = False
+    ) -> tuple[list[bool], frozenset[int]]:
+        """Per position, and as a set, whether :func:`rankable` takes the offering with these
+        options (and, with ``listed_only``, whether it is listed). Cached (eight at most)."""
+        key = (free, flagged, listed_only)
+        found = self._eligible.get(key)
+        if found is None:
+            ok = [
+                rankable(o, free, flagged) and (o.listed or not listed_only)
+                for o in self._offerings
+            ]
+            found = self._eligible[key] = (ok, frozenset(i for i, yes in enumerate(ok) if yes))
+        return found
+
     def cost_order(
-        self, input_tokens: float, output_tokens: float, paid: bool = False
+        self, input_tokens: float, output_tokens: float, free: bool = False, flagged: bool = False
     ) -> list[int]:
-        """Positions of simply priced offerings (both token prices known, no per-request fee) by
-        workload cost, cheapest first; ties in contract order; ``paid`` leaves out free ones.
-        Cached per workload."""
-        key = ("cost", input_tokens, output_tokens, paid)
+        """Positions of simply priced offerings (both token prices known, no per-request fee) that
+        a cost ranking takes (:meth:`eligible`) by workload cost, cheapest first; ties in
+        contract order. Cached per workload and options."""
+        key = ("cost", input_tokens, output_tokens, free, flagged)
         order = self._orders.get(key)
         if order is None:
+            ok = self.eligible(free, flagged)[0]
             i_m, o_m = input_tokens / 1e6, output_tokens / 1e6
             pairs = [
                 (pi * i_m + po * o_m, pos)
-                for pos, (pi, po, fee) in enumerate(
-                    zip(self.input, self.output, self.fee, strict=True)
+                for pos, (pi, po, fee, yes) in enumerate(
+                    zip(self.input, self.output, self.fee, ok, strict=True)
                 )
-                if pi is not None
-                and po is not None
-                and not fee
-                and not (paid and pi == 0 and po == 0)
+                if yes and pi is not None and po is not None and not fee
             ]
             pairs.sort()
             order = self._orders[key] = [pos for _, pos in pairs]
         return order
 
     def score_order(
-        self, input_tokens: float, output_tokens: float, paid: bool = False
+        self, input_tokens: float, output_tokens: float, free: bool = False, flagged: bool = False
     ) -> list[int]:
-        """Every position by cost score, best first; ties in contract order; ``paid`` leaves out
-        free ones. Cached per workload."""
-        key = ("score", input_tokens, output_tokens, paid)
+        """Every position a cost ranking takes (:meth:`eligible`) by cost score, best first; ties
+        in contract order. Cached per workload and options."""
+        key = ("score", input_tokens, output_tokens, free, flagged)
         order = self._orders.get(key)
         if order is None:
             scores = self.cost_scores(input_tokens, output_tokens)
-            inp, out = self.input, self.output
+            ok = self.eligible(free, flagged)[0]
             order = self._orders[key] = sorted(
-                (
-                    pos
-                    for pos in range(len(scores))
-                    if not (paid and inp[pos] == 0 and out[pos] == 0)
-                ),
+                (pos for pos in range(len(scores)) if ok[pos]),
                 key=lambda pos: (-scores[pos], pos),
             )
         return order
@@ -166,7 +216,7 @@ class Columns:
     def order_by(self, name: str) -> list[int]:
         """Every position by the ``context``, ``recency`` or ``hosts`` score, best first; ties in
         contract order. Cached."""
-        key = (name, 0.0, 0.0, False)
+        key = (name, 0.0, 0.0, False, False)
         order = self._orders.get(key)
         if order is None:
             values = {"context": self.context, "recency": self.recency, "hosts": self.host_score}[
@@ -245,6 +295,57 @@ def _price_key(o: Offering) -> tuple[bool, float, float, str]:
     return (p.input is None, p.input or 0.0, p.output or 0.0, o.key)
 
 
+def _positions(catalog: Catalog, criteria: Criteria) -> tuple[set[int] | None, bool]:
+    """``catalog.positions(criteria)`` and whether unlisted offerings are still to be left out.
+    Without other constraints, ``listed=True`` alone would make a set of nearly every position
+    per query; the callers apply it through cached sets instead."""
+    if criteria.listed is not True:
+        return catalog.positions(criteria), False
+    found = catalog.positions(replace(criteria, listed=None))
+    if found is None:
+        return None, True
+    if len(found) < SMALL:  # one model's or provider's offerings: look at each
+        offerings = catalog.offerings
+        return {pos for pos in found if offerings[pos].listed}, False
+    found.difference_update(catalog._unlisted)
+    return found, False
+
+
+def _ranked(
+    catalog: Catalog, cols: Columns, criteria: Criteria
+) -> tuple[set[int] | frozenset[int], int]:
+    """Positions meeting ``criteria`` that a cost ranking takes (:func:`rankable`) and how many."""
+    free, flagged = criteria.ranks_free, criteria.include_flagged
+    found, listed_only = _positions(catalog, criteria)
+    if found is None:
+        eligible = cols.eligible(free, flagged, listed_only)[1]
+        return eligible, len(eligible)
+    if len(found) < SMALL:
+        offerings = catalog.offerings
+        kept = {pos for pos in found if rankable(offerings[pos], free, flagged)}
+    else:
+        kept = found.intersection(cols.eligible(free, flagged)[1])
+    return kept, len(kept)
+
+
+# Below this many positions, checking each offering beats a pass over a catalog-wide set.
+SMALL = 1000
+
+
+def _listed_rows(catalog: Catalog) -> set[int] | None:
+    """Model rows with at least one listed offering (``None``: every model has one); cached."""
+    rows = catalog.__dict__.get("_listed_rows", False)
+    if rows is False:
+        with paused_gc():
+            model_rows = catalog._model_rows
+            found = {model_rows[pos] for pos, o in enumerate(catalog.offerings) if o.listed}
+            found.discard(-1)
+        rows = catalog.__dict__["_listed_rows"] = (
+            None if len(found) == len(catalog.models) else found
+        )
+    return rows
+
+
 def search(
     catalog: Catalog,
     query: str | None,
@@ -256,7 +357,7 @@ def search(
     ``criteria``; each with those offerings, cheapest input price first."""
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}")
-    found = catalog.positions(criteria)
+    found, listed_only = _positions(catalog, criteria)
     offerings = catalog.offerings
     models = catalog.models
     # Model row of each offering's model (-1: not in the models list), one C-level pass per query.
@@ -264,24 +365,25 @@ def search(
     allowed = None if found is None else set(map(rows.__getitem__, found))
     if allowed is not None:
         allowed.discard(-1)
-    allowed_models = None if allowed is None else {models[row].id for row in allowed}
+    elif listed_only:
+        allowed = _listed_rows(catalog)
     if query and query.strip():
         index = search_index(catalog)
         hits = index.search(query, allowed, limit if sort == "relevance" else None)
         ranked = [(models[pos], score) for pos, score in hits]
     else:
-        pool = (
-            models
-            if allowed_models is None
-            else [catalog.model_by_id[m] for m in allowed_models if m in catalog.model_by_id]
-        )
-        ranked = [(m, 0) for m in sorted(pool, key=lambda m: (-m.hosts, m.id))]
+        pool = models if allowed is None else [models[row] for row in allowed]
+        ranked = [(m, 0) for m in sorted(pool, key=_by_hosts)]
     if sort == "relevance" and limit is not None:
         ranked = ranked[:limit]
 
     def matched(model: Model) -> list[Offering]:
-        own = catalog._by_model.get(model.id, ())
-        chosen = own if found is None else [pos for pos in own if pos in found]
+        own: Sequence[int] = catalog._by_model.get(model.id, ())
+        chosen: Sequence[int]
+        if found is not None:
+            chosen = [pos for pos in own if pos in found]
+        else:
+            chosen = [pos for pos in own if offerings[pos].listed] if listed_only else own
         return sorted((offerings[pos] for pos in chosen), key=_price_key)
 
     results = [ModelMatch(m, score, matched(m)) for m, score in ranked]
@@ -300,10 +402,15 @@ def search(
             key=lambda r: (r.model.released is None, _neg_date(r.model.released), r.model.id)
         )
     elif sort == "hosts":
-        results.sort(key=lambda r: (-r.model.hosts, r.model.id))
+        results.sort(key=lambda r: _by_hosts(r.model))
     elif sort == "name":
         results.sort(key=lambda r: (r.model.name.lower(), r.model.id))
     return results if limit is None else results[:limit]
+
+
+def _by_hosts(m: Model) -> tuple[int, int, int, str]:
+    """Most direct hosts first, then most routed hosts, then most providers of any kind."""
+    return (-m.direct_hosts, -m.routed_hosts, -m.hosts, m.id)
 
 
 def _neg_date(date: str | None) -> tuple[int, ...]:
@@ -322,10 +429,13 @@ def cheapest(
 ) -> list[CostEstimate]:
     """Offerings meeting ``criteria`` ranked by the cost of the workload, cheapest first.
 
-    Offerings whose estimate lacks a needed price are left out: they cannot be shown to be cheap.
+    Offerings whose estimate lacks a needed price are left out: they cannot be shown to be cheap;
+    so are those :func:`rankable` refuses under the criteria's ``include_free`` /
+    ``include_flagged`` (non-token bases always).
     """
     cols = _columns(catalog)
     offerings = catalog.offerings
+    free, flagged = criteria.ranks_free, criteria.include_flagged
     if (
         limit is not None
         and not cached_share
@@ -336,11 +446,12 @@ def cheapest(
         walked = _walk(
             catalog,
             criteria,
-            cols.cost_order(input_tokens, output_tokens, criteria.free is False),
+            cols.cost_order(input_tokens, output_tokens, free, flagged),
             limit,
         )
         if walked is not None:
-            with_fees = [pos for pos, fee in enumerate(cols.fee) if fee]
+            ok = cols.eligible(free, flagged)[0]
+            with_fees = [pos for pos, fee in enumerate(cols.fee) if fee and ok[pos]]
             match = catalog.matcher(criteria)
             found_walk = walked + [pos for pos in with_fees if match(offerings[pos])]
             # Ranked by the very keys the scan below uses, so both paths break ties alike.
@@ -349,8 +460,7 @@ def cheapest(
                 estimate_cost(offerings[pos], input_tokens, output_tokens)
                 for _, pos in heapq.nsmallest(limit, walk_keys)
             ]
-    found = catalog.positions(criteria)
-    positions = range(len(catalog.offerings)) if found is None else found
+    positions = _ranked(catalog, cols, criteria)[0]
     fast = not cached_share and not batch
     inp, out = cols.input, cols.output
     i_m, o_m = input_tokens / 1e6, output_tokens / 1e6
@@ -453,11 +563,12 @@ def find_optimal(
     scored_only_by_cost = (
         all(w == 0 for k, w in weights.items() if k != "cost") and weights["cost"] > 0
     )
+    free, flagged = criteria.ranks_free, criteria.include_flagged
     if scored_only_by_cost and not criteria.selective:
         walked = _walk(
             catalog,
             criteria,
-            cols.score_order(prefs.input_tokens, prefs.output_tokens, criteria.free is False),
+            cols.score_order(prefs.input_tokens, prefs.output_tokens, free, flagged),
             limit,
         )
         if walked is not None:
@@ -467,8 +578,8 @@ def find_optimal(
                        _reasons(cols, pos, offerings[pos], weights, prefs, None))
                 for rank, pos in enumerate(walked, 1)
             ]  # fmt: skip
-    found = catalog.positions(criteria)
-    candidates = len(catalog.offerings) if found is None else len(found)
+    # Only offerings a cost ranking takes (rankable); a set either way from here on.
+    found, candidates = _ranked(catalog, cols, criteria)
     cost = cols.cost_scores(prefs.input_tokens, prefs.output_tokens)
     terms = [
         (weights[k] / total, values, k)
@@ -481,22 +592,22 @@ def find_optimal(
         if weights[k] > 0
     ]
     if not terms:  # every weight 0: all score 0, contract order decides
-        chosen = heapq.nsmallest(limit, range(candidates) if found is None else found)
+        chosen = heapq.nsmallest(limit, found)
         best = [(0.0, pos) for pos in chosen]
     elif candidates <= SCAN_BELOW:
-        best = _scan(terms, range(candidates) if found is None else found, limit)
+        best = _scan(terms, found, limit)
     elif (order := cols.weighted_order(terms, prefs.input_tokens, prefs.output_tokens)) is not None:
         # Many candidates: walk the cached order of every offering under these weights; with
         # more than SCAN_BELOW candidates the first ``limit`` of them come within a short walk.
         best = []
         for pos in order:
-            if found is None or pos in found:
+            if pos in found:
                 best.append((_score(terms, pos), pos))
                 if len(best) == limit:
                     break
     else:
         orders = [
-            cols.score_order(prefs.input_tokens, prefs.output_tokens, criteria.free is False)
+            cols.score_order(prefs.input_tokens, prefs.output_tokens, free, flagged)
             if name == "cost"
             else cols.order_by(name)
             for _, _, name in terms
@@ -609,7 +720,11 @@ def _reasons(
         released = cols.released[pos]
         out.append(f"released {released}" if released else "release date unknown, scored as oldest")
     if weights["hosts"]:
-        out.append(f"model served by {cols.hosts[pos]} provider(s)")
+        routed = cols.routed[pos]
+        out.append(
+            f"model served by {cols.hosts[pos]} direct host(s)"
+            + (f" + {routed} via routers or resellers" if routed else "")
+        )
     for name in ("latency", "quality"):
         if weights[name]:
             out.append(f"{name}: no measurements in the catalog, not counted")
@@ -633,6 +748,8 @@ class Comparison:
             "creator": self.model.creator,
             "released": self.model.released,
             "hosts": self.model.hosts,
+            "direct_hosts": self.model.direct_hosts,
+            "routed_hosts": self.model.routed_hosts,
             "offerings": self.offerings,
             "max_context": self.max_context,
             "capabilities": list(self.capabilities),
@@ -645,8 +762,13 @@ def compare(
     model_ids: list[str],
     input_tokens: float = DEFAULT_INPUT,
     output_tokens: float = DEFAULT_OUTPUT,
+    include_free: bool = False,
+    include_flagged: bool = False,
+    listed: bool | None = True,
 ) -> list[Comparison]:
-    """Models side by side; unknown ids raise :class:`~knollm.catalog.NotFound`."""
+    """Models side by side, each with its cheapest offering by the rule of :func:`cheapest`
+    (listed, token-priced, paid and unflagged unless asked); unknown ids raise
+    :class:`~knollm.catalog.NotFound`."""
     from knollm.catalog import Criteria
 
     out = []
@@ -654,7 +776,13 @@ def compare(
         model = catalog.model(model_id)
         best = cheapest(
             catalog,
-            Criteria(model=(model.id,), status=("active", "preview"), free=False),
+            Criteria(
+                model=(model.id,),
+                status=("active", "preview"),
+                listed=listed,
+                include_free=include_free,
+                include_flagged=include_flagged,
+            ),
             input_tokens,
             output_tokens,
             limit=1,

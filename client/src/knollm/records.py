@@ -166,6 +166,15 @@ class Pricing:
 
 _NO_PRICES = Pricing()
 
+#: Flags (``Offering.flags``) that put a price in doubt: such offerings are left out of cost
+#: rankings unless asked for (``Criteria.include_flagged``) and marked when shown.
+PRICE_FLAGS = frozenset({"price_outlier", "price_out_of_range", "placeholder_price"})
+#: Price bases whose 0 is true: a free tier or variant, or usage included in a plan.
+FREE_BASES = frozenset({"free", "subscription"})
+_TOKEN_BASES = frozenset({"tokens"}) | FREE_BASES
+#: Provider kinds that pass requests on to other hosts or resell them: not direct hosts.
+INDIRECT_KINDS = frozenset({"router", "reseller", "subscription"})
+
 
 @dataclass(slots=True)
 class Provider(_Raw):
@@ -182,8 +191,16 @@ class Provider(_Raw):
     pricing_url: str | None
     models: int
     offerings: int
+    kind: str | None = None
+    """What it is: ``first_party``, ``cloud``, ``inference_host``, ``router``, ``reseller`` or
+    ``subscription``; ``None`` where the catalog does not say (counted as a direct host)."""
     _raw: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     _origin: RawSource | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def is_direct(self) -> bool:
+        """True unless it is a router, reseller or subscription plan (see ``INDIRECT_KINDS``)."""
+        return self.kind not in INDIRECT_KINDS
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Provider:
@@ -199,6 +216,7 @@ class Provider(_Raw):
             pricing_url=d.get("pricing_url"),
             models=d.get("models", 0),
             offerings=d.get("offerings", 0),
+            kind=d.get("kind"),
             _raw=d,
         )
 
@@ -220,6 +238,12 @@ class Model(_Raw):
     modes: tuple[str, ...]
     hosts: int
     offerings: int
+    direct_hosts: int = 0
+    """Providers serving it with a listed offering that are not routers, resellers or
+    subscription plans (:func:`knollm.catalog.count_hosts`); ``hosts`` counts every provider."""
+    routed_hosts: int = 0
+    """Providers serving it with a listed offering that are routers, resellers or subscription
+    plans: reached through another host."""
     _raw: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     _origin: RawSource | None = field(default=None, repr=False, compare=False)
 
@@ -263,6 +287,15 @@ class Offering(_Raw):
     status: str
     deprecation_date: str | None
     sources: tuple[str, ...]
+    listed: bool = True
+    """False when only a price table or an old snapshot names this id (no model list does):
+    kept for its prices, never a default pick (see :class:`knollm.catalog.Criteria`)."""
+    price_basis: str | None = None
+    """What the price is per (``tokens``, ``free``, ``subscription``, ``per_image``,
+    ``per_second``, ``per_request``, ``per_character``, ``unknown``); ``None`` for a catalog
+    older than schema 1.1, which does not say (token prices are then taken as they are)."""
+    flags: tuple[str, ...] = ()
+    """Plausibility findings (``price_outlier``, ``placeholder_price``, ...; see the contract)."""
     _raw: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     _origin: RawSource | None = field(default=None, repr=False, compare=False)
 
@@ -287,6 +320,9 @@ class Offering(_Raw):
             get("status", "active"),
             get("deprecation_date"),
             tuple(get("sources") or ()),
+            get("listed", True),
+            get("price_basis"),
+            tuple(get("flags") or ()),
             d,
         )
 
@@ -297,5 +333,21 @@ class Offering(_Raw):
 
     @property
     def is_free(self) -> bool:
-        """True when both token prices are known and zero (free tiers, promotional variants)."""
-        return self.pricing.input == 0 and self.pricing.output == 0
+        """True for a $0 offering: a ``free`` or ``subscription`` price basis, or both token
+        prices known and zero (free tiers, promotional variants, plans)."""
+        return self.price_basis in FREE_BASES or (
+            self.pricing.input == 0 and self.pricing.output == 0
+        )
+
+    @property
+    def price_flagged(self) -> bool:
+        """True when a flag puts its price in doubt (``PRICE_FLAGS``)."""
+        return not PRICE_FLAGS.isdisjoint(self.flags)
+
+    @property
+    def token_priced(self) -> bool:
+        """True when token prices are what it costs: basis ``tokens``, ``free`` or
+        ``subscription`` (a true 0), or not stated (an older catalog). Offerings billed per
+        image, second, request or character, or on an unknown basis, never enter token-cost
+        rankings."""
+        return self.price_basis is None or self.price_basis in _TOKEN_BASES

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static, TabbedCont
 
 from knollm.catalog import Catalog
 from knollm.cli.output import plain, price, tokens
+from knollm.queries import display_order
 from knollm.records import Model, Offering, Provider
 
 ROWS = 200
@@ -60,7 +61,9 @@ class ModelScreen(Screen[None]):
         facts = (
             f"{m.name}  ({m.id})\ncreator {plain(m.creator)} · released {plain(m.released)} · "
             f"context {tokens(m.context_window)} · open weights {plain(m.open_weights)}\n"
-            f"capabilities {plain(m.capabilities)} · {m.hosts} hosts, {m.offerings} offerings"
+            f"capabilities {plain(m.capabilities)} · {m.direct_hosts} direct hosts"
+            + (f" + {m.routed_hosts} via routers" if m.routed_hosts else "")
+            + f", {m.offerings} offerings"
         )
         yield Header()
         yield Static(Text(facts), id="facts")
@@ -70,10 +73,7 @@ class ModelScreen(Screen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#hosts", DataTable)
         table.add_columns("provider", *OFFERING_COLUMNS)
-        offerings = sorted(
-            self.catalog.offerings_of(self.model.id),
-            key=lambda o: (o.pricing.input is None, o.pricing.input or 0.0, o.key),
-        )
+        offerings = sorted(self.catalog.offerings_of(self.model.id), key=display_order)
         for o in offerings:
             table.add_row(*_offering_cells(o, o.provider), key=o.key)
         table.focus()
@@ -159,7 +159,8 @@ class KnollmApp(App[None]):
             m, best = match.model, match.cheapest
             models.add_row(
                 *_cells(
-                    m.id, m.creator, str(m.hosts), tokens(m.context_window),
+                    m.id, m.creator, _hosts(m.direct_hosts, m.routed_hosts),
+                    tokens(m.context_window),
                     best.provider if best else None,
                     price(best.pricing.input) if best else "—",
                     price(best.pricing.output) if best else "—",
@@ -192,3 +193,8 @@ class KnollmApp(App[None]):
 
     def action_focus_search(self) -> None:
         self.query_one("#query", Input).focus()
+
+
+def _hosts(direct: int, routed: int) -> str:
+    """``3`` direct hosts, ``3+5`` with five more via routers, resellers or plans."""
+    return f"{direct}+{routed}" if routed else str(direct)

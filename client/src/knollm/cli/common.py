@@ -44,6 +44,7 @@ MODES = VocabularyChoice("mode")
 CAPABILITIES = VocabularyChoice("capability")
 MODALITIES = VocabularyChoice("modality")
 STATUSES = VocabularyChoice("status")
+KINDS = VocabularyChoice("provider_kind")
 
 
 @dataclass
@@ -154,6 +155,10 @@ def filter_options(func: F) -> F:
         click.option(
             "--with-key", is_flag=True, help="Only providers whose API key variable is set."
         ),
+        click.option(
+            "--include-unlisted", is_flag=True,
+            help="Also offerings no model list names (only a price table does: the id may not work).",
+        ),
     ]  # fmt: skip
     for option in reversed(options):
         func = option(func)
@@ -174,6 +179,7 @@ def criteria_from(opts: dict[str, Any], **extra: Any) -> Criteria:
         max_output_price=opts.pop("max_output_price"),
         status=opts.pop("status") or ("active", "preview"),
         require_api_key=opts.pop("with_key"),
+        listed=None if opts.pop("include_unlisted") else True,
         **extra,
     )
 

@@ -17,9 +17,10 @@ from knollm.cli.common import (
     state,
     stderr_line,
 )
+from knollm.cli.models import model_hosts
 from knollm.cli.output import Column, money, output_options, plain, price, table, tokens
 from knollm.costs import CostEstimate, estimate_cost
-from knollm.queries import DEFAULT_INPUT, DEFAULT_OUTPUT, Preferences
+from knollm.queries import DEFAULT_INPUT, DEFAULT_OUTPUT, Preferences, caveats
 
 WEIGHTS = ("cost", "context", "recency", "hosts", "latency", "quality")
 
@@ -48,13 +49,24 @@ def estimate_row(e: CostEstimate) -> dict[str, Any]:
         "total": e.total if e.complete else None,
         "missing": list(e.missing),
         "notes": list(e.notes),
+        "caveats": caveats(e.offering),
     }
 
 
+def ranking_options(func: Any) -> Any:
+    """``--include-free`` and ``--include-flagged``: what a cost ranking leaves out by default."""
+    func = click.option(
+        "--include-flagged", is_flag=True,
+        help="Also offerings whose price is flagged (outlier, out of range, placeholder).",
+    )(func)  # fmt: skip
+    return click.option(
+        "--include-free", is_flag=True, help="Also $0 offerings (free tiers, subscription plans)."
+    )(func)
+
+
 def _missing_or_notes(row: dict[str, Any]) -> str:
-    if row["missing"]:
-        return "no price for " + ", ".join(row["missing"])
-    return "; ".join(row["notes"]) or ""
+    said = ["no price for " + ", ".join(row["missing"])] if row["missing"] else row["notes"]
+    return "; ".join([*row["caveats"], *said])
 
 
 ESTIMATE_COLUMNS = [
@@ -88,7 +100,9 @@ def estimate_command(
     cached: float, requests: int | None, batch: bool, include_inactive: bool, fmt: str,
 ) -> None:  # fmt: skip
     """Cost of INPUT and OUTPUT tokens at each host of a model (cheapest first) or at one offering.
-    Hosts lacking a needed price are listed last with what is missing, never counted as free."""
+    Hosts lacking a needed price are listed last with what is missing, never counted as free;
+    unlisted, $0, flagged and not per-token offerings say so in the notes (`!` marks a price in
+    doubt)."""
     catalog = state().catalog
     if bool(model_id) == bool(offering_key):
         raise click.UsageError("give exactly one of --model or --offering")
@@ -136,22 +150,25 @@ def estimate_command(
 @click.option(
     "--model", "-m", "model_ids", multiple=True, help="Only offerings of this model (repeatable)."
 )
-@click.option("--include-free", is_flag=True, help="Also zero-priced (free-tier) offerings.")
+@ranking_options
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True)
 @output_options
 def cheapest_command(
     input_tokens: int, output_tokens: int, model_ids: tuple[str, ...], include_free: bool,
-    limit: int, fmt: str, **opts: Any,
+    include_flagged: bool, limit: int, fmt: str, **opts: Any,
 ) -> None:  # fmt: skip
     """The cheapest offerings that meet the filters, for a workload (default 3M in, 1M out).
-    Free tiers are left out unless asked for; so are offerings with unknown prices."""
+    Left out unless asked for: $0 offerings (free tiers, plans), flagged prices, unlisted ids;
+    always left out: offerings with unknown prices or not priced per token (images, seconds)."""
     catalog = state().catalog
     check_providers(catalog, opts["provider"], "--provider")
     try:
         resolved = tuple(catalog.model(m).id for m in model_ids)
     except NotFound as exc:
         raise not_found(exc, "--model") from None
-    criteria = criteria_from(opts, model=resolved, free=None if include_free else False)
+    criteria = criteria_from(
+        opts, model=resolved, include_free=include_free, include_flagged=include_flagged
+    )
     found = catalog.cheapest(
         criteria=criteria, input_tokens=input_tokens, output_tokens=output_tokens, limit=limit
     )
@@ -167,6 +184,7 @@ def cheapest_command(
                 "output_price": o.pricing.output,
                 "context_window": o.context_window,
                 "total": e.total,
+                "note": caveats(o),
             }
         )
     columns = [
@@ -177,6 +195,7 @@ def cheapest_command(
         Column("output $/1M", "output_price", price, right=True),
         Column("context", "context_window", tokens, right=True),
         Column("workload", "total", money, right=True),
+        Column("note", "note", lambda v: ", ".join(v)),
     ]
     title = f"Cheapest for {tokens(input_tokens)} input + {tokens(output_tokens)} output"
     table(rows, columns, fmt, title=title)
@@ -212,14 +231,15 @@ def _weights(values: tuple[str, ...]) -> dict[str, float]:
 @workload_options
 @click.option("--weight", "-w", "weights", multiple=True, metavar="NAME=WEIGHT",
               help=f"Preference weight, repeatable; NAME is one of {', '.join(WEIGHTS)} (default cost=1).")  # fmt: skip
-@click.option("--include-free", is_flag=True, help="Also zero-priced (free-tier) offerings.")
+@ranking_options
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True)
 @output_options
 def optimal_command(
     input_tokens: int, output_tokens: int, weights: tuple[str, ...], include_free: bool,
-    limit: int, fmt: str, **opts: Any,
+    include_flagged: bool, limit: int, fmt: str, **opts: Any,
 ) -> None:  # fmt: skip
-    """Offerings that meet every filter, ranked by weighted preferences, with the reasons."""
+    """Offerings that meet every filter, ranked by weighted preferences, with the reasons. The
+    candidates are those `knollm cheapest` ranks (the same --include-* options)."""
     catalog = state().catalog
     check_providers(catalog, opts["provider"], "--provider")
     given = _weights(weights) or {"cost": 1.0}
@@ -228,7 +248,7 @@ def optimal_command(
         input_tokens=input_tokens,
         output_tokens=output_tokens,
     )
-    criteria = criteria_from(opts, free=None if include_free else False)
+    criteria = criteria_from(opts, include_free=include_free, include_flagged=include_flagged)
     ranked = catalog.find_optimal(prefs, criteria=criteria, limit=limit)
     rows = [
         {
@@ -238,6 +258,7 @@ def optimal_command(
             "model": r.offering.model,
             "score": r.score,
             "reasons": r.reasons,
+            "note": caveats(r.offering),
         }
         for r in ranked
     ]
@@ -247,6 +268,7 @@ def optimal_command(
         Column("API id", "provider_model_id"),
         Column("score", "score", lambda s: f"{s:.3f}", right=True),
         Column("why", "reasons", lambda r: "; ".join(r[1:])),
+        Column("note", "note", lambda v: ", ".join(v)),
     ]
     table(rows, columns, fmt)
     if fmt == "table":
@@ -256,16 +278,22 @@ def optimal_command(
 @click.command("compare")
 @click.argument("model_ids", nargs=-1, required=True, metavar="ID...")
 @workload_options
+@ranking_options
+@click.option("--include-unlisted", is_flag=True, help="Also offerings no model list names.")
 @output_options
 def compare_command(
-    model_ids: tuple[str, ...], input_tokens: int, output_tokens: int, fmt: str
-) -> None:
-    """Models side by side: facts, hosts and the cheapest paid offering for a workload."""
+    model_ids: tuple[str, ...], input_tokens: int, output_tokens: int, include_free: bool,
+    include_flagged: bool, include_unlisted: bool, fmt: str,
+) -> None:  # fmt: skip
+    """Models side by side: facts, direct hosts and hosts via routers, and the cheapest paid
+    offering for a workload (by the rule of `knollm cheapest`)."""
     catalog = state().catalog
     try:
         compared = catalog.compare(
-            model_ids, input_tokens=input_tokens, output_tokens=output_tokens
-        )
+            model_ids, input_tokens=input_tokens, output_tokens=output_tokens,
+            include_free=include_free, include_flagged=include_flagged,
+            listed=None if include_unlisted else True,
+        )  # fmt: skip
     except NotFound as exc:
         raise not_found(exc, "ID") from None
     if fmt != "table":
@@ -287,7 +315,7 @@ def compare_command(
         ("open weights", lambda c: plain(c.model.open_weights)),
         ("context", lambda c: tokens(c.max_context)),
         ("capabilities", lambda c: plain(c.capabilities)),
-        ("hosts", lambda c: str(c.model.hosts)),
+        ("hosts", lambda c: model_hosts(c.model)),
         ("cheapest at", lambda c: c.cheapest.offering.provider if c.cheapest else "—"),
         ("input $/1M", lambda c: price(c.cheapest.offering.pricing.input) if c.cheapest else "—"),
         ("output $/1M", lambda c: price(c.cheapest.offering.pricing.output) if c.cheapest else "—"),

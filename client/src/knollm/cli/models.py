@@ -17,8 +17,8 @@ from knollm.cli.common import (
     stderr_line,
 )
 from knollm.cli.output import Column, dumps, facts, output_options, price, table, tokens
-from knollm.queries import SORTS
-from knollm.records import Offering
+from knollm.queries import SORTS, caveats, display_order
+from knollm.records import Model, Offering
 
 
 @click.group()
@@ -39,7 +39,17 @@ def offering_row(o: Offering) -> dict[str, Any]:
         "max_output_tokens": o.max_output_tokens,
         "variant": list(o.variant),
         "status": o.status,
+        "note": caveats(o),
     }
+
+
+def hosts_text(direct: int, routed: int) -> str:
+    """``3 direct + 5 via routers`` (routers, resellers and plans); ``3 direct`` alone."""
+    return f"{direct} direct" + (f" + {routed} via routers" if routed else "")
+
+
+def model_hosts(m: Model) -> str:
+    return hosts_text(m.direct_hosts, m.routed_hosts)
 
 
 @models.command("search")
@@ -51,7 +61,9 @@ def offering_row(o: Offering) -> dict[str, Any]:
 @output_options
 def search_command(query: str, sort: str, limit: int, fmt: str, **opts: Any) -> None:
     """Find models by name, fuzzily (`llama 70b`, `gpt4o`, `sonnet 4`), and filter by what their
-    offerings offer. Hosts and prices count only offerings that pass the filters."""
+    offerings offer. Hosts and prices count only offerings that pass the filters; hosts are
+    direct hosts, with routers, resellers and plans apart ("via"); unlisted offerings count only
+    with --include-unlisted, and the cheapest price is never a $0 tier or a flagged price."""
     catalog = state().catalog
     check_providers(catalog, opts["provider"], "--provider")
     criteria = criteria_from(opts)
@@ -59,6 +71,7 @@ def search_command(query: str, sort: str, limit: int, fmt: str, **opts: Any) -> 
     rows = []
     for match in found:
         m, best = match.model, match.cheapest
+        direct, routed = catalog.host_split(match.offerings)
         rows.append(
             {
                 "id": m.id,
@@ -66,6 +79,8 @@ def search_command(query: str, sort: str, limit: int, fmt: str, **opts: Any) -> 
                 "creator": m.creator,
                 "released": m.released,
                 "hosts": len({o.provider for o in match.offerings}),
+                "direct_hosts": direct,
+                "routed_hosts": routed,
                 "context_window": max((o.context_window or 0 for o in match.offerings), default=0)
                 or None,
                 "cheapest_provider": best.provider if best else None,
@@ -77,7 +92,8 @@ def search_command(query: str, sort: str, limit: int, fmt: str, **opts: Any) -> 
         Column("model", "id"),
         Column("creator", "creator"),
         Column("released", "released"),
-        Column("hosts", "hosts", right=True),
+        Column("hosts", "direct_hosts", right=True),
+        Column("via routers", "routed_hosts", right=True),
         Column("context", "context_window", tokens, right=True),
         Column("cheapest at", "cheapest_provider"),
         Column("input $/1M", "input", price, right=True),
@@ -99,25 +115,21 @@ def search_command(query: str, sort: str, limit: int, fmt: str, **opts: Any) -> 
 @click.argument("model_id", metavar="ID")
 @output_options
 def show_command(model_id: str, fmt: str) -> None:
-    """A model's facts and every offering of it, cheapest input price first."""
+    """A model's facts and every offering of it, cheapest first: offerings a cost ranking takes
+    by input price, then $0 tiers and plans, then flagged or not per-token prices, then unlisted
+    ids; the note column says which (`!` marks a price in doubt)."""
     catalog = state().catalog
     try:
         m = catalog.model(model_id)
     except NotFound as exc:
         raise not_found(exc, "ID") from None
-    offerings = sorted(
-        catalog.offerings_of(m.id),
-        key=lambda o: (
-            o.pricing.input is None,
-            o.pricing.input or 0.0,
-            o.pricing.output or 0.0,
-            o.key,
-        ),
-    )
+    offerings = sorted(catalog.offerings_of(m.id), key=display_order)
     if fmt == "json":
-        click.echo(dumps({**m.raw, "offering_list": [o.raw for o in offerings]}))
+        hosts = {"direct_hosts": m.direct_hosts, "routed_hosts": m.routed_hosts}
+        click.echo(dumps({**m.raw, **hosts, "offering_list": [o.raw for o in offerings]}))
         return
     rows = [offering_row(o) for o in offerings]
+    unlisted = sum(1 for o in offerings if not o.listed)
     columns = [
         Column("provider", "provider"),
         Column("API id", "provider_model_id"),
@@ -128,6 +140,7 @@ def show_command(model_id: str, fmt: str) -> None:
         Column("max out", "max_output_tokens", tokens, right=True),
         Column("variant", "variant"),
         Column("status", "status"),
+        Column("note", "note", lambda v: ", ".join(v)),
     ]
     if fmt == "csv":
         table(rows, columns, fmt)
@@ -144,7 +157,8 @@ def show_command(model_id: str, fmt: str) -> None:
             ("output", list(m.output_modalities)),
             ("capabilities", list(m.capabilities)),
             ("modes", list(m.modes)),
-            ("hosts / offerings", f"{m.hosts} / {m.offerings}"),
+            ("hosts", model_hosts(m)),
+            ("offerings", f"{m.offerings} ({unlisted} unlisted)" if unlisted else m.offerings),
         ]
     )
     click.echo()

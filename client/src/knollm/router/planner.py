@@ -6,6 +6,13 @@ provider's API id of it) every chat offering of that model; ``"auto"`` every cha
 meets the constraints; a list of specs is an ordered fallback chain. Only offerings whose provider
 is OpenAI-compatible (the catalog says so), has a base URL and has a key configured are kept.
 
+Unlisted offerings (``listed`` false: no model list names the id) are chosen only when named
+exactly (``provider/api-id``), or for ``"auto"`` when the constraints say ``listed=None``. Among
+the offerings a model spec names, those a cost ranking takes (:func:`knollm.queries.rankable`:
+token-priced, not $0, no flag on the price) are kept when there are any, so a free tier, a plan
+or a doubtful price is never the "cheapest"; ``"auto"`` keeps only those, unless its constraints
+say ``include_free`` / ``include_flagged``.
+
 Per request the candidates are then filtered by what the request needs (approximate prompt tokens
 plus ``max_tokens`` within the context window; tools, images, JSON schema where the offering's
 capabilities are known) and ordered by the strategy (``"auto"`` keeps the ``auto_limit`` cheapest
@@ -22,6 +29,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from knollm.catalog import Catalog, Criteria, NotFound
+from knollm.queries import rankable
 from knollm.records import Offering, Provider
 from knollm.router import strategies
 from knollm.router.errors import NoCandidates
@@ -56,6 +64,23 @@ def criteria_of(constraints: Criteria | Mapping[str, Any] | None) -> Criteria:
         return constraints
     given = {ALIASES.get(k, k): v for k, v in constraints.items()}
     return Criteria.of(**given)
+
+
+def _preferred(spec: str, named: list[Offering]) -> list[Offering]:
+    """The listed offerings of a model spec, and of those the ones a cost ranking takes
+    (:func:`knollm.queries.rankable`) when there are any: a free tier, a plan or a doubtful
+    price is used only when nothing else serves the model. NoCandidates when every offering
+    is unlisted (naming one exactly, ``provider/api-id``, still works)."""
+    listed = [o for o in named if o.listed]
+    if named and not listed:
+        example = named[0]
+        raise NoCandidates(
+            f"every offering of {spec!r} is unlisted (no model list names its id, so it may not "
+            f"be callable); name one exactly to use it anyway, e.g. "
+            f"{example.provider}/{example.provider_model_id}"
+        )
+    ranked = [o for o in listed if rankable(o)]
+    return ranked or listed
 
 
 def is_openai_compatible(p: Provider) -> bool:
@@ -108,18 +133,25 @@ class Planner:
             if found and provider in catalog.provider_by_id and rest:
                 exact = self._at(provider).get(rest)
                 if exact is not None:
-                    return [exact]
+                    return [exact]  # named exactly: taken whatever it is
                 if rest in catalog.model_by_id:
-                    return [o for o in catalog.offerings_of(rest) if o.provider == provider]
+                    return _preferred(
+                        spec, [o for o in catalog.offerings_of(rest) if o.provider == provider]
+                    )
                 near = [f"{provider}/{k}" for k in catalog._closest(rest, self._at(provider))]
                 raise NoCandidates(str(NotFound(f"offering at {provider}", rest, near)))
         try:
             model = catalog.model(spec)
         except NotFound as exc:
             raise NoCandidates(str(exc)) from None
-        return [
-            o for o in catalog.offerings_of(model.id) if o.mode in CHAT_MODES and o.status in ACTIVE
-        ]
+        return _preferred(
+            spec,
+            [
+                o
+                for o in catalog.offerings_of(model.id)
+                if o.mode in CHAT_MODES and o.status in ACTIVE
+            ],
+        )
 
     def resolve(self, spec: str) -> list[Offering]:
         """Usable offerings for one spec (not ``auto``), in catalog order; cached."""
@@ -165,7 +197,12 @@ class Planner:
         )
         found = self.catalog.positions(full) if allowed else set()
         offerings = self.catalog.offerings
-        result = [offerings[pos] for pos in sorted(found)] if found is not None else []
+        ranks = full.ranks
+        result = (
+            [o for o in map(offerings.__getitem__, sorted(found)) if ranks(o)]
+            if found is not None
+            else []
+        )
         if not result:
             raise NoCandidates(
                 "no usable offering meets the constraints"

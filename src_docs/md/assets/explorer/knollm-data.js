@@ -8,7 +8,13 @@
   const PRICE_COLUMNS = ["in", "out", "cr", "cw", "bi", "bo", "req", "img"];
   const INT_COLUMNS = ["ctx", "mo"];
   const DAYS_PER_MONTH = 30;
-  const FORMAT = 2; // knollm_build/explorer.py PAYLOAD_FORMAT
+  const FORMAT = 3; // knollm_build/explorer.py PAYLOAD_FORMAT
+  /* The cost-ranking rule shared with the client (knollm/queries.py rankable, knollm/records.py;
+   * tests/parity/ranking_cases.json): bases whose token prices are what the offering costs, the
+   * bases whose 0 is true, and the flags that put a price in doubt. */
+  const TOKEN_BASES = ["tokens", "free", "subscription"];
+  const FREE_BASES = ["free", "subscription"];
+  const PRICE_FLAGS = ["price_outlier", "price_out_of_range", "placeholder_price"];
 
   function floats(values) {
     const out = new Float64Array(values.length);
@@ -55,6 +61,26 @@
     this.om = Uint32Array.from(o.om);
     this.cap = Uint32Array.from(o.cap);
     this.conf = Uint16Array.from(o.conf);
+    this.bases = raw.bases;
+    this.flags = raw.flags;
+    this.kinds = raw.kinds;
+    this.basis = Int8Array.from(o.basis);
+    this.flag = Uint32Array.from(o.flag);
+    /* Listed: a model list names the id (1); only a price table or an old snapshot does (0). */
+    this.listed = new Uint8Array(n).fill(1);
+    for (const i of raw.unlisted) this.listed[i] = 0;
+    /* Per offering: priced per token (basis tokens, free, subscription, or not stated), $0 by
+     * basis, price in doubt (a price flag). */
+    const tokenCodes = new Set(TOKEN_BASES.map((name) => raw.bases.indexOf(name)));
+    const freeCodes = new Set(FREE_BASES.map((name) => raw.bases.indexOf(name)));
+    let priceMask = 0;
+    for (const name of PRICE_FLAGS) if (raw.flags.includes(name)) priceMask |= 1 << raw.flags.indexOf(name);
+    this.tokenPriced = Uint8Array.from(this.basis, (b) => (b < 0 || tokenCodes.has(b) ? 1 : 0));
+    this.freeBasis = Uint8Array.from(this.basis, (b) => (freeCodes.has(b) ? 1 : 0));
+    this.priceFlagged = Uint8Array.from(this.flag, (bits) => ((bits & priceMask) !== 0 ? 1 : 0));
+    /* Hosts of each model: direct (not routers, resellers or plans) and routed, listed only. */
+    this.directHosts = Int32Array.from(raw.models.direct);
+    this.routedHosts = Int32Array.from(raw.models.routed);
     this.api = o.api;
     this.tier = o.tier;
     for (const c of PRICE_COLUMNS.concat(INT_COLUMNS)) this[c] = floats(o[c]);
@@ -78,6 +104,16 @@
 
   Catalog.prototype.status = function (i) {
     return this.statuses[this.st[i]];
+  };
+  Catalog.prototype.priceBasis = function (i) {
+    return this.basis[i] < 0 ? null : this.bases[this.basis[i]];
+  };
+  Catalog.prototype.flagNames = function (i) {
+    return this.flags.filter((_, k) => this.flag[i] & (1 << k));
+  };
+  Catalog.prototype.providerKind = function (p) {
+    const k = this.providers.kind[p];
+    return k < 0 ? null : this.kinds[k];
   };
   Catalog.prototype.apiId = function (i) {
     return this.api[i] || this.models.id[this.m[i]];
@@ -319,7 +355,12 @@
     const maxIn = state.maxIn === "" || state.maxIn == null ? Infinity : Number(state.maxIn);
     const maxOut = state.maxOut === "" || state.maxOut == null ? Infinity : Number(state.maxOut);
     const showDeprecated = state.deprecated;
+    /* paid: the calculator's cost ranking, by the rule of rankable() (no $0, no flagged price
+     * unless state.flagged, nothing priced per image, second, ... as tokens), plus offerings
+     * with no token price at all (listed last as unknown). Unlisted offerings are hidden unless
+     * state.unlisted, in every view. */
     const paidOnly = !!state.paid;
+    const rankOptions = { free: false, flagged: !!state.flagged, unlisted: !!state.unlisted };
     const mCreator = c.models.creator, mFamily = c.models.family, mOpen = c.models.open;
     /* A filter naming something the data doesn't have matches nothing (not everything). */
     const impossible = (state.provider && provider === undefined) || creator === -1 || family === -1 || mode === -1 ||
@@ -339,9 +380,46 @@
       if (maxIn !== Infinity && !(c.in[i] <= maxIn)) return false;
       if (maxOut !== Infinity && !(c.out[i] <= maxOut)) return false;
       if (!showDeprecated && c.inactive[i]) return false;
-      if (paidOnly && isFree(c, i)) return false;
+      if (!state.unlisted && !c.listed[i]) return false;
+      if (paidOnly && (isFree(c, i) || !(rankable(c, i, rankOptions) || unpriced(c, i)))) return false;
       return true;
     };
+  }
+
+  /* No token price at all: the calculator lists such an offering last, its cost "unknown"
+   * (cost() never counts a missing price as 0), so it is never ranked as cheap. */
+  function unpriced(c, i) {
+    return Number.isNaN(c.in[i]) && Number.isNaN(c.out[i]);
+  }
+
+  /* $0 offering: a free or subscription basis, or both token prices known and 0 (the client's
+   * Offering.is_free). */
+  function isZero(c, i) {
+    return c.freeBasis[i] === 1 || (c.in[i] === 0 && c.out[i] === 0);
+  }
+
+  /* Whether offering i enters a token-cost ranking (the client's knollm.queries.rankable with
+   * Criteria.listed): priced per token (never per image, second, request or character, or an
+   * unknown basis); not $0 unless opts.free; no price flag unless opts.flagged; listed unless
+   * opts.unlisted. */
+  function rankable(c, i, opts) {
+    const o = opts || {};
+    return c.tokenPriced[i] === 1 && (o.free || !isZero(c, i)) &&
+      (o.flagged || c.priceFlagged[i] === 0) && (o.unlisted || c.listed[i] === 1);
+  }
+
+  /* Offerings (those `keep` accepts, all when it is absent) a cost ranking takes, cheapest
+   * first for the workload w (as cost() prices it), ties in catalog order; those whose cost is
+   * unknown are left out, as the client's Catalog.cheapest does. */
+  function cheapest(c, w, opts, keep) {
+    const found = [];
+    for (let i = 0; i < c.n; i++) {
+      if ((keep && !keep(i)) || !rankable(c, i, opts)) continue;
+      const total = cost(c, i, w).perRequest;
+      if (!Number.isNaN(total)) found.push([total, i]);
+    }
+    found.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    return found.map((pair) => pair[1]);
   }
 
   /* Free: priced, and every known price is 0 (an offering without prices is unknown, not free). */
@@ -480,18 +558,19 @@
   /* ---- URL state -------------------------------------------------------------------------- */
   const FILTER_DEFAULTS = {
     q: "", provider: "", creator: "", family: "", mode: "", inMod: "", outMod: "",
-    caps: [], minCtx: 0, maxIn: "", maxOut: "", deprecated: false,
+    caps: [], minCtx: 0, maxIn: "", maxOut: "", deprecated: false, unlisted: false, flagged: false,
   };
   const PARAMS = {
     q: "search", provider: "provider", creator: "creator", family: "family", mode: "mode", inMod: "in",
     outMod: "out", caps: "cap", minCtx: "ctx", maxIn: "max_in", maxOut: "max_out", deprecated: "deprecated",
+    unlisted: "unlisted", flagged: "flagged",
     view: "view", sort: "sort", dir: "dir", page: "page", hide: "hide", compare: "compare",
     input: "input_tokens", output: "output_tokens", cached: "cached", requests: "requests", per: "per",
     batch: "batch", paid: "paid", selected: "offering", preset: "preset", model: "model", chart: "chart", colour: "colour",
   };
   const LISTS = new Set(["caps", "hide", "compare"]);
   const NUMBERS = new Set(["minCtx", "page", "input", "output", "cached", "requests"]);
-  const BOOLS = new Set(["deprecated", "batch", "paid"]);
+  const BOOLS = new Set(["deprecated", "batch", "paid", "unlisted", "flagged"]);
 
   function readState(defaults, search) {
     const params = new URLSearchParams(search === undefined ? location.search : search);
@@ -543,7 +622,7 @@
   }
 
   window.Knollm = {
-    load, fold, normalise, joinedPhrases, Catalog, Searcher, makeFilter, cost, monthlyRequests, formatTokens, formatPrice,
+    load, fold, normalise, joinedPhrases, Catalog, Searcher, makeFilter, rankable, cheapest, cost, monthlyRequests, formatTokens, formatPrice,
     formatMoney, parseQuantity, readState, writeState, stateQuery, FILTER_DEFAULTS, DAYS_PER_MONTH,
   };
 })();
