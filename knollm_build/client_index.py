@@ -26,10 +26,9 @@ The format is a contract between the compiler and the client, which never import
   - ``providers``: rows ``[id, name, api_base_url, api_style, openai_compatible, auth_env,
     website, docs_url, pricing_url, models, offerings, kind]``;
   - ``models``: columns ``id``, ``name``, ``creator``, ``family``, ``released``,
-    ``open_weights``, ``context_window``, ``hosts``, ``offerings``, ``dh`` / ``rh`` (direct and
-    routed hosts: distinct providers with a listed offering of the model, split by whether their
-    ``kind`` is ``router``, ``reseller`` or ``subscription`` — the client's
-    ``knollm.catalog.count_hosts``, which a test compares with these columns) and tuple indexes
+    ``open_weights``, ``context_window``, ``hosts``, ``offerings``, ``dh`` / ``rh`` (the contract's
+    ``direct_hosts`` / ``routed_hosts``; the client's ``knollm.catalog.count_hosts`` counts the
+    same for a catalog without them, which a test compares) and tuple indexes
     ``im``, ``om``, ``cap``, ``modes``;
   - ``offerings``: columns ``p`` (provider row), ``m`` (model row), ``api`` (the API id, ``null``
     when it equals the model id), ``name``, ``variant`` (tuple), ``mode`` / ``st`` (index into
@@ -61,7 +60,9 @@ from typing import Any, get_args
 
 import orjson
 
+from knollm_build.assemble import host_split
 from knollm_build.schema import (
+    INDIRECT_KINDS,
     PRICE_FIELDS,
     Capability,
     Flag,
@@ -85,8 +86,6 @@ VOCAB: dict[str, tuple[str, ...]] = {
     "flag": get_args(Flag),
     "provider_kind": get_args(ProviderKind),
 }
-INDIRECT_KINDS = frozenset({"router", "reseller", "subscription"})
-"""Provider kinds that are not direct hosts (the client's ``knollm.records.INDIRECT_KINDS``)."""
 PROVIDER_FIELDS = (
     "id",
     "name",
@@ -174,18 +173,19 @@ def _price_row(pricing: dict[str, Any]) -> list[Any]:
 
 
 def host_counts(document: dict[str, Any]) -> tuple[list[int], list[int]]:
-    """Per model (in document order), its direct and its routed hosts: distinct providers with a
-    listed offering of it, split by provider kind (see the module docstring)."""
+    """Per model (in document order), its direct and its routed hosts, as the contract states
+    them (``models[].direct_hosts`` / ``routed_hosts``, counted by assemble); for a document
+    from before schema 1.2, counted here by the same rule (:func:`assemble.host_split`)."""
+    models = document["models"]
+    if all("direct_hosts" in m for m in models):
+        return [m["direct_hosts"] for m in models], [m.get("routed_hosts", 0) for m in models]
     indirect = {p["id"] for p in document["providers"] if p.get("kind") in INDIRECT_KINDS}
-    row = {m["id"]: i for i, m in enumerate(document["models"])}
-    direct: list[set[str]] = [set() for _ in row]
-    routed: list[set[str]] = [set() for _ in row]
+    by_model: dict[str, list[tuple[str, bool]]] = {m["id"]: [] for m in models}
     for o in document["offerings"]:
-        where = row.get(o["model"])
-        if o.get("listed", True) and where is not None:
-            provider = o["provider"]
-            (routed if provider in indirect else direct)[where].add(provider)
-    return [len(s) for s in direct], [len(s) for s in routed]
+        if o["model"] in by_model:
+            by_model[o["model"]].append((o["provider"], o.get("listed", True)))
+    counts = [host_split(by_model[m["id"]], indirect) for m in models]
+    return [d for d, _ in counts], [r for _, r in counts]
 
 
 def client_index(document: dict[str, Any]) -> bytes:

@@ -31,7 +31,7 @@ from statistics import median
 from typing import Any
 
 from knollm_build.records import Problem
-from knollm_build.schema import Offering, Pricing
+from knollm_build.schema import PASS_THROUGH_KINDS, Offering, Pricing
 
 MAX_TEXT_PRICE = 1_000.0
 """USD per 1M tokens above which a text input or output price cannot be real."""
@@ -60,8 +60,6 @@ PRICE_BASIS_FIELDS = (
     ("per_request", "per_request"),
 )
 """(pricing field, basis) for offerings with no token price, in order of preference."""
-INDIRECT_KINDS = frozenset({"router", "reseller"})
-"""Provider kinds that pass requests on to other hosts: not direct hosts."""
 
 
 @dataclass(slots=True)
@@ -265,7 +263,7 @@ def _outliers(offerings: list[Offering], kinds: Mapping[str, str | None]) -> dic
             by_model[offering.model].append(index)
     found: dict[int, list[str]] = defaultdict(list)
     for indexes in by_model.values():
-        direct = [i for i in indexes if kinds.get(offerings[i].provider) not in INDIRECT_KINDS]
+        direct = [i for i in indexes if kinds.get(offerings[i].provider) not in PASS_THROUGH_KINDS]
         if len({offerings[i].provider for i in direct}) < MIN_HOSTS:
             continue
         for name in ("input", "output"):

@@ -59,7 +59,17 @@ ApiStyle = Literal[
 ]
 """The wire protocol a provider speaks."""
 
-ProviderKind = Literal["first_party", "cloud", "inference_host", "router", "reseller", "subscription"]
+ProviderKind = Literal[
+    "first_party", "cloud", "inference_host", "router", "reseller", "subscription"
+]
+PASS_THROUGH_KINDS = frozenset({"router", "reseller"})
+"""Provider kinds that pass requests on to other hosts: their claims about a model do not vote
+on its facts, and their prices are not part of a model's cross-host median (plausibility)."""
+INDIRECT_KINDS = PASS_THROUGH_KINDS | {"subscription"}
+"""Provider kinds that are not counted as a model's direct hosts: pass-through providers, and
+plans that sell a subscription rather than metered access. Every other kind, and a provider of
+no stated kind, is a direct host. Assemble counts ``Model.direct_hosts`` by it; the client's
+``knollm.records.INDIRECT_KINDS`` mirrors it (a test compares the two)."""
 """What a provider is to the models it serves.
 
 ``first_party``: the lab that trained them (OpenAI, Anthropic, Mistral); ``cloud``: a general
@@ -364,6 +374,11 @@ class Model(Strict):
     """Modes it is offered in."""
     hosts: int = 0
     """Number of distinct providers offering it."""
+    direct_hosts: int = 0
+    """Distinct providers with a listed offering of it that host it themselves (kind not in
+    ``router``, ``reseller``, ``subscription``; a provider of unknown kind counts as direct)."""
+    routed_hosts: int = 0
+    """Distinct routers, resellers and subscription plans with a listed offering of it."""
     offerings: int = 0
     """Number of offerings of it."""
     license: str | None = None

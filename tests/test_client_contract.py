@@ -34,3 +34,9 @@ def test_record_fields_exist_in_the_contract() -> None:
             mirror.__name__,
             names - set(original.model_fields),
         )
+
+
+def test_indirect_provider_kinds_are_the_contracts() -> None:
+    """The client counts routed hosts (for a subset of offerings, or an older catalog) by the same
+    kinds the compiler counts ``Model.direct_hosts`` / ``routed_hosts`` by."""
+    assert records.INDIRECT_KINDS == schema.INDIRECT_KINDS

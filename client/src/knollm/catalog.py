@@ -194,10 +194,11 @@ class Catalog:
             providers = [Provider.from_dict(d) for d in document["providers"]]
             models = [Model.from_dict(d) for d in document["models"]]
             offerings = [Offering.from_dict(d) for d in document["offerings"]]
-            for model, direct, routed in zip(
-                models, *count_hosts(models, offerings, providers), strict=True
-            ):
-                model.direct_hosts, model.routed_hosts = direct, routed
+            if any("direct_hosts" not in d for d in document["models"]):  # before schema 1.2
+                for model, direct, routed in zip(
+                    models, *count_hosts(models, offerings, providers), strict=True
+                ):
+                    model.direct_hosts, model.routed_hosts = direct, routed
         except (KeyError, TypeError, AttributeError) as exc:
             where = source.location if source else "document"
             raise CatalogError(

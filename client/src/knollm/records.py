@@ -262,6 +262,8 @@ class Model(_Raw):
             capabilities=tuple(d.get("capabilities") or ()),
             modes=tuple(d.get("modes") or ()),
             hosts=d.get("hosts", 0),
+            direct_hosts=d.get("direct_hosts", 0),
+            routed_hosts=d.get("routed_hosts", 0),
             offerings=d.get("offerings", 0),
             _raw=d,
         )
