@@ -19,6 +19,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from knollm_build.urls import Slugs, page_urls
+from site_plugins.knollm.model_sections import BENCHMARKS_PAGE, ModelSections
 from site_plugins.knollm.render import join_inert, tokens
 
 MODEL_DIR = "models"
@@ -38,6 +39,8 @@ class SiteData:
     diff: dict[str, Any] | None = None
     libraries: list[dict[str, Any]] = field(default_factory=list)
     data_files: list[dict[str, Any]] = field(default_factory=list)
+    history: dict[str, Any] | None = None
+    """The price ledger (``history.json``), when the build has one."""
 
 
 def page_dir(src_uri: str) -> str:
@@ -133,6 +136,7 @@ class PageBuilder:
         source_defaults = _defaults(Source)
         self.sources = [{**source_defaults, **s} for s in self.catalog["sources"]]
         self.source_names = {s["id"]: s for s in self.sources}
+        self.sections = ModelSections(self, data.history)
 
     # --- urls -------------------------------------------------------------------------------
     def model_uri(self, model_id: str) -> str:
@@ -155,6 +159,7 @@ class PageBuilder:
             yield uri, self.provider_page(uri, self.providers[provider_id])
         yield f"{PROVIDER_DIR}/index.md", self.providers_index(f"{PROVIDER_DIR}/index.md")
         yield from self.models_index().items()
+        yield BENCHMARKS_PAGE, self.sections.benchmarks_page(BENCHMARKS_PAGE)
         yield "data/index.md", self.data_index("data/index.md")
         yield "data/fields.md", self.fields_page("data/fields.md")
         yield "data/quality.md", self.quality_page("data/quality.md")
@@ -262,6 +267,7 @@ class PageBuilder:
             sources=[self.source_names.get(s, {"name": s})["name"] for s in sources],
             data_href=href(uri, "data/models.json"),
             description=description + ".",
+            **self.sections.model(uri, model, offerings),
         )
 
     def provider_page(self, uri: str, provider: dict[str, Any]) -> str:
@@ -319,6 +325,7 @@ class PageBuilder:
             sources=sources,
             conflicts=_conflict_rows(offerings),
             description=f"{provider['name']}: {len(offerings)} offerings, API base URL, key variable and a quick start.",
+            **self.sections.provider(uri, provider["id"]),
         )
 
     def _example_offering(self, offerings: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -471,6 +478,7 @@ class PageBuilder:
             schema_version=catalog["schema_version"],
             fields_href=href(uri, "data/fields.md"),
             quality_href=href(uri, "data/quality.md"),
+            prices_feed_href=href(uri, "changes/prices.xml"),
             files=[{**f, "href": href(uri, "data/" + f["name"])} for f in self.data.data_files],
             sources=self.sources,
             json_ld=json_ld,
@@ -481,6 +489,8 @@ class PageBuilder:
         return self.render(
             "fields.md.j2",
             classes=field_reference(),
+            history_classes=field_reference(history=True),
+            history_schema_href=href(uri, "data/history.schema.json"),
             schema_version=self.catalog["schema_version"],
             schema_href=href(uri, "data/schema.json"),
         )
@@ -555,6 +565,7 @@ class PageBuilder:
             )
             or "no changes",
             feed_href=href(uri, "changes/feed.xml"),
+            **self.sections.changes(uri),
             description="What changed in the Knollm catalog since the previous published data: offerings, prices, limits.",
         )
 
@@ -647,11 +658,14 @@ def changes_sections(diff: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def field_reference() -> list[dict[str, Any]]:
-    """Every model of the data contract with its fields, types and descriptions, from pydantic."""
+def field_reference(history: bool = False) -> list[dict[str, Any]]:
+    """Every model of the data contract with its fields, types and descriptions, from pydantic
+    (of ``models.json``, or of ``history.json`` with ``history``)."""
     from knollm_build.schema import (
+        Benchmark,
         Catalog,
         Conflict,
+        Link,
         Model,
         Offering,
         PriceTier,
@@ -661,18 +675,26 @@ def field_reference() -> list[dict[str, Any]]:
         SourceValue,
     )
 
+    if history:
+        from knollm_build.history import History, HistoryEntry, LedgerPoint
+
+        classes: tuple[Any, ...] = (History, HistoryEntry, LedgerPoint)
+    else:
+        classes = (
+            Catalog,
+            Source,
+            Provider,
+            Model,
+            Link,
+            Benchmark,
+            Offering,
+            Pricing,
+            PriceTier,
+            Conflict,
+            SourceValue,
+        )
     out = []
-    for cls in (
-        Catalog,
-        Source,
-        Provider,
-        Model,
-        Offering,
-        Pricing,
-        PriceTier,
-        Conflict,
-        SourceValue,
-    ):
+    for cls in classes:
         fields = []
         for name, info in cls.model_fields.items():
             annotation = info.annotation
