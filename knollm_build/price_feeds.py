@@ -134,12 +134,16 @@ def _timestamp(date: str) -> str:
     return f"{parts[0]}-{parts[1]}-{parts[2]}T00:00:00Z"
 
 
-def _entry(change: PriceChange, base: str, model_path: str | None) -> str:
+def _entry(change: PriceChange, base: str, model_path: str | None, updated: str) -> str:
     entry_id = "urn:knollm:price:" + ":".join(
         quote(part, safe="")
         for part in (change.provider, change.provider_model_id, change.since, change.source)
     )
-    verb = "took effect" if change.dated == "effective" else "observed"
+    when = _timestamp(change.since)
+    scheduled = when > updated
+    verb = (
+        "observed" if change.dated == "observed" else "takes effect" if scheduled else "took effect"
+    )
     summary = (
         f"{'; '.join(describe(f) for f in change.fields)}. "
         f"{change.source} ({verb} {change.since}) against {change.before_source} "
@@ -153,7 +157,8 @@ def _entry(change: PriceChange, base: str, model_path: str | None) -> str:
         "  <entry>\n"
         f"    <title>{xml_escape(_title(change))}</title>\n"
         f"    <id>{xml_escape(entry_id)}</id>\n"
-        f"    <updated>{_timestamp(change.since)}</updated>\n"
+        # A change the source schedules for later is news now: dated by the build, not the future.
+        f"    <updated>{xml_escape(updated) if scheduled else when}</updated>\n"
         f"{link}"
         f"    <summary>{xml_escape(summary)}</summary>\n"
         "  </entry>\n"
@@ -178,7 +183,9 @@ def atom(
         f"  <id>{xml_escape(feed_id)}</id>\n"
         f"  <updated>{xml_escape(updated)}</updated>\n"
         f'  <link rel="alternate" href="{xml_escape(page_url, _QUOTE)}"/>\n'
-        + "".join(_entry(c, base, model_paths.get(c.model) if c.model else None) for c in changes)
+        + "".join(
+            _entry(c, base, model_paths.get(c.model) if c.model else None, updated) for c in changes
+        )
         + "</feed>\n"
     ).encode()
 
