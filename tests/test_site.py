@@ -115,7 +115,9 @@ def test_hostile_strings_are_inert_everywhere(site: Path) -> None:
         # Chart data (json_script: no "<" can close the element) and the site's own scripts.
         for data in re.findall(r'<script type="application/json">(.*?)</script>', generated, re.S):
             assert "<" not in data and ">" not in data, path
-        generated = re.sub(r'<script type="application/json">.*?</script>', "", generated, flags=re.S)
+        generated = re.sub(
+            r'<script type="application/json">.*?</script>', "", generated, flags=re.S
+        )
         generated = re.sub(r'<script src="(\.\./)*assets/[a-z./-]+"></script>', "", generated)
         for needle in HOSTILE:
             assert needle not in generated, (path, needle)
