@@ -331,7 +331,7 @@ def test_atom_feeds_parse_escape_and_are_deterministic() -> None:
     entries = overall.findall(f"{ATOM}entry")
     assert len(entries) == 4
     ids = [e.findtext(f"{ATOM}id") for e in entries]
-    assert len(set(ids)) == 4 and all(i.startswith("urn:knollm:price:") for i in ids)
+    assert len(set(ids)) == 4 and all((i or "").startswith("urn:knollm:price:") for i in ids)
     first = entries[0]
     assert first.findtext(f"{ATOM}title", "").startswith("evil " + EVIL + ": input $9.05 → $1")
     # scheduled after the build: dated by the build, and said to take effect later

@@ -79,7 +79,7 @@ def history_section(
         )
     )
     rows = []
-    series = []
+    series: list[dict[str, Any]] = []
     for o, entry in found:
         points = entry["points"]
         label = f"{provider_name(o['provider'])} · {o['provider_model_id']}"
