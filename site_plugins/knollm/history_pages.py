@@ -79,7 +79,7 @@ def history_section(
         )
     )
     rows = []
-    series: list[dict[str, Any]] = []
+    lines: dict[str, dict[str, Any]] = {}
     for o, entry in found:
         points = entry["points"]
         label = f"{provider_name(o['provider'])} · {o['provider_model_id']}"
@@ -102,20 +102,22 @@ def history_section(
                 }
             )
         dated = [p for p in points if p.get("since") is not None]
-        if len(points) > 1 and dated and len(series) < CHART_OFFERINGS:
-            series.append(
-                {
-                    "label": label,
-                    "points": [
-                        {
-                            "since": p.get("since"),
-                            "input": p.get("input"),
-                            "output": p.get("output"),
-                        }
-                        for p in points
-                    ],
-                }
-            )
+        if len(points) > 1 and dated:
+            line = [
+                {"since": p.get("since"), "input": p.get("input"), "output": p.get("output")}
+                for p in points
+            ]
+            # Offerings with the very same history (regional ids, say) share one line.
+            key = repr(line)
+            if key in lines:
+                lines[key]["offerings"] += 1
+            elif len(lines) < CHART_OFFERINGS:
+                lines[key] = {"label": label, "points": line, "offerings": 1}
+    series = []
+    for shared in lines.values():
+        more = shared["offerings"] - 1
+        label = shared["label"] + (f" and {more} more" if more else "")
+        series.append({"label": label, "points": shared["points"]})
     multi = sum(1 for _, e in found if len(e["points"]) > 1)
     return {
         "rows": rows,

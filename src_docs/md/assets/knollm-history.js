@@ -103,7 +103,7 @@
           y: { beginAtZero: true, title: { display: true, text: "USD per 1M tokens", color: c.text }, ticks: { color: c.text }, grid: { color: c.grid } },
         },
         plugins: {
-          legend: { labels: { color: c.text, boxWidth: 12 } },
+          legend: { position: "bottom", labels: { color: c.text, boxWidth: 12 } },
           tooltip: {
             callbacks: {
               label: function (ctx) {
