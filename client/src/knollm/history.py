@@ -214,7 +214,8 @@ def estimate_as_of(
     if found is None:
         note = f"no ledger price on or before {day}"
     else:
-        note = f"prices as of {day}: {', '.join(found.sources)} {('since ' + found.since) if found.since else 'from before its first dated change'}"
+        when = f"since {found.since}" if found.since else "from before its first dated change"
+        note = f"prices as of {day}: {', '.join(found.sources)} {when}"
         if found.older:
             note += f" ({', '.join(found.older)} from an older point)"
     return dataclasses.replace(estimate, offering=offering, notes=(*estimate.notes, note))
