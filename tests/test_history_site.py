@@ -403,3 +403,20 @@ def test_fixture_site_links_its_feeds_from_the_page_head(fixture_site: Path) -> 
     assert 'id="history-json"' in fields and 'id="ledgerpoint"' in fields
     data = (fixture_site / "data" / "index.html").read_text(encoding="utf-8")
     assert 'href="../changes/prices.xml"' in data and "history.json" in data
+
+
+def test_offerings_with_the_same_history_share_one_chart_line() -> None:
+    from site_plugins.knollm.history_pages import history_section
+
+    points = [
+        {"since": "2025-01-01", "dated": "effective", "source": "s", "input": 1.0},
+        {"since": "2025-06-01", "dated": "effective", "source": "s", "input": 2.0},
+    ]
+    offerings = [{"provider": "p", "provider_model_id": f"{region}.m"} for region in ("eu", "us")]
+    ledger = {("p", o["provider_model_id"]): {"points": points} for o in offerings}
+    ledger[("p", "jp.m")] = {"points": [*points[:1], {**points[1], "input": 3.0}]}
+    offerings.append({"provider": "p", "provider_model_id": "jp.m"})
+    section = history_section(offerings, ledger, str, str, str, "2025-12-01")
+    assert section is not None and section["chart"] is not None
+    assert [s["label"] for s in section["chart"]["series"]] == ["p · eu.m and 1 more", "p · jp.m"]
+    assert len(section["rows"]) == 6  # the table keeps every offering's points
