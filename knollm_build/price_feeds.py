@@ -155,7 +155,7 @@ def _entry(change: PriceChange, base: str, model_path: str | None, updated: str)
         link = f'    <link rel="alternate" href="{xml_escape(target, _QUOTE)}"/>\n'
     return (
         "  <entry>\n"
-        f"    <title>{xml_escape(_title(change))}</title>\n"
+        f"    <title>{xml_escape(_title(change))}{f' (from {change.since})' if scheduled else ''}</title>\n"
         f"    <id>{xml_escape(entry_id)}</id>\n"
         # A change the source schedules for later is news now: dated by the build, not the future.
         f"    <updated>{xml_escape(updated) if scheduled else when}</updated>\n"
@@ -183,6 +183,7 @@ def atom(
         f"  <id>{xml_escape(feed_id)}</id>\n"
         f"  <updated>{xml_escape(updated)}</updated>\n"
         f'  <link rel="alternate" href="{xml_escape(page_url, _QUOTE)}"/>\n'
+        "  <author><name>Knollm</name></author>\n"  # Atom requires one for entries without
         + "".join(
             _entry(c, base, model_paths.get(c.model) if c.model else None, updated) for c in changes
         )

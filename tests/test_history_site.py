@@ -333,7 +333,10 @@ def test_atom_feeds_parse_escape_and_are_deterministic() -> None:
     ids = [e.findtext(f"{ATOM}id") for e in entries]
     assert len(set(ids)) == 4 and all((i or "").startswith("urn:knollm:price:") for i in ids)
     first = entries[0]
-    assert first.findtext(f"{ATOM}title", "").startswith("evil " + EVIL + ": input $9.05 → $1")
+    assert (
+        first.findtext(f"{ATOM}title", "")
+        == f"evil {EVIL}: input $9.05 → $1 (-89.0%) (from 2026-09-01)"
+    )
     # scheduled after the build: dated by the build, and said to take effect later
     assert first.findtext(f"{ATOM}updated") == "2026-03-01T00:00:00Z"
     assert "takes effect 2026-09-01" in first.findtext(f"{ATOM}summary", "")
