@@ -103,7 +103,7 @@ client-data: data
 	mkdir -p $(CLIENT_DATA)
 	rm -f $(CLIENT_DATA)/*.json.gz $(CLIENT_DATA)/client-index.knollm
 	cp $(OUT)/client-index.knollm $(CLIENT_DATA)/client-index.knollm
-	for f in models.json schema.json libraries.json; do \
+	for f in models.json schema.json libraries.json history.json; do \
 	    if [ -f $(OUT)/$$f ]; then gzip -n -9 -c $(OUT)/$$f > $(CLIENT_DATA)/$$f.gz; fi; done
 	@ls -l $(CLIENT_DATA)
 

@@ -20,6 +20,7 @@ from knollm_build.client_index import client_index
 from knollm_build.explorer import explorer_payload
 from knollm_build.history import json_schema as history_schema
 from knollm_build.libraries import libraries_document
+from knollm_build.price_feeds import feed_site_path, price_feeds
 from knollm_build.schema import SCHEMA_VERSION, Catalog
 from knollm_build.urls import page_urls
 
@@ -132,6 +133,8 @@ def publish_files(
     if history is not None:
         files["history.json"] = to_bytes(history)
         files["history.schema.json"] = orjson.dumps(history_schema(), option=_INDENTED)
+        # Atom feeds of the ledger's price changes, overall and per provider.
+        files.update(price_feeds(document, history, site_url or "", urls.models, urls.providers))
     return {name: files[name] for name in sorted(files, key=_order)}
 
 
@@ -141,7 +144,7 @@ def _order(name: str) -> tuple[int, str]:
 
 def site_path(name: str) -> str:
     """Where a published file is served on the site, relative to its root."""
-    return SITE_PATHS.get(name, f"data/{name}")
+    return SITE_PATHS.get(name) or feed_site_path(name) or f"data/{name}"
 
 
 def to_bytes(value: Any) -> bytes:

@@ -73,6 +73,11 @@ class Page:
         self.dialogs: list[str] = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        # A missing file names its address (the console message alone does not).
+        self.page.on(
+            "response",
+            lambda r: self.errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+        )
 
         def on_dialog(dialog: Any) -> None:
             self.dialogs.append(dialog.message)

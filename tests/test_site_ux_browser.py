@@ -263,22 +263,17 @@ def test_skip_link_goes_from_the_search_box_to_the_results(page: Page) -> None: 
 
 def test_sorting_generated_tables_by_keyboard(page: Page) -> None:  # noqa: F811
     p = visit(page, "models/llama-3.3-70b-instruct/")
-    header = p.locator(".knollm-model .knollm-table thead th", has_text="Input")
+    hosts = p.locator(".knollm-model .knollm-table").first  # the hosts table (price history follows)
+    header = hosts.locator("thead th", has_text="Input")
     button = header.get_by_role("button", name="Input")
     button.focus()
     p.keyboard.press("Enter")
     assert header.get_attribute("aria-sort") == "ascending"
-    prices = p.eval_on_selector_all(
-        ".knollm-model .knollm-table tbody td[data-label=Input]",
-        "els => els.map(e => e.textContent)",
-    )
+    prices = hosts.locator("tbody td[data-label=Input]").all_text_contents()
     assert prices == ["$0.10", "$0.13", "$0.59", "$0.88"]
     p.keyboard.press("Enter")
     assert header.get_attribute("aria-sort") == "descending"
-    prices = p.eval_on_selector_all(
-        ".knollm-model .knollm-table tbody td[data-label=Input]",
-        "els => els.map(e => e.textContent)",
-    )
+    prices = hosts.locator("tbody td[data-label=Input]").all_text_contents()
     assert prices == ["$0.88", "$0.59", "$0.13", "$0.10"]
     assert p.evaluate("document.activeElement.textContent.trim()") == "Input"
 

@@ -50,6 +50,11 @@ DATA_DOWNLOADS = {
         "The Python LLM library reviews' facts, features and examples.",
         "application/json",
     ),
+    "history.json": (
+        "The price ledger: every dated price of every offering, oldest first.",
+        "application/json",
+    ),
+    "history.schema.json": ("JSON Schema of history.json.", "application/schema+json"),
 }
 
 
@@ -83,8 +88,9 @@ def generate_pages(
     downloads = [
         {"name": name, "about": text, "format": fmt, "size": _size(published[name])}
         for name, (text, fmt) in DATA_DOWNLOADS.items()
+        if name in published
     ]
-    data = SiteData(document, report, diff, libraries, downloads)
+    data = SiteData(document, report, diff, libraries, downloads, result.history_document)
     yield from PageBuilder(environment(templates), data).pages()
 
 

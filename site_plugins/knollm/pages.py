@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from knollm_build.urls import Slugs, page_urls
 from site_plugins.knollm.measured import MeasuredRows
+from site_plugins.knollm.model_sections import BENCHMARKS_PAGE, ModelSections
 from site_plugins.knollm.quality import basis_rows, flag_groups
 from site_plugins.knollm.render import join_inert, tokens
 
@@ -40,6 +41,8 @@ class SiteData:
     diff: dict[str, Any] | None = None
     libraries: list[dict[str, Any]] = field(default_factory=list)
     data_files: list[dict[str, Any]] = field(default_factory=list)
+    history: dict[str, Any] | None = None
+    """The price ledger (``history.json``), when the build has one."""
 
 
 def page_dir(src_uri: str) -> str:
@@ -143,6 +146,7 @@ class PageBuilder:
             self.provider_uri,
             href,
         )
+        self.sections = ModelSections(self, data.history)
 
     # --- urls -------------------------------------------------------------------------------
     def model_uri(self, model_id: str) -> str:
@@ -165,6 +169,7 @@ class PageBuilder:
             yield uri, self.provider_page(uri, self.providers[provider_id])
         yield f"{PROVIDER_DIR}/index.md", self.providers_index(f"{PROVIDER_DIR}/index.md")
         yield from self.models_index().items()
+        yield BENCHMARKS_PAGE, self.sections.benchmarks_page(BENCHMARKS_PAGE)
         yield "data/index.md", self.data_index("data/index.md")
         yield "data/fields.md", self.fields_page("data/fields.md")
         yield "data/quality.md", self.quality_page("data/quality.md")
@@ -273,6 +278,7 @@ class PageBuilder:
             data_href=href(uri, "data/models.json"),
             measured=self.measured.for_model(model["id"], uri),
             description=description + ".",
+            **self.sections.model(uri, model, offerings),
         )
 
     def provider_page(self, uri: str, provider: dict[str, Any]) -> str:
@@ -331,6 +337,7 @@ class PageBuilder:
             conflicts=_conflict_rows(offerings),
             measured=self.measured.for_provider(provider["id"], uri),
             description=f"{provider['name']}: {len(offerings)} offerings, API base URL, key variable and a quick start.",
+            **self.sections.provider(uri, provider["id"]),
         )
 
     def _example_offering(self, offerings: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -483,6 +490,7 @@ class PageBuilder:
             schema_version=catalog["schema_version"],
             fields_href=href(uri, "data/fields.md"),
             quality_href=href(uri, "data/quality.md"),
+            prices_feed_href=href(uri, "changes/prices.xml"),
             files=[{**f, "href": href(uri, "data/" + f["name"])} for f in self.data.data_files],
             sources=self.sources,
             json_ld=json_ld,
@@ -493,6 +501,8 @@ class PageBuilder:
         return self.render(
             "fields.md.j2",
             classes=field_reference(),
+            history_classes=field_reference(history=True),
+            history_schema_href=href(uri, "data/history.schema.json"),
             schema_version=self.catalog["schema_version"],
             schema_href=href(uri, "data/schema.json"),
         )
@@ -575,6 +585,7 @@ class PageBuilder:
             )
             or "no changes",
             feed_href=href(uri, "changes/feed.xml"),
+            **self.sections.changes(uri),
             description="What changed in the Knollm catalog since the previous published data: offerings, prices, limits.",
         )
 
@@ -667,11 +678,14 @@ def changes_sections(diff: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def field_reference() -> list[dict[str, Any]]:
-    """Every model of the data contract with its fields, types and descriptions, from pydantic."""
+def field_reference(history: bool = False) -> list[dict[str, Any]]:
+    """Every model of the data contract with its fields, types and descriptions, from pydantic
+    (of ``models.json``, or of ``history.json`` with ``history``)."""
     from knollm_build.schema import (
+        Benchmark,
         Catalog,
         Conflict,
+        Link,
         Measurement,
         Model,
         Offering,
@@ -683,20 +697,28 @@ def field_reference() -> list[dict[str, Any]]:
         Spread,
     )
 
+    if history:
+        from knollm_build.history import History, HistoryEntry, LedgerPoint
+
+        classes: tuple[Any, ...] = (History, HistoryEntry, LedgerPoint)
+    else:
+        classes = (
+            Catalog,
+            Source,
+            Provider,
+            Model,
+            Link,
+            Benchmark,
+            Offering,
+            Pricing,
+            PriceTier,
+            Conflict,
+            SourceValue,
+            Measurement,
+            Spread,
+        )
     out = []
-    for cls in (
-        Catalog,
-        Source,
-        Provider,
-        Model,
-        Offering,
-        Pricing,
-        PriceTier,
-        Conflict,
-        SourceValue,
-        Measurement,
-        Spread,
-    ):
+    for cls in classes:
         fields = []
         for name, info in cls.model_fields.items():
             annotation = info.annotation

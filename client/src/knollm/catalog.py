@@ -23,6 +23,7 @@ from knollm import index as index_file
 from knollm import queries
 from knollm._gc import paused_gc
 from knollm.costs import CostEstimate, estimate_cost
+from knollm.history import PriceHistory, estimate_as_of, load_for
 from knollm.records import INDIRECT_KINDS, Model, Offering, Provider
 from knollm.source import CatalogError, DataSource, resolve
 
@@ -622,8 +623,14 @@ class Catalog:
             listed,
         )
 
-    @staticmethod
+    def history(self) -> PriceHistory:
+        """The price ledger beside this catalog (else the bundled one), loaded once."""
+        if "_history" not in self.__dict__:
+            self.__dict__["_history"] = load_for(self.source)
+        return self.__dict__["_history"]
+
     def estimate_cost(
+        self,
         offering: Offering,
         input_tokens: float,
         output_tokens: float,
@@ -631,8 +638,14 @@ class Catalog:
         cached_share: float = 0.0,
         requests: int | None = None,
         batch: bool = False,
+        as_of: str | None = None,
     ) -> CostEstimate:
-        """Cost of a workload at one offering; see :func:`knollm.costs.estimate_cost`."""
+        """Cost of a workload at one offering; see :func:`knollm.costs.estimate_cost`. With
+        ``as_of`` (``YYYY-MM-DD``), at the prices in force then (:mod:`knollm.history`)."""
+        if as_of is not None:
+            return estimate_as_of(self.history(), offering, input_tokens, output_tokens,
+                                  as_of=as_of, cached_share=cached_share, requests=requests,
+                                  batch=batch)  # fmt: skip
         return estimate_cost(
             offering,
             input_tokens,

@@ -19,8 +19,9 @@ from knollm.cli.common import (
 )
 from knollm.cli.models import model_hosts
 from knollm.cli.output import Column, money, output_options, plain, price, table, tokens
-from knollm.costs import CostEstimate, estimate_cost
+from knollm.costs import CostEstimate
 from knollm.queries import DEFAULT_INPUT, DEFAULT_OUTPUT, Preferences, caveats
+from knollm.source import CatalogError
 
 WEIGHTS = ("cost", "context", "recency", "hosts", "latency", "quality")
 
@@ -94,10 +95,13 @@ def costs() -> None:
 @click.option("--requests", type=QUANTITY, help="Number of requests (decides long-context tiers).")
 @click.option("--batch", is_flag=True, help="Use batch API prices.")
 @click.option("--include-inactive", is_flag=True, help="Also deprecated and retired offerings.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Price with the prices in force on this date (the price ledger, history.json).")  # fmt: skip
 @output_options
 def estimate_command(
     model_id: str | None, offering_key: str | None, input_tokens: int, output_tokens: int,
     cached: float, requests: int | None, batch: bool, include_inactive: bool, fmt: str,
+    as_of: Any = None,
 ) -> None:  # fmt: skip
     """Cost of INPUT and OUTPUT tokens at each host of a model (cheapest first) or at one offering.
     Hosts lacking a needed price are listed last with what is missing, never counted as free;
@@ -119,12 +123,15 @@ def estimate_command(
             ]  # fmt: skip
     except NotFound as exc:
         raise not_found(exc, "--offering" if offering_key else "--model") from None
-    estimates = [
-        estimate_cost(
-            o, input_tokens, output_tokens, cached_share=cached, requests=requests, batch=batch
-        )
-        for o in offerings
-    ]
+    day = as_of.date().isoformat() if as_of else None
+    try:
+        estimates = [
+            catalog.estimate_cost(o, input_tokens, output_tokens, cached_share=cached,
+                                  requests=requests, batch=batch, as_of=day)
+            for o in offerings
+        ]  # fmt: skip
+    except CatalogError as exc:  # no or unreadable history.json
+        raise click.ClickException(str(exc)) from None
     estimates.sort(key=lambda e: (not e.complete, e.total, e.offering.key))
     rows = [estimate_row(e) for e in estimates]
     columns = [*ESTIMATE_COLUMNS, Column("notes", "notes", lambda _: "")]
@@ -138,6 +145,7 @@ def estimate_command(
         + f" + {tokens(output_tokens)} output"
         + (f" over {requests:,} requests" if requests else "")
         + (", batch" if batch else "")
+        + (f", prices as of {day}" if day else "")
     )
     table(rows, columns, fmt, title=title, data=[e.as_dict() for e in estimates])
     if fmt == "table":
