@@ -8,7 +8,7 @@
   const PRICE_COLUMNS = ["in", "out", "cr", "cw", "bi", "bo", "req", "img"];
   const INT_COLUMNS = ["ctx", "mo"];
   const DAYS_PER_MONTH = 30;
-  const FORMAT = 2; // knollm_build/explorer.py PAYLOAD_FORMAT
+  const FORMAT = 3; // knollm_build/explorer.py PAYLOAD_FORMAT
 
   function floats(values) {
     const out = new Float64Array(values.length);
@@ -33,7 +33,44 @@
     return fold(text).split("/").map((part) => part.replace(/[^a-z0-9]+/g, "")).join(" ");
   }
 
+  /* ---- format 3 decoding (knollm_build/explorer.py): derived strings and delta codes --------- */
+  /* Python's str.capitalize on ASCII: first character upper, the rest lower. */
+  function capitalise(part) {
+    return part.charAt(0).toUpperCase() + part.slice(1).toLowerCase();
+  }
+  /* explorer.title_of: the name of a model whose payload name is null. */
+  function titleOf(id) {
+    const last = id.split("/").pop();
+    return last.split("-").map((part) => (part.length <= 3 && /[0-9]/.test(part) ? part.toUpperCase() : capitalise(part))).join(" ");
+  }
+  /* Fills in, once and in place, what format 3 leaves out: offerings.m from the delta-coded dm,
+   * model ids from their first offering's API id (explorer.id_of), names from ids, creators from
+   * id prefixes (the creators table becomes every creator, sorted, and the codes index it). */
+  function decode(raw) {
+    if (raw.decoded) return raw;
+    if (raw.format !== FORMAT) throw new Error("unsupported catalog data format " + raw.format);
+    const o = raw.offerings, models = raw.models;
+    const n = o.dm.length;
+    const m = new Array(n);
+    let j = 0;
+    for (let i = 0; i < n; i++) m[i] = j += o.dm[i];
+    o.m = m;
+    const ids = models.id;
+    for (let i = 0; i < n; i++) {
+      if (ids[m[i]] === null && o.api[i]) ids[m[i]] = o.api[i].toLowerCase().replace(/_/g, "-");
+    }
+    models.name = models.name.map((name, k) => (name === null ? titleOf(ids[k]) : name));
+    const own = models.creator.map((code, k) => (code === -2 ? ids[k].split("/")[0] : code >= 0 ? raw.creators[code] : null));
+    const creators = Array.from(new Set(own.filter((name) => name !== null))).sort();
+    const index = new Map(creators.map((name, k) => [name, k]));
+    raw.creators = creators;
+    models.creator = own.map((name) => (name === null ? -1 : index.get(name)));
+    raw.decoded = true;
+    return raw;
+  }
+
   function Catalog(raw) {
+    decode(raw);
     const o = raw.offerings;
     const n = o.p.length;
     this.raw = raw;
@@ -47,6 +84,9 @@
     this.modes = raw.modes;
     this.modalities = raw.modalities;
     this.capabilities = raw.capabilities;
+    this.priceBases = raw.price_bases;
+    this.flagNames = raw.flag_names;
+    this.variantSets = raw.variant_sets;
     this.p = Int32Array.from(o.p);
     this.m = Int32Array.from(o.m);
     this.mode = Uint8Array.from(o.mode);
@@ -55,6 +95,12 @@
     this.om = Uint32Array.from(o.om);
     this.cap = Uint32Array.from(o.cap);
     this.conf = Uint16Array.from(o.conf);
+    this.listed = Uint8Array.from(o.listed);
+    this.basis = Uint8Array.from(o.basis);
+    this.flags = Uint32Array.from(o.flags);
+    this.variant = Int16Array.from(o.var);
+    this.dep = o.dep;
+    this.direct = Uint8Array.from(raw.providers.direct);
     this.api = o.api;
     this.tier = o.tier;
     for (const c of PRICE_COLUMNS.concat(INT_COLUMNS)) this[c] = floats(o[c]);
@@ -537,13 +583,11 @@
   async function load(url) {
     const response = await fetch(url, { cache: "default" });
     if (!response.ok) throw new Error("could not load the catalog data (" + response.status + ")");
-    const raw = await response.json();
-    if (raw.format !== FORMAT) throw new Error("unsupported catalog data format " + raw.format);
-    return new Catalog(raw);
+    return new Catalog(await response.json());
   }
 
   window.Knollm = {
-    load, fold, normalise, joinedPhrases, Catalog, Searcher, makeFilter, cost, monthlyRequests, formatTokens, formatPrice,
+    load, decode, fold, normalise, joinedPhrases, Catalog, Searcher, makeFilter, cost, monthlyRequests, formatTokens, formatPrice,
     formatMoney, parseQuantity, readState, writeState, stateQuery, FILTER_DEFAULTS, DAYS_PER_MONTH,
   };
 })();
