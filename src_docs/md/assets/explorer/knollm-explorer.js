@@ -23,10 +23,25 @@
     agent: { label: "Coding agent", input: 60000, output: 2000, cached: 0.8, requests: 1000, per: "day", batch: false, mode: "chat" },
     embeddings: { label: "Embeddings", input: 500, output: 0, cached: 0, requests: 1000000, per: "month", batch: false, mode: "embedding" },
   };
-  const WORKLOAD_DEFAULTS = { input: 2000, output: 400, cached: 0.5, requests: 10000, per: "day", batch: false, preset: "" };
+  /* Cache share 0 unless asked: a share nobody typed would understate most bills. Monthly totals
+   * (entry=month) are kept as typed ("10M"): the request size is the total over the requests. */
+  const WORKLOAD_DEFAULTS = {
+    input: 2000, output: 400, cached: 0, requests: 10000, per: "day", batch: false, preset: "",
+    entry: "request", month_input_tokens: "10M", month_output_tokens: "2M",
+  };
+  /* Price flags (knollm_build/plausibility.py) that make a price doubtful for a bill. */
+  const PRICE_FLAGS = ["price_outlier", "price_out_of_range", "cache_read_above_input", "unit_inferred", "placeholder_price"];
+  /* Why the calculator leaves an offering out by default (bits of leftOut). */
+  const LEFT_OUT = [
+    ["fit", "cannot hold the request (context or max output)"],
+    ["basis", "not priced per token"],
+    ["unlisted", "unlisted (only a price table names the id)"],
+    ["flagged", "price flagged as doubtful"],
+  ];
   const DEFAULTS = Object.assign({}, K.FILTER_DEFAULTS, WORKLOAD_DEFAULTS, {
-    /* ?model=<canonical id>: that model only (the links from model pages). */
-    model: "",
+    /* ?model=<canonical id>: that model only (the links from model pages); ?models=a,b: those
+     * models, in one table (the calculator's picker); ?all=1: what the calculator leaves out too. */
+    model: "", models: "", all: "",
     view: "offerings", sort: "", dir: "", page: 1, hide: ["cr", "mode"], compare: [], selected: "",
     /* The calculator is for paying workloads: free tiers (price 0) are hidden unless asked for. */
     paid: APP === "calculator",
@@ -168,8 +183,48 @@
   }
 
   /* ---- costs (calculator, compare) --------------------------------------------------------- */
+  /* The workload per request. With monthly totals (entry=month) a request is the month's tokens
+   * over the month's requests, so the cost rule (Knollm.cost) and its tiers apply unchanged. */
   function workload() {
-    return { input: state.input, output: state.output, cached: state.cached, requests: state.requests, per: state.per, batch: state.batch };
+    const w = { input: state.input, output: state.output, cached: state.cached, requests: state.requests, per: state.per, batch: state.batch };
+    if (state.entry === "month") {
+      const monthly = Math.max(1, K.monthlyRequests(w));
+      const tokensIn = K.parseQuantity(state.month_input_tokens), tokensOut = K.parseQuantity(state.month_output_tokens);
+      w.input = isNaN(tokensIn) ? 0 : tokensIn / monthly;
+      w.output = isNaN(tokensOut) ? 0 : tokensOut / monthly;
+    }
+    return w;
+  }
+  function pickedModels() {
+    return state.models ? state.models.split(",").filter(Boolean) : [];
+  }
+
+  /* ---- what the calculator leaves out, and why (bits over LEFT_OUT) ------------------------- */
+  let leftOut = null;
+  let leftOutFor = "";
+  function leftOutMask() {
+    const w = workload();
+    const id = w.input + ":" + w.output;
+    if (leftOut && leftOutFor === id) return leftOut;
+    const c = catalog;
+    const tokens = c.priceBases.indexOf("tokens"), free = c.priceBases.indexOf("free");
+    let flagBits = 0;
+    for (const name of PRICE_FLAGS) if (c.flagNames.indexOf(name) >= 0) flagBits |= 1 << c.flagNames.indexOf(name);
+    const need = w.input + w.output;
+    leftOut = leftOut && leftOut.length === c.n ? leftOut : new Uint8Array(c.n);
+    for (let i = 0; i < c.n; i++) {
+      let bits = 0;
+      if (c.ctx[i] < need || c.mo[i] < w.output) bits |= 1; // NaN (unknown) never leaves one out
+      if (c.basis[i] !== tokens && c.basis[i] !== free) bits |= 2;
+      if (!c.listed[i]) bits |= 4;
+      if (c.flags[i] & flagBits) bits |= 8;
+      leftOut[i] = bits;
+    }
+    leftOutFor = id;
+    return leftOut;
+  }
+  function leftOutText(bits) {
+    return LEFT_OUT.filter((entry, k) => bits & (1 << k)).map((entry) => entry[1]).join("; ");
   }
   function ensureCosts() {
     const w = workload();
@@ -188,11 +243,15 @@
    * doesn't change it), as a predicate that is one byte read. */
   function filterMask() {
     const id = JSON.stringify([state.provider, state.creator, state.family, state.mode, state.inMod, state.outMod,
-      state.caps, state.minCtx, state.maxIn, state.maxOut, state.deprecated, state.paid, state.model]);
+      state.caps, state.minCtx, state.maxIn, state.maxOut, state.deprecated, state.paid, state.model, state.models]);
     if (id !== keepFor || !keepMask) {
-      const base = K.makeFilter(catalog, state);
-      const only = state.model ? catalog.modelIndex.get(state.model) : undefined;
-      const test = !state.model ? base : only === undefined ? () => false : (i) => catalog.m[i] === only && base(i);
+      /* Deprecated offerings are still callable: shown (with their date); retired ones are hidden
+       * unless "Show retired" (the old deprecated=1) is on. */
+      const base = K.makeFilter(catalog, Object.assign({}, state, { deprecated: true }));
+      const retired = catalog.statuses.indexOf("retired");
+      const wanted = new Set(pickedModels().concat(state.model ? [state.model] : []).map((id) => catalog.modelIndex.get(id)));
+      const st = catalog.st, m = catalog.m, showRetired = state.deprecated;
+      const test = (i) => (showRetired || st[i] !== retired) && (!wanted.size || wanted.has(m[i])) && base(i);
       keepMask = keepMask && keepMask.length === catalog.n ? keepMask : new Uint8Array(catalog.n);
       for (let i = 0; i < catalog.n; i++) keepMask[i] = test(i) ? 1 : 0;
       keepFor = id;
@@ -200,10 +259,26 @@
     const mask = keepMask;
     return (i) => mask[i] === 1;
   }
+  /* What the calculator left out of the last query: per reason and in all. */
+  let excluded = { total: 0, reasons: [0, 0, 0, 0] };
   function query() {
     const c = catalog;
     const found = searcher.search(state.q);
-    const keep = filterMask();
+    const filtered = filterMask();
+    let keep = filtered;
+    excluded = { total: 0, reasons: [0, 0, 0, 0] };
+    if (APP === "calculator" && !state.all) {
+      const lo = leftOutMask();
+      const tally = excluded;
+      keep = (i) => {
+        if (!filtered(i)) return false;
+        const bits = lo[i];
+        if (!bits) return true;
+        tally.total++;
+        for (let k = 0; k < 4; k++) if (bits & (1 << k)) tally.reasons[k]++;
+        return false;
+      };
+    }
     const sort = currentSort();
     let rows = [];
     if (found && (found.ranked || (sort.key !== "relevance" && found.idxs.length < 2000))) {
@@ -318,6 +393,12 @@
     catalog.capabilities.forEach((name, k) => { if (bits & (1 << k)) out.push(name.replace(/_/g, " ")); });
     return out.join(", ");
   }
+  /* "deprecated · until 2026-06-01": callable until then; "retired" once it is gone. */
+  function statusText(i) {
+    const status = catalog.status(i);
+    const date = catalog.dep[i];
+    return date && status === "deprecated" ? status + " · until " + date : date && status === "retired" ? status + " " + date : status;
+  }
   function releasedText(j) {
     return catalog.models.released[j] || "—";
   }
@@ -328,7 +409,7 @@
     switch (key) {
       case "model": {
         const cell = h("td", null, modelLink(j));
-        if (c.inactive[i]) cell.append(" ", h("span", { className: "knollm-badge" }, c.status(i)));
+        if (c.inactive[i]) cell.append(" ", h("span", { className: "knollm-badge" }, statusText(i)));
         return cell;
       }
       case "provider": return h("td", null, providerLink(c.p[i]));
@@ -346,7 +427,8 @@
       }
       case "notes": {
         const r = rowCost(i);
-        return h("td", { className: "knollm-notes" }, [r.unknown].concat(r.notes.map((t) => t.split(":")[0])).filter(Boolean).join("; "));
+        const out = leftOut && state.all && leftOut[i] ? "left out by default: " + leftOutText(leftOut[i]) : null;
+        return h("td", { className: "knollm-notes" }, [out, r.unknown].concat(r.notes.map((t) => t.split(":")[0])).filter(Boolean).join("; "));
       }
     }
     return h("td");
@@ -416,7 +498,7 @@
 
   /* Re-rendering replaces the table, pager and tray: the control that was used (a sort button,
    * a compare box, "Next") is found again by its data attribute and gets the focus back. */
-  const FOCUS_KEYS = ["sort", "compare", "page", "uncompare", "trayToggle"];
+  const FOCUS_KEYS = ["sort", "compare", "page", "uncompare", "trayToggle", "showAll"];
   function focusedControl() {
     const active = document.activeElement;
     if (!active || !root.contains(active)) return null;
@@ -495,7 +577,7 @@
     ui.modelChip.textContent = state.model ? "Only " + modelName + " ✕" : "";
     if (state.model) ui.modelChip.setAttribute("aria-label", "Show every model, not only " + modelName);
     if (APP === "explorer") renderCompare();
-    if (APP === "calculator") renderBreakdown();
+    if (APP === "calculator") { renderBreakdown(); renderLeftOut(); renderSummary(rows); renderEntryHint(); }
     if (window.KnollmTables) window.KnollmTables.fit(ui.scroll);
     restoreFocus(focused);
     const finished = performance.now();
@@ -539,7 +621,7 @@
       ["Context", (i) => K.formatTokens(c.ctx[i])],
       ["Max output", (i) => K.formatTokens(c.mo[i])],
       ["Capabilities", (i) => capabilityText(c.cap[i]) || "—"],
-      ["Status", (i) => c.status(i)],
+      ["Status", (i) => statusText(i)],
       ["Monthly cost of the workload", (i, k) => h("strong", { className: "knollm-cost" }, K.formatMoney(results[k].monthly))],
       ["Notes", (i, k) => [results[k].unknown].concat(results[k].notes).filter(Boolean).join("; ") || "—"],
     ];
@@ -562,6 +644,57 @@
     return K.formatTokens(w.input) + " input and " + K.formatTokens(w.output) + " output tokens per request, " +
       Math.round(w.cached * 100) + "% of input cached, " + K.formatTokens(w.requests) + " requests per " + w.per +
       (w.batch ? ", batch" : "");
+  }
+
+  /* ---- calculator: what is left out, several models, the request size -------------------------- */
+  function renderLeftOut() {
+    const shown = !!state.all;
+    const total = shown ? 0 : excluded.total;
+    if (!shown && !total) { ui.leftOut.replaceChildren(); return; }
+    const parts = LEFT_OUT.map((entry, k) => [excluded.reasons[k], entry[1]]).filter((x) => x[0] > 0)
+      .map((x) => x[0].toLocaleString("en-US") + " " + x[1]);
+    ui.leftOut.replaceChildren(
+      shown ? "Showing every matching offering, including those left out by default (their notes say why). "
+        : total.toLocaleString("en-US") + " matching offering" + (total === 1 ? "" : "s") + " left out: " + parts.join(", ") + ". ",
+      h("button", { type: "button", className: "md-button", dataset: { showAll: "1" }, "aria-pressed": String(shown) },
+        shown ? "Leave them out" : "Show them"));
+  }
+  /* With models picked: the cheapest counted offering of each, in one table. */
+  function renderSummary(rows) {
+    const picked = pickedModels();
+    if (!picked.length) { ui.summary.replaceChildren(); return; }
+    const c = catalog;
+    const best = new Map();
+    const count = new Map();
+    for (const i of rows) {
+      const j = c.m[i];
+      count.set(j, (count.get(j) || 0) + 1);
+      const was = best.get(j);
+      if (!(costs[i] >= 0)) { if (was === undefined) best.set(j, -1); continue; }
+      if (was === undefined || was < 0 || costs[i] < costs[was]) best.set(j, i);
+    }
+    const body = picked.map((id) => {
+      const j = c.modelIndex.get(id);
+      if (j === undefined) return h("tr", null, h("th", { scope: "row" }, id), h("td", { colSpan: 4 }, "not in the catalog"));
+      const i = best.has(j) ? best.get(j) : -1;
+      return h("tr", null, h("th", { scope: "row" }, modelLink(j)),
+        h("td", null, i >= 0 ? providerLink(c.p[i]) : "—"),
+        h("td", { className: "knollm-num knollm-cost" }, i >= 0 ? K.formatMoney(costs[i]) : "—"),
+        h("td", { className: "knollm-num" }, i >= 0 ? K.formatMoney(rowCost(i).perRequest) : "—"),
+        h("td", { className: "knollm-num" }, String(count.get(j) || 0)));
+    });
+    ui.summary.replaceChildren(h("h2", { id: "knollm-summary" }, "Cheapest per model"),
+      h("div", { className: "knollm-scroll" }, h("table", { className: "knollm-table knollm-summary-table" },
+        h("thead", null, h("tr", null, ["Model", "Cheapest at", "Monthly cost", "Per request", "Offerings counted"].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", null, body))));
+  }
+  function renderEntryHint() {
+    const w = workload();
+    const monthly = K.monthlyRequests(w);
+    ui.entryHint.textContent = state.entry === "month"
+      ? "That is " + K.formatTokens(Math.round(w.input)) + " input and " + K.formatTokens(Math.round(w.output)) + " output tokens per request over " +
+        Math.max(1, monthly).toLocaleString("en-US") + " requests a month (the request size decides context tiers and which offerings can hold it)."
+      : "";
   }
 
   /* ---- calculator breakdown ----------------------------------------------------------------- */
@@ -653,6 +786,10 @@
       parts.push(ui.compare, ui.tray);
     }
     if (APP === "calculator") {
+      ui.leftOut = h("p", { className: "knollm-left-out" });
+      ui.summary = h("section", { className: "knollm-model-summary" });
+      parts.splice(parts.indexOf(ui.count), 0, ui.summary);
+      parts.splice(parts.indexOf(ui.count) + 1, 0, ui.leftOut);
       ui.breakdown = h("section", { className: "knollm-breakdown-panel" });
       parts.push(ui.breakdown);
     }
@@ -668,12 +805,69 @@
     ui.requests = h("input", { type: "text", inputMode: "numeric", "aria-label": "Requests", size: 9 });
     ui.per = h("select", { "aria-label": "Requests per" }, option("day", "per day"), option("month", "per month"));
     ui.batch = h("input", { type: "checkbox", "aria-label": "Batch" });
+    ui.entry = h("select", { "aria-label": "Enter the workload as" },
+      option("request", "tokens per request × requests"), option("month", "monthly totals"));
+    ui.monthIn = h("input", { type: "text", inputMode: "numeric", "aria-label": "Input tokens per month", size: 8 });
+    ui.monthOut = h("input", { type: "text", inputMode: "numeric", "aria-label": "Output tokens per month", size: 8 });
+    ui.perRequest = h("div", { className: "knollm-entry-request" },
+      field("Input tokens / request", ui.input), field("Output tokens / request", ui.output));
+    ui.perMonth = h("div", { className: "knollm-entry-month" },
+      field("Input tokens / month", ui.monthIn), field("Output tokens / month", ui.monthOut));
+    ui.entryHint = h("p", { className: "knollm-hint", role: "status" });
     return h("fieldset", { className: "knollm-workload" }, h("legend", null, "Workload"), ui.presets,
       h("div", { className: "knollm-filter-grid" },
-        field("Input tokens / request", ui.input), field("Output tokens / request", ui.output),
+        field("Enter as", ui.entry), ui.perRequest, ui.perMonth,
         field("Cached input %", ui.cached), field("Requests", h("span", null, ui.requests, ui.per)),
         h("label", { className: "knollm-field" }, h("span", null, "Batch API"), ui.batch)),
+      buildModelPicker(),
+      ui.entryHint,
       h("p", { className: "knollm-hint" }, "Quantities take 128k, 2M or 1_000. A month is " + K.DAYS_PER_MONTH + " days."));
+  }
+
+  /* Models to price side by side: a search box whose suggestions add a model (exact id) to
+   * ?models=, shown as removable chips. */
+  function buildModelPicker() {
+    ui.pickQuery = h("input", { type: "search", autocomplete: "off", placeholder: "e.g. claude sonnet 4, gpt-4o, deepseek v3",
+      "aria-label": "Add a model to compare", "aria-controls": "knollm-pick-list", size: 28 });
+    ui.pickList = h("ul", { id: "knollm-pick-list", className: "knollm-pick-list", "aria-label": "Matching models" });
+    ui.pickChips = h("div", { className: "knollm-pick-chips" });
+    return h("div", { className: "knollm-model-picker" },
+      field("Models (one table)", ui.pickQuery), ui.pickList, ui.pickChips);
+  }
+  /* Up to 8 models matching the picker's text: an exact name or id first, then by direct hosts. */
+  function modelSuggestions(text) {
+    const c = catalog;
+    const needle = K.normalise(text);
+    if (!needle) return [];
+    const found = searcher.search(text);
+    const seen = new Set(pickedModels().map((id) => c.modelIndex.get(id)));
+    const out = [];
+    const exact = [];
+    for (const i of found ? found.idxs : []) {
+      const j = c.m[i];
+      if (seen.has(j)) continue;
+      seen.add(j);
+      if (K.normalise(c.models.name[j]) === needle || K.normalise(c.models.id[j]) === needle) exact.push(j);
+      else out.push(j);
+      if (out.length + exact.length >= 200) break;
+    }
+    out.sort((a, b) => c.models.direct[b] - c.models.direct[a] || c.models.hosts[b] - c.models.hosts[a]);
+    return exact.concat(out).slice(0, 8);
+  }
+  function renderPicker() {
+    if (!ui.pickChips) return;
+    const c = catalog;
+    ui.pickChips.replaceChildren(...pickedModels().map((id) => {
+      const j = c.modelIndex.get(id);
+      const name = j === undefined ? id : c.models.name[j];
+      return h("button", { type: "button", className: "knollm-chip", dataset: { unpick: id }, "aria-label": "Remove " + name }, name + " ✕");
+    }));
+  }
+  function renderSuggestions() {
+    const c = catalog;
+    const list = modelSuggestions(ui.pickQuery.value);
+    ui.pickList.replaceChildren(...list.map((j) => h("li", null, h("button", { type: "button", dataset: { pick: c.models.id[j] } },
+      c.models.name[j], h("span", { className: "knollm-ta-detail" }, " · " + c.models.id[j] + " · " + c.models.direct[j] + " direct host" + (c.models.direct[j] === 1 ? "" : "s"))))));
   }
 
   /* State -> controls (after load and on back/forward). */
@@ -700,6 +894,12 @@
       ui.requests.value = String(state.requests);
       ui.per.value = state.per;
       ui.batch.checked = state.batch;
+      ui.entry.value = state.entry === "month" ? "month" : "request";
+      ui.monthIn.value = state.month_input_tokens;
+      ui.monthOut.value = state.month_output_tokens;
+      ui.perRequest.hidden = state.entry === "month";
+      ui.perMonth.hidden = state.entry !== "month";
+      renderPicker();
     }
   }
 
@@ -754,12 +954,36 @@
         if (ui.cached.value !== "" && n >= 0 && n <= 100) update({ cached: n / 100, preset: "" }, false);
       });
       ui.per.addEventListener("change", () => update({ per: ui.per.value, preset: "" }, true));
+      /* Switching how the workload is entered carries the figures over: the same bill either way. */
+      ui.entry.addEventListener("change", () => {
+        const w = workload();
+        const monthly = Math.max(1, K.monthlyRequests(w));
+        if (ui.entry.value === "month") {
+          update({ entry: "month", month_input_tokens: String(Math.round(w.input * monthly)), month_output_tokens: String(Math.round(w.output * monthly)), preset: "" }, true);
+        } else {
+          update({ entry: "request", input: Math.round(w.input), output: Math.round(w.output), preset: "" }, true);
+        }
+        syncControls();
+      });
+      const monthly = (box, key) => box.addEventListener("input", () => {
+        const n = K.parseQuantity(box.value);
+        box.setCustomValidity(isNaN(n) ? "Enter a number such as 10M, 500k or 2_000_000" : "");
+        if (!isNaN(n)) update({ [key]: box.value.trim(), preset: "" }, false);
+      });
+      monthly(ui.monthIn, "month_input_tokens");
+      monthly(ui.monthOut, "month_output_tokens");
+      ui.pickQuery.addEventListener("input", renderSuggestions);
+      ui.pickQuery.addEventListener("keydown", (event) => {
+        if (event.key !== "Enter") return;
+        const first = ui.pickList.querySelector("[data-pick]");
+        if (first) { event.preventDefault(); first.click(); }
+      });
       ui.batch.addEventListener("change", () => update({ batch: ui.batch.checked, preset: "" }, true));
       ui.presets.addEventListener("click", (event) => {
         const id = event.target.closest("[data-preset]")?.dataset.preset;
         const p = id && PRESETS[id];
         if (!p) return;
-        update({ input: p.input, output: p.output, cached: p.cached, requests: p.requests, per: p.per, batch: p.batch, mode: p.mode, preset: id, selected: "" }, true);
+        update({ input: p.input, output: p.output, cached: p.cached, requests: p.requests, per: p.per, batch: p.batch, mode: p.mode, preset: id, selected: "", entry: "request" }, true);
         syncControls();
       });
     }
@@ -782,6 +1006,26 @@
       const remove = target.closest("[data-uncompare]");
       if (remove) {
         update({ compare: state.compare.filter((k) => k !== remove.dataset.uncompare), page: state.page }, true);
+        return;
+      }
+      const pick = target.closest("[data-pick]");
+      if (pick) {
+        update({ models: pickedModels().concat([pick.dataset.pick]).join(","), selected: "" }, true);
+        ui.pickQuery.value = "";
+        ui.pickList.replaceChildren();
+        renderPicker();
+        ui.pickQuery.focus();
+        return;
+      }
+      const unpick = target.closest("[data-unpick]");
+      if (unpick) {
+        update({ models: pickedModels().filter((id) => id !== unpick.dataset.unpick).join(",") }, true);
+        renderPicker();
+        (ui.pickChips.querySelector("button") || ui.pickQuery).focus();
+        return;
+      }
+      if (target.closest("[data-show-all]")) {
+        update({ all: state.all ? "" : "1" }, true);
         return;
       }
       if (target.closest("[data-clear-model]")) {
