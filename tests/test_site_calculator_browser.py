@@ -77,8 +77,8 @@ def calc(page: Page) -> Page:  # noqa: F811 - fixture use
     return page
 
 
-def summary(page: Page) -> list[list[str]]:
-    rows = page.page.query_selector_all(".knollm-summary-table tbody tr")
+def summary(tab: Page) -> list[list[str]]:
+    rows = tab.page.query_selector_all(".knollm-summary-table tbody tr")
     return [[c.inner_text().strip() for c in r.query_selector_all("th, td")] for r in rows]
 
 

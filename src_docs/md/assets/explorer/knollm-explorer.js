@@ -29,6 +29,11 @@
     input: 2000, output: 400, cached: 0, requests: 10000, per: "day", batch: false, preset: "",
     entry: "request", month_input_tokens: "10M", month_output_tokens: "2M",
   };
+  /* The models people mean (the explorer's default view): a model with 2+ direct hosts, or one
+   * its own lab serves (a first-party provider). One-host community fine-tunes are the rest. */
+  const MIN_DIRECT_HOSTS = 2;
+  /* Serving-variant tags that name a quantisation (fp8, bf16, int4, awq, 6bit, ...). */
+  const QUANTISED = /^(fp\d+|bf16|int\d+|nvfp4|mxfp4|awq|gptq|gguf|q\d.*|\d+bit|fp8-.*|w\d+a\d+)$/i;
   /* Price flags (knollm_build/plausibility.py) that make a price doubtful for a bill. */
   const PRICE_FLAGS = ["price_outlier", "price_out_of_range", "cache_read_above_input", "unit_inferred", "placeholder_price"];
   /* Why the calculator leaves an offering out by default (bits of leftOut). */
@@ -42,6 +47,9 @@
     /* ?model=<canonical id>: that model only (the links from model pages); ?models=a,b: those
      * models, in one table (the calculator's picker); ?all=1: what the calculator leaves out too. */
     model: "", models: "", all: "",
+    /* Explorer filters (issue 15 item 4): host=direct|routed, variant=plain|quantised|free; and
+     * what the default view leaves out: longtail=1 adds one-host models, unlisted=1 unlisted ids. */
+    host: "", variant: "", longtail: "", unlisted: "",
     view: "offerings", sort: "", dir: "", page: 1, hide: ["cr", "mode"], compare: [], selected: "",
     /* The calculator is for paying workloads: free tiers (price 0) are hidden unless asked for. */
     paid: APP === "calculator",
@@ -94,7 +102,7 @@
     { key: "ctx", label: "Context", sort: "ctx", num: true },
     { key: "mo", label: "Max output", sort: "mo", num: true },
     { key: "released", label: "Released", sort: "released" },
-    { key: "hosts", label: "Hosts", sort: "hosts", num: true },
+    { key: "hosts", label: "Hosts", sort: "hosts", num: true, title: "Direct hosts, then (+N) routers and resellers that pass requests on" },
     { key: "caps", label: "Capabilities" },
   ];
   const MODEL_COLUMNS = [
@@ -106,7 +114,7 @@
     { key: "ctx", label: "Context", sort: "ctx", num: true },
     { key: "mo", label: "Max output", sort: "mo", num: true },
     { key: "released", label: "Released", sort: "released" },
-    { key: "hosts", label: "Hosts", sort: "hosts", num: true },
+    { key: "hosts", label: "Hosts", sort: "hosts", num: true, title: "Direct hosts, then (+N) routers and resellers that pass requests on" },
     { key: "hostlist", label: "Served by" },
   ];
   const CALC_COLUMNS = [
@@ -138,7 +146,7 @@
     switch (key) {
       case "in": case "out": case "blend": case "cr": case "ctx": case "mo": return (i) => c[key][i];
       case "released": return (i) => c.releasedTime[c.m[i]];
-      case "hosts": return (i) => c.models.hosts[c.m[i]];
+      case "hosts": return (i) => c.models.direct[c.m[i]] + c.models.routed[c.m[i]] / 1e4;
       case "cost": return (i) => costs[i];
       default: return null;
     }
@@ -243,15 +251,21 @@
    * doesn't change it), as a predicate that is one byte read. */
   function filterMask() {
     const id = JSON.stringify([state.provider, state.creator, state.family, state.mode, state.inMod, state.outMod,
-      state.caps, state.minCtx, state.maxIn, state.maxOut, state.deprecated, state.paid, state.model, state.models]);
+      state.caps, state.minCtx, state.maxIn, state.maxOut, state.deprecated, state.paid, state.model, state.models, state.host, state.variant]);
     if (id !== keepFor || !keepMask) {
       /* Deprecated offerings are still callable: shown (with their date); retired ones are hidden
        * unless "Show retired" (the old deprecated=1) is on. */
       const base = K.makeFilter(catalog, Object.assign({}, state, { deprecated: true }));
       const retired = catalog.statuses.indexOf("retired");
       const wanted = new Set(pickedModels().concat(state.model ? [state.model] : []).map((id) => catalog.modelIndex.get(id)));
-      const st = catalog.st, m = catalog.m, showRetired = state.deprecated;
-      const test = (i) => (showRetired || st[i] !== retired) && (!wanted.size || wanted.has(m[i])) && base(i);
+      const st = catalog.st, m = catalog.m, p = catalog.p, showRetired = state.deprecated;
+      const direct = catalog.direct, variant = catalog.variant, kinds = variantKinds();
+      const host = state.host === "direct" ? 1 : state.host === "routed" ? 0 : -1;
+      const wantVariant = state.variant === "plain" ? 0 : state.variant === "quantised" ? 1 : state.variant === "free" ? 2 : -1;
+      const test = (i) => (showRetired || st[i] !== retired) && (!wanted.size || wanted.has(m[i])) &&
+        (host < 0 || direct[p[i]] === host) &&
+        (wantVariant < 0 || (wantVariant === 0 ? variant[i] < 0 || kinds[variant[i]] === 0 : variant[i] >= 0 && (kinds[variant[i]] & wantVariant) !== 0)) &&
+        base(i);
       keepMask = keepMask && keepMask.length === catalog.n ? keepMask : new Uint8Array(catalog.n);
       for (let i = 0; i < catalog.n; i++) keepMask[i] = test(i) ? 1 : 0;
       keepFor = id;
@@ -259,6 +273,47 @@
     const mask = keepMask;
     return (i) => mask[i] === 1;
   }
+  /* Per variant set: bit 1 quantised, bit 2 free (0: neither, a plain serving of the weights). */
+  let variantKindCache = null;
+  function variantKinds() {
+    if (!variantKindCache) {
+      variantKindCache = catalog.variantSets.map((tags) =>
+        (tags.some((t) => QUANTISED.test(t)) ? 1 : 0) | (tags.includes("free") ? 2 : 0));
+    }
+    return variantKindCache;
+  }
+  /* Per model: 1 when it is one of the models people mean (see MIN_DIRECT_HOSTS). */
+  let mainstreamCache = null;
+  function mainstream() {
+    if (!mainstreamCache) {
+      const c = catalog;
+      const out = Uint8Array.from(c.models.direct, (n) => (n >= MIN_DIRECT_HOSTS ? 1 : 0));
+      const firstParty = c.providers.kind.map((k) => k === "first_party");
+      const retired = c.statuses.indexOf("retired");
+      for (let i = 0; i < c.n; i++) if (firstParty[c.p[i]] && c.listed[i] && c.st[i] !== retired) out[c.m[i]] = 1;
+      mainstreamCache = out;
+    }
+    return mainstreamCache;
+  }
+  /* What the explorer's default view leaves out (bits over HIDDEN), unless asked: offerings of
+   * one-host models (not when a provider or model is asked for by name) and unlisted offerings. */
+  const HIDDEN = [["longtail", "of one-host models"], ["unlisted", "unlisted"]];
+  let hiddenMask = null;
+  let hiddenFor = "";
+  function hiddenBits() {
+    const c = catalog;
+    const longtail = !state.longtail && !state.provider && !state.model && !state.models;
+    const unlisted = !state.unlisted;
+    const id = longtail + ":" + unlisted;
+    if (!hiddenMask || hiddenFor !== id) {
+      const main = mainstream();
+      hiddenMask = hiddenMask || new Uint8Array(c.n);
+      for (let i = 0; i < c.n; i++) hiddenMask[i] = (longtail && !main[c.m[i]] ? 1 : 0) | (unlisted && !c.listed[i] ? 2 : 0);
+      hiddenFor = id;
+    }
+    return hiddenMask;
+  }
+
   /* What the calculator left out of the last query: per reason and in all. */
   let excluded = { total: 0, reasons: [0, 0, 0, 0] };
   function query() {
@@ -267,6 +322,24 @@
     const filtered = filterMask();
     let keep = filtered;
     excluded = { total: 0, reasons: [0, 0, 0, 0] };
+    if (APP === "explorer") {
+      const hidden = hiddenBits();
+      const tally = excluded;
+      const stamp = new Uint8Array(c.models.id.length);
+      tally.models = 0;
+      keep = (i) => {
+        if (!filtered(i)) return false;
+        const bits = hidden[i];
+        if (!bits) return true;
+        tally.total++;
+        if (bits & 1) {
+          tally.reasons[0]++;
+          if (!stamp[c.m[i]]) { stamp[c.m[i]] = 1; tally.models++; }
+        }
+        if (bits & 2) tally.reasons[1]++;
+        return false;
+      };
+    }
     if (APP === "calculator" && !state.all) {
       const lo = leftOutMask();
       const tally = excluded;
@@ -399,6 +472,11 @@
     const date = catalog.dep[i];
     return date && status === "deprecated" ? status + " · until " + date : date && status === "retired" ? status + " " + date : status;
   }
+  /* "3" direct hosts, "3 +1 via routers" when routers and resellers serve it too. */
+  function hostsText(j) {
+    const routed = catalog.models.routed[j];
+    return String(catalog.models.direct[j]) + (routed ? " +" + routed + " via router" + (routed === 1 ? "" : "s") : "");
+  }
   function releasedText(j) {
     return catalog.models.released[j] || "—";
   }
@@ -418,7 +496,7 @@
       case "in": case "out": case "blend": case "cr": return h("td", { className: "knollm-num" }, K.formatPrice(c[key][i]));
       case "ctx": case "mo": return h("td", { className: "knollm-num" }, K.formatTokens(c[key][i]));
       case "released": return h("td", null, releasedText(j));
-      case "hosts": return h("td", { className: "knollm-num" }, String(c.models.hosts[j]));
+      case "hosts": return h("td", { className: "knollm-num" }, hostsText(j));
       case "caps": return h("td", { className: "knollm-caps" }, capabilityText(c.cap[i]));
       case "monthly": return h("td", { className: "knollm-num knollm-cost" }, K.formatMoney(costs[i]));
       case "request": {
@@ -456,7 +534,7 @@
       case "out": case "blend": return h("td", { className: "knollm-num" }, K.formatPrice(g[key]));
       case "ctx": case "mo": return h("td", { className: "knollm-num" }, K.formatTokens(g[key]));
       case "released": return h("td", null, releasedText(j));
-      case "hosts": return h("td", { className: "knollm-num" }, String(c.models.hosts[j]));
+      case "hosts": return h("td", { className: "knollm-num" }, hostsText(j));
       case "hostlist": {
         const names = Array.from(new Set(g.offerings.map((i) => c.p[i]))).map((p) => c.providers.name[p]);
         const shown = names.slice(0, 4).join(", ");
@@ -498,7 +576,7 @@
 
   /* Re-rendering replaces the table, pager and tray: the control that was used (a sort button,
    * a compare box, "Next") is found again by its data attribute and gets the focus back. */
-  const FOCUS_KEYS = ["sort", "compare", "page", "uncompare", "trayToggle", "showAll"];
+  const FOCUS_KEYS = ["sort", "compare", "page", "uncompare", "trayToggle", "showAll", "showHidden"];
   function focusedControl() {
     const active = document.activeElement;
     if (!active || !root.contains(active)) return null;
@@ -576,7 +654,8 @@
     const modelName = only === undefined ? state.model : catalog.models.name[only];
     ui.modelChip.textContent = state.model ? "Only " + modelName + " ✕" : "";
     if (state.model) ui.modelChip.setAttribute("aria-label", "Show every model, not only " + modelName);
-    if (APP === "explorer") renderCompare();
+    if (APP === "explorer") { renderCompare(); renderHidden(); }
+    lastRows = rows;
     if (APP === "calculator") { renderBreakdown(); renderLeftOut(); renderSummary(rows); renderEntryHint(); }
     if (window.KnollmTables) window.KnollmTables.fit(ui.scroll);
     restoreFocus(focused);
@@ -587,10 +666,72 @@
     root.setAttribute("data-state", "ready");
   }
 
+  /* ---- explorer: what the default view leaves out, and exports of the view --------------------- */
+  let lastRows = [];
+  function renderHidden() {
+    const parts = [];
+    const longtail = excluded.reasons[0], unlisted = excluded.reasons[1];
+    if (longtail) {
+      parts.push(longtail.toLocaleString("en-US") + " offering" + (longtail === 1 ? "" : "s") + " of " + excluded.models.toLocaleString("en-US") +
+        " one-host model" + (excluded.models === 1 ? "" : "s") + " (fewer than " + MIN_DIRECT_HOSTS + " direct hosts, not served by their lab) hidden. ",
+        h("button", { type: "button", className: "md-button", dataset: { showHidden: "longtail" } }, "Show them"), " ");
+    } else if (state.longtail) {
+      parts.push("Including one-host models. ", h("button", { type: "button", className: "md-button", dataset: { showHidden: "longtail" } }, "Hide them"), " ");
+    }
+    if (unlisted) {
+      parts.push(unlisted.toLocaleString("en-US") + " unlisted offering" + (unlisted === 1 ? "" : "s") + " (no model list names the id) hidden. ",
+        h("button", { type: "button", className: "md-button", dataset: { showHidden: "unlisted" } }, "Show unlisted"));
+    }
+    ui.hiddenNote.replaceChildren(...parts);
+  }
+  /* Spreadsheet-safe CSV cell (as offerings.csv, knollm_build/publish.py): text starting with
+   * = + - @ tab or CR that is not a number gets a leading quote, so it never runs as a formula. */
+  function csvCell(value) {
+    let text = value == null || (typeof value === "number" && isNaN(value)) ? "" : String(value);
+    if (/^[=+\-@\t\r]/.test(text) && !(text.trim() !== "" && isFinite(Number(text)))) text = "'" + text;
+    return /[",\n\r]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+  }
+  function num(x) {
+    return x == null || isNaN(x) ? null : x;
+  }
+  function exportRecords() {
+    const c = catalog;
+    if (state.view === "models") {
+      return foldModels(lastRows).map((j) => ({
+        model: c.models.id[j], name: c.models.name[j], creator: c.models.creator[j] >= 0 ? c.creators[c.models.creator[j]] : null,
+        direct_hosts: c.models.direct[j], routed_hosts: c.models.routed[j], cheapest_input: num(fold.in[j]), cheapest_output: num(fold.out[j]),
+        context_window: num(fold.ctx[j]), max_output_tokens: num(fold.mo[j]), released: c.models.released[j] || null,
+      }));
+    }
+    return lastRows.map((i) => ({
+      provider: c.providers.id[c.p[i]], provider_name: c.providers.name[c.p[i]], direct_host: c.direct[c.p[i]] === 1,
+      model: c.models.id[c.m[i]], model_name: c.models.name[c.m[i]], provider_model_id: c.apiId(i), mode: c.modes[c.mode[i]],
+      status: c.status(i), deprecation_date: c.dep[i] || null, listed: c.listed[i] === 1, price_basis: c.priceBases[c.basis[i]],
+      input: num(c.in[i]), output: num(c.out[i]), cache_read: num(c.cr[i]), cache_write: num(c.cw[i]), batch_input: num(c.bi[i]),
+      batch_output: num(c.bo[i]), per_request: num(c.req[i]), per_image: num(c.img[i]), context_window: num(c.ctx[i]),
+      max_output_tokens: num(c.mo[i]),
+    }));
+  }
+  function download(kind) {
+    const records = exportRecords();
+    let body;
+    if (kind === "json") body = JSON.stringify({ generated_at: catalog.generatedAt, view: location.search, rows: records }, null, 1);
+    else {
+      const fields = records.length ? Object.keys(records[0]) : [];
+      body = [fields.join(",")].concat(records.map((r) => fields.map((f) => csvCell(r[f])).join(","))).join("\n") + "\n";
+    }
+    const blob = new Blob([body], { type: kind === "json" ? "application/json" : "text/csv" });
+    const link = h("a", { href: URL.createObjectURL(blob), download: "knollm-" + (state.view === "models" ? "models" : "offerings") + "." + kind });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 0);
+  }
+
   function sortLabel(sort) {
     if (sort.key === "relevance") return "relevance";
     const names = { name: "model name", provider: "provider", in: "input price", out: "output price", blend: "blended price",
-      cr: "cache price", ctx: "context", mo: "max output", released: "release date", hosts: "hosts", cost: "monthly cost" };
+      cr: "cache price", ctx: "context", mo: "max output", released: "release date", hosts: "direct hosts", cost: "monthly cost" };
     return (names[sort.key] || sort.key) + (sort.dir === "asc" ? " ↑" : " ↓");
   }
 
@@ -736,7 +877,14 @@
     const providerOrder = c.providers.id.map((id, p) => p).sort((a, b) => c.providers.name[a].localeCompare(c.providers.name[b]));
     ui.q = h("input", { type: "search", className: "knollm-search", placeholder: "Search models, providers, API ids — e.g. llama 70b, gpt4o, sonnet 4", "aria-label": "Search", autocomplete: "off" });
     ui.provider = h("select", { "aria-label": "Provider" }, option("", "any provider"), providerOrder.map((p) => option(c.providers.id[p], c.providers.name[p])));
-    ui.creator = h("select", { "aria-label": "Creator" }, option("", "any creator"), c.creators.map((name) => option(name, name)));
+    /* Creators of the models people mean first; the many one-model fine-tuners after them. */
+    const main = mainstream();
+    const mainCreators = new Set();
+    c.models.creator.forEach((k, j) => { if (k >= 0 && main[j]) mainCreators.add(k); });
+    const creatorGroup = (label, keep) => h("optgroup", { label: label },
+      c.creators.map((name, k) => (keep(k) ? option(name, name) : null)).filter(Boolean));
+    ui.creator = h("select", { "aria-label": "Creator" }, option("", "any creator"),
+      creatorGroup("Labs of widely hosted models", (k) => mainCreators.has(k)), creatorGroup("Other creators", (k) => !mainCreators.has(k)));
     const familyList = h("datalist", { id: "knollm-families" }, c.families.map((name) => option(name, name)));
     ui.family = h("input", { type: "text", list: "knollm-families", placeholder: "any family", "aria-label": "Family", size: 12 });
     ui.mode = h("select", { "aria-label": "Mode" }, option("", "any mode"), c.modes.map((m) => option(m, m)));
@@ -746,7 +894,13 @@
     ui.minCtx = h("select", { "aria-label": "Minimum context" }, CONTEXT_STEPS.map((n) => option(String(n), n ? "≥ " + K.formatTokens(n) : "any context")));
     ui.maxIn = h("input", { type: "number", min: 0, step: "any", placeholder: "any", "aria-label": "Maximum input price", size: 6 });
     ui.maxOut = h("input", { type: "number", min: 0, step: "any", placeholder: "any", "aria-label": "Maximum output price", size: 6 });
-    ui.deprecated = h("input", { type: "checkbox", "aria-label": "Show deprecated" });
+    ui.deprecated = h("input", { type: "checkbox", "aria-label": "Show retired" });
+    ui.host = h("select", { "aria-label": "Served by" }, option("", "direct hosts and routers"),
+      option("direct", "direct hosts only"), option("routed", "routers and resellers only"));
+    ui.variant = h("select", { "aria-label": "Variant" }, option("", "any variant"), option("plain", "plain (not quantised, not free)"),
+      option("quantised", "quantised (fp8, int4, …)"), option("free", "free variants"));
+    ui.longtail = h("input", { type: "checkbox", "aria-label": "Include one-host models" });
+    ui.unlisted = h("input", { type: "checkbox", "aria-label": "Include unlisted offerings" });
     ui.paid = h("input", { type: "checkbox", "aria-label": "Hide free ($0)" });
     ui.reset = h("button", { type: "button", className: "md-button" }, "Reset filters");
     const filters = h("details", { className: "knollm-filters", open: window.matchMedia("(min-width: 60em)").matches },
@@ -754,10 +908,13 @@
       h("div", { className: "knollm-filter-grid" },
         field("Provider", ui.provider), field("Creator", ui.creator), field("Family", h("span", null, ui.family, familyList)),
         field("Mode", ui.mode), field("Input", ui.inMod), field("Output", ui.outMod), field("Context", ui.minCtx),
-        field("Max input $/1M", ui.maxIn), field("Max output $/1M", ui.maxOut)),
+        field("Max input $/1M", ui.maxIn), field("Max output $/1M", ui.maxOut),
+        field("Served by", ui.host), field("Variant", ui.variant)),
       h("div", { className: "knollm-checks" },
         CAPABILITY_FILTERS.map(([, label], k) => h("label", null, ui.caps[k], " " + label)),
-        h("label", null, ui.deprecated, " Show deprecated"), h("label", null, ui.paid, " Hide free ($0)"), ui.reset));
+        h("label", null, ui.deprecated, " Show retired"), h("label", null, ui.paid, " Hide free ($0)"),
+        APP === "explorer" ? [h("label", null, ui.longtail, " Include one-host models"), h("label", null, ui.unlisted, " Include unlisted")] : null,
+        ui.reset));
     ui.skip = h("a", { href: "#knollm-results", className: "knollm-skip" }, "Skip to results");
     ui.modelChip = h("button", { type: "button", className: "knollm-chip", hidden: true, dataset: { clearModel: "1" } });
     const parts = [h("div", { className: "knollm-searchbar" }, ui.q, ui.skip, ui.modelChip)];
@@ -766,7 +923,11 @@
       ui.columns = h("details", { className: "knollm-columns" }, h("summary", null, "Columns"),
         h("div", null, OFFERING_COLUMNS.concat(MODEL_COLUMNS.filter((m) => !OFFERING_COLUMNS.some((o) => o.key === m.key))).map((col) =>
           h("label", null, h("input", { type: "checkbox", value: col.key, dataset: { column: col.key } }), " " + col.label))));
+      ui.exportCsv = h("button", { type: "button", className: "md-button", dataset: { export: "csv" } }, "Download CSV");
+      ui.exportJson = h("button", { type: "button", className: "md-button", dataset: { export: "json" } }, "Download JSON");
       parts[0].append(ui.view, ui.columns);
+      ui.exports = h("div", { className: "knollm-exports" }, h("span", null, "This view: "), ui.exportCsv, " ", ui.exportJson);
+      ui.hiddenNote = h("p", { className: "knollm-left-out" });
     }
     if (APP === "calculator") parts.unshift(buildWorkload());
     parts.push(filters);
@@ -774,7 +935,9 @@
     ui.table = h("table", { className: "knollm-table knollm-results" });
     ui.pager = h("div", { className: "knollm-pager" });
     ui.scroll = h("div", { className: "knollm-scroll", id: "knollm-results", tabindex: "-1", dataset: { live: "1" } }, ui.table);
-    parts.push(ui.count, ui.scroll, ui.pager);
+    parts.push(ui.count);
+    if (APP === "explorer") parts.push(ui.hiddenNote, ui.exports);
+    parts.push(ui.scroll, ui.pager);
     if (APP === "explorer") {
       ui.trayList = h("ul");
       ui.trayToggle = h("button", { type: "button", className: "knollm-tray-toggle", "aria-expanded": "false", "aria-controls": "knollm-tray-list", dataset: { trayToggle: "1" } });
@@ -884,6 +1047,9 @@
     ui.maxOut.value = state.maxOut;
     ui.caps.forEach((box) => { box.checked = state.caps.includes(box.value); });
     ui.deprecated.checked = state.deprecated;
+    ui.host.value = state.host;
+    ui.variant.value = state.variant;
+    if (ui.longtail) { ui.longtail.checked = !!state.longtail; ui.unlisted.checked = !!state.unlisted; }
     ui.paid.checked = state.paid;
     if (ui.view) ui.view.value = state.view;
     if (ui.columns) ui.columns.querySelectorAll("input").forEach((box) => { box.checked = !state.hide.includes(box.value); });
@@ -930,9 +1096,15 @@
     ui.caps.forEach((box) => box.addEventListener("change", () =>
       update({ caps: ui.caps.filter((b) => b.checked).map((b) => b.value) }, true)));
     ui.deprecated.addEventListener("change", () => update({ deprecated: ui.deprecated.checked }, true));
+    ui.host.addEventListener("change", () => update({ host: ui.host.value }, true));
+    ui.variant.addEventListener("change", () => update({ variant: ui.variant.value }, true));
+    if (ui.longtail) {
+      ui.longtail.addEventListener("change", () => update({ longtail: ui.longtail.checked ? "1" : "" }, true));
+      ui.unlisted.addEventListener("change", () => update({ unlisted: ui.unlisted.checked ? "1" : "" }, true));
+    }
     ui.paid.addEventListener("change", () => update({ paid: ui.paid.checked }, true));
     ui.reset.addEventListener("click", () => {
-      update(Object.assign({}, K.FILTER_DEFAULTS, { caps: [], paid: DEFAULTS.paid, model: "" }), true);
+      update(Object.assign({}, K.FILTER_DEFAULTS, { caps: [], paid: DEFAULTS.paid, model: "", models: "", host: "", variant: "", longtail: "", unlisted: "" }), true);
       syncControls();
     });
     if (ui.view) ui.view.addEventListener("change", () => update({ view: ui.view.value, sort: "", dir: "" }, true));
@@ -1022,6 +1194,18 @@
         update({ models: pickedModels().filter((id) => id !== unpick.dataset.unpick).join(",") }, true);
         renderPicker();
         (ui.pickChips.querySelector("button") || ui.pickQuery).focus();
+        return;
+      }
+      const exporter = target.closest("[data-export]");
+      if (exporter) {
+        download(exporter.dataset.export);
+        return;
+      }
+      const shower = target.closest("[data-show-hidden]");
+      if (shower) {
+        const key = shower.dataset.showHidden;
+        update({ [key]: state[key] ? "" : "1" }, true);
+        syncControls();
         return;
       }
       if (target.closest("[data-show-all]")) {
