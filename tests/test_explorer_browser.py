@@ -112,6 +112,8 @@ def page(browser: Any, base_url: str) -> Iterator[Page]:
 
 def search(page: Page, text: str) -> None:
     page.page.fill(".knollm-search", text)
+    # the table is rebuilt in the task after the keystroke's frame (knollm-explorer.js renderSoon)
+    page.page.wait_for_selector("[data-knollm-app][data-state=ready]", state="attached")
 
 
 # Explorer columns with the default hidden ones (mode, cache read) left out:

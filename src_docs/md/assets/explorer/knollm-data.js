@@ -34,14 +34,26 @@
   }
 
   /* ---- format 3 decoding (knollm_build/explorer.py): derived strings and delta codes --------- */
-  /* Python's str.capitalize on ASCII: first character upper, the rest lower. */
-  function capitalise(part) {
-    return part.charAt(0).toUpperCase() + part.slice(1).toLowerCase();
-  }
-  /* explorer.title_of: the name of a model whose payload name is null. */
+  /* explorer.title_of: the name of a model whose payload name is null. The last "/" segment's
+   * "-" parts, each upper-cased when at most 3 characters with a digit, else capitalised (Python's
+   * str.capitalize on ASCII: first character upper, the rest lower). A loop, not split/map: it
+   * runs for thousands of names before the first table shows. */
   function titleOf(id) {
-    const last = id.split("/").pop();
-    return last.split("-").map((part) => (part.length <= 3 && /[0-9]/.test(part) ? part.toUpperCase() : capitalise(part))).join(" ");
+    const start = id.lastIndexOf("/") + 1;
+    let out = "";
+    for (let k = start; k <= id.length;) {
+      let end = id.indexOf("-", k);
+      if (end < 0) end = id.length;
+      const part = id.slice(k, end);
+      let digit = false;
+      if (part.length <= 3) {
+        for (let x = 0; x < part.length && !digit; x++) digit = part.charCodeAt(x) >= 48 && part.charCodeAt(x) <= 57;
+      }
+      if (k > start) out += " ";
+      out += digit ? part.toUpperCase() : part.charAt(0).toUpperCase() + part.slice(1).toLowerCase();
+      k = end + 1;
+    }
+    return out;
   }
   /* Fills in, once and in place, what format 3 leaves out: offerings.m from the delta-coded dm,
    * model ids from their first offering's API id (explorer.id_of), names from ids, creators from

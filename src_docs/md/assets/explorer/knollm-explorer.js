@@ -657,7 +657,8 @@
     if (APP === "explorer") { renderCompare(); renderHidden(); }
     lastRows = rows;
     if (APP === "calculator") { renderBreakdown(); renderLeftOut(); renderSummary(rows); renderEntryHint(); }
-    if (window.KnollmTables) window.KnollmTables.fit(ui.scroll);
+    /* Whether the table box scrolls sideways is decided when the table's width changes (see
+     * buildControls), not on every render: measuring here would force a layout per keystroke. */
     restoreFocus(focused);
     const finished = performance.now();
     performance.measure("knollm:update", { start: started, end: finished });
@@ -935,6 +936,16 @@
     ui.table = h("table", { className: "knollm-table knollm-results" });
     ui.pager = h("div", { className: "knollm-pager" });
     ui.scroll = h("div", { className: "knollm-scroll", id: "knollm-results", tabindex: "-1", dataset: { live: "1" } }, ui.table);
+    if (window.KnollmTables) {
+      let width = -1;
+      const refit = () => window.KnollmTables.fit(ui.scroll);
+      if (window.ResizeObserver) {
+        new ResizeObserver((entries) => {
+          const now = Math.round(entries[entries.length - 1].contentRect.width);
+          if (now !== width) { width = now; refit(); }
+        }).observe(ui.table);
+      } else window.addEventListener("resize", refit);
+    }
     parts.push(ui.count);
     if (APP === "explorer") parts.push(ui.hiddenNote, ui.exports);
     parts.push(ui.scroll, ui.pager);
@@ -1069,6 +1080,20 @@
     }
   }
 
+  /* Typing yields to the browser first: the keystroke paints (the typed character) before the
+   * table is rebuilt, in the task after that frame; keystrokes that arrive meanwhile fold into
+   * one render. data-state is "pending" until then. knollm:painted measures key to results. */
+  let pendingRender = 0;
+  function renderSoon(since) {
+    root.setAttribute("data-state", "pending");
+    if (pendingRender) return;
+    pendingRender = requestAnimationFrame(() => setTimeout(() => {
+      pendingRender = 0;
+      render();
+      requestAnimationFrame(() => setTimeout(() => performance.measure("knollm:painted", { start: since, end: performance.now() }), 0));
+    }, 0));
+  }
+
   function update(change, push) {
     Object.assign(state, change);
     if (!("page" in change)) state.page = 1;
@@ -1085,7 +1110,11 @@
       (first || ui.scroll).focus();
       ui.scroll.scrollIntoView({ block: "start" });
     });
-    ui.q.addEventListener("input", () => update({ q: ui.q.value }, false));
+    ui.q.addEventListener("input", (event) => {
+      Object.assign(state, { q: ui.q.value, page: 1 });
+      K.writeState(state, DEFAULTS, false);
+      renderSoon(event.timeStamp);
+    });
     ui.q.addEventListener("change", () => K.writeState(state, DEFAULTS, true));
     for (const name of ["provider", "creator", "mode", "inMod", "outMod", "minCtx"]) {
       ui[name].addEventListener("change", () => update({ [name]: name === "minCtx" ? Number(ui[name].value) : ui[name].value }, true));
