@@ -589,6 +589,14 @@ class PageBuilder:
             )
             or "no changes",
             feed_href=href(uri, "changes/feed.xml"),
+            # Without previous data the page says why and what this build holds, never nothing.
+            reason="this is the first build, or the published site could not be reached.",
+            totals={
+                "generated_at": self.catalog.get("generated_at", "unknown"),
+                "offerings": f"{len(self.catalog['offerings']):,}",
+                "models": f"{len(self.catalog['models']):,}",
+                "providers": f"{len(self.catalog['providers']):,}",
+            },
             description="What changed in the Knollm catalog since the previous published data: offerings, prices, limits.",
         )
 
