@@ -50,7 +50,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, get_args
 
-from knollm_build.hosts import is_direct, model_hosts, provider_kinds
+from knollm_build.hosts import counts_as_host, is_direct, model_hosts, provider_kinds
 from knollm_build.schema import (
     Capability,
     Flag,
@@ -250,3 +250,66 @@ def explorer_payload(
         },
         "offerings": columns,
     }
+
+
+MORE_FILE = "explorer-more.json"
+"""The second part of a split payload: the offerings of models outside the default view."""
+SPLIT_MIN_OFFERINGS = 2000
+"""Catalogs with fewer offerings are published as one file."""
+MIN_DIRECT_HOSTS = 2
+"""The explorer's default view (knollm-explorer.js MIN_DIRECT_HOSTS): models with this many
+direct hosts, or served by their lab (a listed, not retired offering at a first-party provider)."""
+
+
+def default_view_models(document: dict[str, Any]) -> set[str]:
+    """Ids of the models in the explorer's default view (the rule of :data:`MIN_DIRECT_HOSTS`)."""
+    kinds = provider_kinds(document)
+    hosts = model_hosts(document["offerings"], kinds)
+    out = {model for model, h in hosts.items() if len(h.direct) >= MIN_DIRECT_HOSTS}
+    for o in document["offerings"]:
+        if kinds.get(o["provider"]) == "first_party" and counts_as_host(o):
+            out.add(o["model"])
+    return out
+
+
+def explorer_files(
+    document: dict[str, Any],
+    model_slug: Slug | None = None,
+    provider_slug: Slug | None = None,
+    split_min: int = SPLIT_MIN_OFFERINGS,
+) -> dict[str, dict[str, Any]]:
+    """The published explorer payload: ``explorer.json``, and for a catalog of ``split_min`` or
+    more offerings also :data:`MORE_FILE`, so the first table needs only the default view's data.
+
+    The models of the default view and their offerings come first (each group in document
+    order), then the rest; the payload of that order is cut in two. ``explorer.json`` keeps every
+    table and vocabulary and names the rest in ``more`` (``url``, ``models``, ``offerings``
+    counts); :data:`MORE_FILE` holds the remaining entries of every ``models`` and ``offerings``
+    column (``dm`` continuing the same delta sequence, model indexes global), so concatenating
+    each column gives the one-file payload of that order (knollm-data.js ``Knollm.merge``).
+    """
+    if len(document["offerings"]) < split_min:
+        return {"explorer.json": explorer_payload(document, model_slug, provider_slug)}
+    core = default_view_models(document)
+    models = [m for m in document["models"] if m["id"] in core]
+    models += [m for m in document["models"] if m["id"] not in core]
+    offerings = [o for o in document["offerings"] if o["model"] in core]
+    offerings += [o for o in document["offerings"] if o["model"] not in core]
+    full = explorer_payload(
+        {**document, "models": models, "offerings": offerings}, model_slug, provider_slug
+    )
+    k = sum(1 for m in models if m["id"] in core)
+    n = sum(1 for o in offerings if o["model"] in core)
+    head = {
+        **full,
+        "models": {key: values[:k] for key, values in full["models"].items()},
+        "offerings": {key: values[:n] for key, values in full["offerings"].items()},
+        "more": {"url": MORE_FILE, "models": len(models) - k, "offerings": len(offerings) - n},
+    }
+    tail = {
+        "format": PAYLOAD_FORMAT,
+        "generated_at": full["generated_at"],
+        "models": {key: values[k:] for key, values in full["models"].items()},
+        "offerings": {key: values[n:] for key, values in full["offerings"].items()},
+    }
+    return {"explorer.json": head, MORE_FILE: tail}

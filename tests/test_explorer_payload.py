@@ -209,3 +209,57 @@ def test_derived_strings_decode_to_the_documents() -> None:
     assert decoded["creators"] == sorted({m["creator"] for m in doc["models"] if m.get("creator")})
     ids = [m["id"] for m in doc["models"]]
     assert decoded["m"] == [ids.index(o["model"]) for o in doc["offerings"]]
+
+
+NODE_MERGE = r"""
+const fs = require("fs"), vm = require("vm");
+const sandbox = { performance, console, URLSearchParams };
+sandbox.window = sandbox;
+vm.createContext(sandbox);
+vm.runInContext(fs.readFileSync(process.argv[1], "utf8"), sandbox);
+const parts = JSON.parse(fs.readFileSync(0, "utf8"));
+const raw = sandbox.Knollm.merge(parts.head, parts.tail);
+const c = new sandbox.Knollm.Catalog(raw);
+const models = raw.models.id.map((id, j) => [id, raw.models.name[j],
+  raw.models.creator[j] >= 0 ? raw.creators[raw.models.creator[j]] : null, raw.models.direct[j]]);
+const offerings = [];
+for (let i = 0; i < c.n; i++) offerings.push([c.providers.id[c.p[i]], c.models.id[c.m[i]], c.apiId(i)]);
+process.stdout.write(JSON.stringify({ models: models, offerings: offerings, more: c.more }));
+"""
+
+
+def test_a_split_payload_merges_to_the_whole_catalog() -> None:
+    from knollm_build.explorer import MORE_FILE, explorer_files
+
+    doc = strings_document()
+    # "lab" as a first party puts the two models it serves (llama, org/fine-tune-7b) in the
+    # default view
+    doc["providers"][1]["kind"] = "first_party"
+    files = explorer_files(doc, split_min=0)
+    head, tail = files["explorer.json"], files[MORE_FILE]
+    assert head["more"] == {"url": MORE_FILE, "models": 4, "offerings": 3}
+    assert len(head["offerings"]["dm"]) == 4 and len(tail["offerings"]["dm"]) == 3
+    node = shutil.which("node")
+    assert node
+    done = subprocess.run(
+        [node, "-e", NODE_MERGE, str(DATA_JS)],
+        input=json.dumps({"head": head, "tail": tail}),
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    merged = json.loads(done.stdout)
+    assert merged["more"] is None
+    want = {m["id"]: [m["id"], m["name"], m.get("creator")] for m in doc["models"]}
+    assert sorted(m[:3] for m in merged["models"]) == sorted(want.values())
+    # the default view's two first (in document order), then the rest
+    assert [m[0] for m in merged["models"][:2]] == ["org/fine-tune-7b", "llama-3.3-70b-instruct"]
+    assert sorted(merged["offerings"]) == sorted(
+        [o["provider"], o["model"], o["provider_model_id"]] for o in doc["offerings"]
+    )
+
+
+def test_small_catalogs_publish_one_file() -> None:
+    from knollm_build.explorer import explorer_files
+
+    assert list(explorer_files(strings_document())) == ["explorer.json"]
+    assert "more" not in explorer_files(strings_document())["explorer.json"]

@@ -192,3 +192,60 @@ def test_export_the_view_as_csv_and_json(views: Page) -> None:
     }
     # JSON keeps the hostile strings as they are (JSON is not run by spreadsheets)
     assert any(r["model_name"] == HOSTILE_MODEL for r in data["rows"])
+
+
+def test_creator_list_fills_when_used_labs_first(page: Page) -> None:  # noqa: F811
+    p = page.open("explorer/?creator=Meta")  # a shared link fills it at once
+    assert p.input_value("select[aria-label=Creator]") == "Meta"
+    assert set(page.column(MODEL)) == {"Llama 3.3 70B Instruct"}
+    q = page.open("explorer/")
+    assert len(q.query_selector_all("select[aria-label=Creator] option")) == 1  # not yet
+    q.focus("select[aria-label=Creator]")
+    groups = q.eval_on_selector_all(
+        "select[aria-label=Creator] optgroup", "gs => gs.map(g => g.label)"
+    )
+    assert groups == ["Labs of widely hosted models", "Other creators"]
+    labs = q.eval_on_selector_all(
+        "select[aria-label=Creator] optgroup:first-of-type option", "os => os.map(o => o.value)"
+    )
+    assert "Meta" in labs and "OpenAI" in labs
+    q.select_option("select[aria-label=Creator]", "OpenAI")
+    assert set(page.column(MODEL)) == {"gpt-oss 120B"}
+
+
+def test_a_split_payload_shows_the_default_view_then_everything(page: Page) -> None:  # noqa: F811
+    from knollm_build.explorer import MORE_FILE, explorer_files
+
+    files = {name: orjson.dumps(v) for name, v in explorer_files(catalog(), split_min=0).items()}
+    assert orjson.loads(files["explorer.json"])["more"]["models"] == 1  # ft/one comes later
+    release = []
+
+    def more(route: Any) -> None:
+        release.append(route)  # held until the first part has rendered
+
+    page.page.route(
+        "**/data/explorer.json",
+        lambda route: route.fulfill(body=files["explorer.json"], content_type="application/json"),
+    )
+    page.page.route(f"**/data/{MORE_FILE}", more)
+    p = page.page
+    p.goto(page.base + "explorer/?longtail=1")
+    p.wait_for_selector("[data-knollm-app][data-state=partial]", state="attached")
+    assert "One Host Tune" not in page.column(MODEL)
+    assert "Loading 1 more offerings of 1 one-host models" in p.inner_text(".knollm-left-out")
+    p.wait_for_function("document.querySelectorAll('.knollm-results tbody tr').length > 0")
+    release[0].fulfill(body=files[MORE_FILE], content_type="application/json")
+    p.wait_for_selector("[data-knollm-app][data-state=ready]", state="attached")
+    assert "One Host Tune" in page.column(MODEL)
+    assert page.count().startswith("10 offerings match")  # as from the one-file payload
+    # the home page's type-ahead reads both parts too
+    # (the home page's headline list reads the payload as the page loads)
+    p.unroute(f"**/data/{MORE_FILE}")
+    p.route(f"**/data/{MORE_FILE}", lambda route: route.fulfill(
+        body=files[MORE_FILE], content_type="application/json"))
+    p.goto(page.base)
+    box = p.get_by_role("combobox", name="Find a model or provider")
+    box.fill("one host tune")
+    options = p.locator(".knollm-typeahead [role=option]")
+    options.first.wait_for()
+    assert options.first.locator(".knollm-ta-name").inner_text() == "One Host Tune"

@@ -37,8 +37,18 @@
           return response.json();
         });
       /* The payload's decoding lives in the explorer's data layer: loaded here on first use. */
-      loading = Promise.all([data, decoder()])
-        .then(([raw, decode]) => { entries = index(decode(raw)); return entries; });
+      /* A split payload (knollm_build/explorer.py explorer_files): its second part too. */
+      const whole = data.then((raw) => (raw.more
+        ? fetch(siteRoot() + "data/" + raw.more.url, { cache: "default" }).then((response) => {
+          if (!response.ok) throw new Error("catalog data: HTTP " + response.status);
+          return response.json();
+        }).then((more) => [raw, more])
+        : [raw, null]));
+      loading = Promise.all([whole, decoder()])
+        .then(([[raw, more], decode]) => {
+          entries = index(more ? window.Knollm.merge(raw, more) : decode(raw));
+          return entries;
+        });
     }
     return loading;
   }

@@ -73,11 +73,46 @@
     }
     models.name = models.name.map((name, k) => (name === null ? titleOf(ids[k]) : name));
     const own = models.creator.map((code, k) => (code === -2 ? ids[k].split("/")[0] : code >= 0 ? raw.creators[code] : null));
-    const creators = Array.from(new Set(own.filter((name) => name !== null))).sort();
+    raw.creatorTable = raw.creators; // the codes of a second part (merge) index this table
+    setCreators(raw, own);
+    raw.decoded = true;
+    return raw;
+  }
+  function setCreators(raw, names) {
+    const creators = Array.from(new Set(names.filter((name) => name !== null))).sort();
     const index = new Map(creators.map((name, k) => [name, k]));
     raw.creators = creators;
-    models.creator = own.map((name) => (name === null ? -1 : index.get(name)));
-    raw.decoded = true;
+    raw.models.creator = names.map((name) => (name === null ? -1 : index.get(name)));
+  }
+
+  /* A split payload (knollm_build/explorer.py explorer_files): the first part names the second in
+   * raw.more; each of the second's models and offerings columns continues the first's (dm goes on
+   * with the same delta sequence, model indexes are global). Returns the first part, decoded, with
+   * the second appended: the one-file payload. */
+  function merge(raw, more) {
+    decode(raw);
+    if (more.format !== FORMAT) throw new Error("unsupported catalog data format " + more.format);
+    const o = raw.offerings, models = raw.models, mo = more.offerings, mm = more.models;
+    const base = models.id.length;
+    const n = mo.dm.length;
+    const m = new Array(n);
+    let j = o.m.length ? o.m[o.m.length - 1] : 0;
+    for (let i = 0; i < n; i++) m[i] = j += mo.dm[i];
+    const ids = mm.id.slice();
+    for (let i = 0; i < n; i++) {
+      if (ids[m[i] - base] === null && mo.api[i]) ids[m[i] - base] = mo.api[i].toLowerCase().replace(/_/g, "-");
+    }
+    const own = mm.creator.map((code, k) => (code === -2 ? ids[k].split("/")[0] : code >= 0 ? raw.creatorTable[code] : null));
+    const names = models.creator.map((k) => (k >= 0 ? raw.creators[k] : null)).concat(own);
+    for (const key of Object.keys(mm)) {
+      if (key === "creator") continue;
+      const values = key === "id" ? ids : key === "name" ? mm.name.map((name, k) => (name === null ? titleOf(ids[k]) : name)) : mm[key];
+      models[key] = models[key].concat(values);
+    }
+    setCreators(raw, names);
+    for (const key of Object.keys(mo)) o[key] = o[key].concat(mo[key]);
+    o.m = o.m.concat(m);
+    delete raw.more;
     return raw;
   }
 
@@ -88,6 +123,8 @@
     this.raw = raw;
     this.n = n;
     this.generatedAt = raw.generated_at;
+    /* {url, models, offerings} of a second part still to load (Knollm.loadMore), else null. */
+    this.more = raw.more || null;
     this.providers = raw.providers;
     this.models = raw.models;
     this.creators = raw.creators;
@@ -592,14 +629,26 @@
     else history.replaceState(null, "", url);
   }
 
-  async function load(url) {
+  async function fetchJson(url) {
     const response = await fetch(url, { cache: "default" });
     if (!response.ok) throw new Error("could not load the catalog data (" + response.status + ")");
-    return new Catalog(await response.json());
+    return response.json();
+  }
+  async function load(url) {
+    return new Catalog(await fetchJson(url));
+  }
+  /* The catalog with its second part appended (the same catalog when there is none). */
+  async function loadMore(catalog, url) {
+    if (!catalog.more) return catalog;
+    const more = await fetchJson(new URL(catalog.more.url, new URL(url, location.href)).href);
+    return new Catalog(merge(catalog.raw, more));
+  }
+  async function loadAll(url) {
+    return loadMore(await load(url), url);
   }
 
   window.Knollm = {
-    load, decode, fold, normalise, joinedPhrases, Catalog, Searcher, makeFilter, cost, monthlyRequests, formatTokens, formatPrice,
+    load, loadMore, loadAll, decode, merge, fold, normalise, joinedPhrases, Catalog, Searcher, makeFilter, cost, monthlyRequests, formatTokens, formatPrice,
     formatMoney, parseQuantity, readState, writeState, stateQuery, FILTER_DEFAULTS, DAYS_PER_MONTH,
   };
 })();

@@ -664,7 +664,8 @@
     performance.measure("knollm:update", { start: started, end: finished });
     performance.measure("knollm:query", { start: started, end: queried });
     performance.measure("knollm:fold", { start: queried, end: folded });
-    root.setAttribute("data-state", "ready");
+    /* "partial" while the second part of a split payload is still loading (start). */
+    root.setAttribute("data-state", catalog.more ? "partial" : "ready");
   }
 
   /* ---- explorer: what the default view leaves out, and exports of the view --------------------- */
@@ -682,6 +683,10 @@
     if (unlisted) {
       parts.push(unlisted.toLocaleString("en-US") + " unlisted offering" + (unlisted === 1 ? "" : "s") + " (no model list names the id) hidden. ",
         h("button", { type: "button", className: "md-button", dataset: { showHidden: "unlisted" } }, "Show unlisted"));
+    }
+    if (catalog.more) {
+      parts.push("Loading " + catalog.more.offerings.toLocaleString("en-US") + " more offerings of " +
+        catalog.more.models.toLocaleString("en-US") + " one-host models…");
     }
     ui.hiddenNote.replaceChildren(...parts);
   }
@@ -878,16 +883,16 @@
     const providerOrder = c.providers.id.map((id, p) => p).sort((a, b) => c.providers.name[a].localeCompare(c.providers.name[b]));
     ui.q = h("input", { type: "search", className: "knollm-search", placeholder: "Search models, providers, API ids — e.g. llama 70b, gpt4o, sonnet 4", "aria-label": "Search", autocomplete: "off" });
     ui.provider = h("select", { "aria-label": "Provider" }, option("", "any provider"), providerOrder.map((p) => option(c.providers.id[p], c.providers.name[p])));
-    /* Creators of the models people mean first; the many one-model fine-tuners after them. */
-    const main = mainstream();
-    const mainCreators = new Set();
-    c.models.creator.forEach((k, j) => { if (k >= 0 && main[j]) mainCreators.add(k); });
-    const creatorGroup = (label, keep) => h("optgroup", { label: label },
-      c.creators.map((name, k) => (keep(k) ? option(name, name) : null)).filter(Boolean));
-    ui.creator = h("select", { "aria-label": "Creator" }, option("", "any creator"),
-      creatorGroup("Labs of widely hosted models", (k) => mainCreators.has(k)), creatorGroup("Other creators", (k) => !mainCreators.has(k)));
-    const familyList = h("datalist", { id: "knollm-families" }, c.families.map((name) => option(name, name)));
+    /* Creators (thousands) and families fill their lists when first used, not before the first
+     * table: creators of the models people mean first, the many one-model fine-tuners after. */
+    ui.creator = h("select", { "aria-label": "Creator" }, option("", "any creator"));
+    ui.creator.addEventListener("focus", fillCreators);
+    ui.creator.addEventListener("pointerdown", fillCreators);
+    const familyList = h("datalist", { id: "knollm-families" });
     ui.family = h("input", { type: "text", list: "knollm-families", placeholder: "any family", "aria-label": "Family", size: 12 });
+    ui.family.addEventListener("focus", () => {
+      if (!familyList.firstChild) familyList.append(...c.families.map((name) => option(name, name)));
+    });
     ui.mode = h("select", { "aria-label": "Mode" }, option("", "any mode"), c.modes.map((m) => option(m, m)));
     ui.inMod = h("select", { "aria-label": "Input modality" }, option("", "any input"), c.modalities.map((m) => option(m, m)));
     ui.outMod = h("select", { "aria-label": "Output modality" }, option("", "any output"), c.modalities.map((m) => option(m, m)));
@@ -970,6 +975,21 @@
     root.replaceChildren(...parts);
   }
 
+  let creatorsFilled = false;
+  function fillCreators() {
+    if (creatorsFilled) return;
+    creatorsFilled = true;
+    const c = catalog;
+    const main = mainstream();
+    const mainCreators = new Set();
+    c.models.creator.forEach((k, j) => { if (k >= 0 && main[j]) mainCreators.add(k); });
+    const group = (label, keep) => h("optgroup", { label: label },
+      c.creators.map((name, k) => (keep(k) ? option(name, name) : null)).filter(Boolean));
+    const value = ui.creator.value;
+    ui.creator.append(group("Labs of widely hosted models", (k) => mainCreators.has(k)), group("Other creators", (k) => !mainCreators.has(k)));
+    ui.creator.value = value;
+  }
+
   function buildWorkload() {
     ui.presets = h("div", { className: "knollm-presets" }, h("span", null, "Presets: "),
       Object.entries(PRESETS).map(([id, p]) => h("button", { type: "button", className: "md-button", dataset: { preset: id } }, p.label)));
@@ -1047,6 +1067,7 @@
   /* State -> controls (after load and on back/forward). */
   function syncControls() {
     ui.q.value = state.q;
+    if (state.creator) fillCreators();
     for (const name of ["provider", "creator", "mode", "inMod", "outMod"]) ui[name].value = state[name];
     ui.family.value = state.family;
     ui.minCtx.value = String(state.minCtx || 0);
@@ -1297,12 +1318,42 @@
     syncControls();
     wire();
     render();
+    performance.mark("knollm:first-table");
+    if (catalog.more) {
+      /* The default view's models came first; the one-host models follow, then every cache
+       * built over the first part is dropped and the same view renders again. */
+      try {
+        catalog = await K.loadMore(catalog, root.getAttribute("data-payload"));
+      } catch (error) {
+        ui.count.textContent = "The rest of the catalog could not be loaded: " + error.message;
+        root.setAttribute("data-state", "error");
+        return;
+      }
+      searcher = new K.Searcher(catalog);
+      resetCaches();
+      render();
+    }
     performance.mark("knollm:ready");
     /* The search index is built once the table shows, not before (or on the first keystroke). */
     setTimeout(() => {
       catalog.haystack();
       setTimeout(() => catalog.bigrams(), 0);
     }, 0);
+  }
+  function resetCaches() {
+    sortCache.clear();
+    costs = null; costsFor = "";
+    keepMask = null; keepFor = "";
+    leftOut = null; leftOutFor = "";
+    hiddenMask = null; hiddenFor = "";
+    mainstreamCache = null; variantKindCache = null;
+    fold = null; matchedMask = null;
+    rowCostCache = { i: -1, result: null };
+    if (creatorsFilled) {
+      creatorsFilled = false;
+      ui.creator.querySelectorAll("optgroup").forEach((group) => group.remove());
+      fillCreators();
+    }
   }
   start();
 })();
