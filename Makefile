@@ -119,6 +119,7 @@ bench: venv sources npm
 	$(BIN)/python benchmarks/bench_site.py --work $(or $(firstword $(WORK)),../shared/work)
 	$(MAKE) site WORK="$(or $(WORK),../shared/work)"
 	$(BIN)/python benchmarks/bench_explorer.py
+	$(BIN)/python benchmarks/bench_site_speed.py --data $(OUT)
 	$(MAKE) client-data WORK="$(or $(WORK),../shared/work)"
 	$(BIN)/python benchmarks/bench_client.py
 	@# Routers record usage in the data directory: the benchmarks get one of their own.

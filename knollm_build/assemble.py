@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from knollm_build.catalog_files import ProviderFile
+from knollm_build.hosts import host_split
 from knollm_build.normalise import Normalised, NormalRecord
 from knollm_build.provider_kind import display_name
 from knollm_build.records import Problem, ProviderHint
-from knollm_build.schema import INDIRECT_KINDS, PASS_THROUGH_KINDS, Model, Offering, Provider
+from knollm_build.schema import PASS_THROUGH_KINDS, Model, Offering, Provider
 from knollm_build.sources.canonical_models import ModelFact
 
 CURATED_FIELDS = (
@@ -147,7 +148,6 @@ def build_models(
         pid: (names or {}).get(pid, pid) for pid, kind in kinds.items() if kind == "first_party"
     }
     passing = frozenset(pid for pid, kind in kinds.items() if kind in PASS_THROUGH_KINDS)
-    indirect = frozenset(pid for pid, kind in kinds.items() if kind in INDIRECT_KINDS)
     facts: dict[str, list[NormalRecord]] = defaultdict(list)
     for record in records:
         facts[record.model].append(record)
@@ -188,7 +188,7 @@ def build_models(
         entry["modes"] = sorted({o.mode for o in items})
         entry["hosts"] = len({o.provider for o in items})
         entry["direct_hosts"], entry["routed_hosts"] = host_split(
-            ((o.provider, o.listed) for o in items), indirect
+            ((o.provider, o.listed, o.status) for o in items), kinds
         )
         entry["offerings"] = len(items)
         model = _checked(
@@ -197,16 +197,6 @@ def build_models(
         if model is not None:
             out.append(model)
     return out
-
-
-def host_split(offerings: Iterable[tuple[str, bool]], indirect: Set[str]) -> tuple[int, int]:
-    """A model's direct and routed hosts from its offerings' ``(provider, listed)``: the distinct
-    providers with a listed offering, routed when in ``indirect`` (providers of a kind in
-    :data:`knollm_build.schema.INDIRECT_KINDS`), else direct. Unlisted offerings count as
-    neither."""
-    listed = {provider for provider, is_listed in offerings if is_listed}
-    routed = sum(1 for provider in listed if provider in indirect)
-    return len(listed) - routed, routed
 
 
 def _lab_providers(creator: str | None, first_party: Mapping[str, str]) -> frozenset[str]:

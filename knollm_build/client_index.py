@@ -60,9 +60,8 @@ from typing import Any, get_args
 
 import orjson
 
-from knollm_build.assemble import host_split
+from knollm_build.hosts import Hosts, model_hosts, provider_kinds
 from knollm_build.schema import (
-    INDIRECT_KINDS,
     PRICE_FIELDS,
     Capability,
     Flag,
@@ -175,17 +174,14 @@ def _price_row(pricing: dict[str, Any]) -> list[Any]:
 def host_counts(document: dict[str, Any]) -> tuple[list[int], list[int]]:
     """Per model (in document order), its direct and its routed hosts, as the contract states
     them (``models[].direct_hosts`` / ``routed_hosts``, counted by assemble); for a document
-    from before schema 1.2, counted here by the same rule (:func:`assemble.host_split`)."""
+    from before schema 1.2, counted here by the same rule (:mod:`knollm_build.hosts`)."""
     models = document["models"]
     if all("direct_hosts" in m for m in models):
         return [m["direct_hosts"] for m in models], [m.get("routed_hosts", 0) for m in models]
-    indirect = {p["id"] for p in document["providers"] if p.get("kind") in INDIRECT_KINDS}
-    by_model: dict[str, list[tuple[str, bool]]] = {m["id"]: [] for m in models}
-    for o in document["offerings"]:
-        if o["model"] in by_model:
-            by_model[o["model"]].append((o["provider"], o.get("listed", True)))
-    counts = [host_split(by_model[m["id"]], indirect) for m in models]
-    return [d for d, _ in counts], [r for _, r in counts]
+    found = model_hosts(document["offerings"], provider_kinds(document))
+    empty = Hosts((), ())
+    counted = [found.get(m["id"], empty) for m in models]
+    return [len(h.direct) for h in counted], [len(h.routed) for h in counted]
 
 
 def client_index(document: dict[str, Any]) -> bytes:

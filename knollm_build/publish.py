@@ -17,7 +17,7 @@ import orjson
 
 from knollm_build.client_index import FILE_NAME as CLIENT_INDEX_FILE
 from knollm_build.client_index import client_index
-from knollm_build.explorer import explorer_payload
+from knollm_build.explorer import MORE_FILE, explorer_files
 from knollm_build.history import json_schema as history_schema
 from knollm_build.libraries import libraries_document
 from knollm_build.price_feeds import feed_site_path, price_feeds
@@ -40,6 +40,7 @@ SITE_PATHS = {FEED: "changes/feed.xml"}
 ORDER = (
     "libraries.json",
     "explorer.json",
+    MORE_FILE,
     "models.json",
     "schema.json",
     "providers.json",
@@ -115,7 +116,11 @@ def publish_files(
     files = {
         "libraries.json": to_bytes(libraries),
         # With the site's page paths, so the site serves this very file.
-        "explorer.json": orjson.dumps(explorer_payload(document, urls.models, urls.providers)),
+        # (a large catalog in two parts: the default view's data first, explorer.py)
+        **{
+            name: orjson.dumps(payload)
+            for name, payload in explorer_files(document, urls.models, urls.providers).items()
+        },
         "models.json": to_bytes(document),
         "schema.json": orjson.dumps(json_schema(), option=_INDENTED),
         "providers.json": to_bytes(

@@ -117,6 +117,8 @@ def page(browser: Any, base_url: str) -> Iterator[Page]:
 
 def search(page: Page, text: str) -> None:
     page.page.fill(".knollm-search", text)
+    # the table is rebuilt in the task after the keystroke's frame (knollm-explorer.js renderSoon)
+    page.page.wait_for_selector("[data-knollm-app][data-state=ready]", state="attached")
 
 
 # Explorer columns with the default hidden ones (mode, cache read) left out:
@@ -126,8 +128,13 @@ MODEL, PROVIDER, API, INPUT = 2, 3, 4, 5
 
 def test_explorer_search_is_tolerant_of_how_names_are_typed(page: Page) -> None:
     page.open("explorer/")
-    # 12 offerings, whisper at Groq is deprecated and hidden by default.
-    assert page.count().startswith("12 offerings match")
+    # 13 offerings: 7 of the two models with 2+ direct hosts (Llama 3.3 70B, gpt-oss-120b); the 6
+    # of one-host models (whisper and bge, the hostile host's own three, openrouter/auto) are
+    # hidden by default, and the page says so.
+    assert page.count().startswith("7 offerings match")
+    assert page.page.inner_text(".knollm-left-out").startswith(
+        "6 offerings of 6 one-host models (fewer than 2 direct hosts, not served by their lab) hidden."
+    )
     search(page, "llama 70b")
     assert page.count().startswith("4 offerings match")
     assert set(page.column(PROVIDER)) == {
@@ -157,7 +164,7 @@ def test_separators_inside_a_typed_word_must_match_together(page: Page) -> None:
     document = {
         "schema_version": "1.0.0",
         "generated_at": "2026-01-01T00:00:00Z",
-        "providers": [{"id": "acme", "name": "Acme"}],
+        "providers": [{"id": "acme", "name": "Acme", "kind": "first_party"}],
         "models": [{"id": i, "name": n, "hosts": 1} for i, n in names.items()],
         "offerings": [
             {"provider": "acme", "model": i, "provider_model_id": i, "pricing": {"input": 1.0}}
@@ -181,10 +188,11 @@ def test_separators_inside_a_typed_word_must_match_together(page: Page) -> None:
 
 
 def test_filters_sort_and_counts(page: Page) -> None:
-    p = page.open("explorer/")
+    p = page.open("explorer/?longtail=1")
     p.select_option("select[aria-label=Provider]", "groq")
-    assert page.count().startswith("2 offerings match")
-    p.check("input[aria-label='Show deprecated']")
+    # whisper at Groq is deprecated (still callable): shown; nothing here is retired
+    assert page.count().startswith("3 offerings match")
+    p.check("input[aria-label='Show retired']")
     assert page.count().startswith("3 offerings match")
     p.select_option("select[aria-label=Provider]", "")
     p.select_option("select[aria-label=Mode]", "embedding")
@@ -246,7 +254,7 @@ def test_models_view_folds_hosts(page: Page) -> None:
     cells = p.query_selector_all(".knollm-results tbody tr td")
     texts = [c.inner_text() for c in cells]
     assert "$0.10 at " in texts[2]  # cheapest input, at the hostile provider, as text
-    assert texts[-2] == "4"  # hosts
+    assert texts[-2] == "3 +1 via router"  # direct hosts (Groq, Together, the hostile one), OpenRouter
 
 
 def test_compare_tray_and_side_by_side(page: Page) -> None:
@@ -278,10 +286,14 @@ def test_calculator_figure_matches_a_hand_computed_value(page: Page) -> None:
     )
     # Groq llama-3.3-70b: input $0.59, output $0.79, no cache price (cached input charged at
     # the input price, and said so): (10,000 * 0.59 + 1,000 * 0.79) / 1e6 = $0.00669 per request,
-    # * 1,000 requests * 30 days = $200.70. gpt-oss at Groq has no price: cost unknown, last.
-    assert page.column(3) == ["$200.70", "—"]
+    # * 1,000 requests * 30 days = $200.70. gpt-oss at Groq has no price (basis unknown) and
+    # whisper is priced per second (and its 448-token window cannot hold 11k): left out, counted.
+    assert page.column(3) == ["$200.70"]
     assert "no cache price" in page.column(9)[0]
-    assert page.column(9)[1] == "no input price"
+    assert p.inner_text(".knollm-left-out").startswith(
+        "2 matching offerings left out: 1 cannot hold the request (context or max output),"
+        " 2 not priced per token"
+    )
     p.click(".knollm-results tbody tr:nth-child(1) td:nth-child(3)")
     panel = p.inner_text(".knollm-breakdown-panel")
     # 5k fresh and 5k cached input at $0.59 = $0.00295 each (amounts under a cent: 3 digits).
@@ -309,6 +321,7 @@ def test_calculator_applies_tier_cache_and_batch_prices(page: Page) -> None:
                 "provider": "acme",
                 "model": "m1",
                 "provider_model_id": "m1",
+                "price_basis": "tokens",
                 "pricing": {
                     "input": 3.0,
                     "output": 15.0,
@@ -329,6 +342,7 @@ def test_calculator_applies_tier_cache_and_batch_prices(page: Page) -> None:
                 "provider": "bolt",
                 "model": "m1",
                 "provider_model_id": "m1",
+                "price_basis": "tokens",
                 "pricing": {"input": 1.0, "output": 5.0},
             },
         ],
@@ -359,7 +373,7 @@ def test_calculator_applies_tier_cache_and_batch_prices(page: Page) -> None:
 
 
 def test_hostile_strings_stay_text(page: Page) -> None:
-    p = page.open("explorer/?search=evil&deprecated=1")
+    p = page.open("explorer/?search=evil&deprecated=1&longtail=1")
     hostile = "<script>alert('provider')</script> {{ 7*7 }} | [x](javascript:alert(1)) {% raw %}"
     assert set(page.column(PROVIDER)) == {hostile}
     app = p.query_selector("[data-knollm-app]")
@@ -421,7 +435,7 @@ def test_full_site_explorer(browser: Any) -> None:
     server, url = serve(site)
     try:
         page = Page(browser, url)
-        p = page.open("explorer/?deprecated=1")
+        p = page.open("explorer/?deprecated=1&longtail=1&unlisted=1")
         assert page.count().startswith(f"{total:,} offerings match")
         search(page, "llama 3.3 70b")
         assert page.column(MODEL)[0] == "Llama 3.3 70B Instruct"

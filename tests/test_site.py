@@ -72,16 +72,20 @@ def test_model_page_lists_hosts_cheapest_first_with_prices(site: Path) -> None:
     html = body(page(site, "models/llama-3.3-70b-instruct"))
     hosts = html.split('<h2 id="measured"')[0]  # the hosts table, not the measured runs
     rows = re.findall(
-        r"<tr( class=\"knollm-cheapest\"[^>]*)?><td><a href=\"([^\"]+)\">([^<]+)</a></td><td><code>([^<]+)</code>",
+        r"<tr( class=\"knollm-cheapest\"[^>]*)?><td><a href=\"([^\"]+)\">([^<]+)</a>"
+        r"(?: <span class=\"knollm-via\">([^<]+)</span>)?</td><td><code>([^<]+)</code>",
         hosts,
     )
-    assert [(r[1], r[3]) for r in rows] == [
+    assert [(r[1], r[4]) for r in rows] == [
         ("../../providers/evil/", "meta-llama/Llama-3.3-70B-Instruct"),
         ("../../providers/openrouter/", "meta-llama/llama-3.3-70b-instruct"),
         ("../../providers/groq/", "llama-3.3-70b-versatile"),
         ("../../providers/together/", "meta-llama/Llama-3.3-70B-Instruct-Turbo"),
     ]
     assert rows[0][0].startswith(' class="knollm-cheapest"') and not rows[1][0]
+    # OpenRouter is a router: marked, and counted apart from the three direct hosts
+    assert [r[3] for r in rows] == ["", "router", "", ""]
+    assert "4 offerings: 3 direct hosts · 1 via routers," in html
     assert '<td data-sort="0.59">$0.59</td>' in html
     assert "$0.10 to $0.88" in html
     assert "×8.8" in html
@@ -356,3 +360,16 @@ def test_front_matter_strings_are_strict_yaml_with_emoji() -> None:
     text = str(yaml_string("Dolphin 🐬 <b>{{x}}</b>"))
     assert text == '"Dolphin \\U0001f42c &lt;b&gt;&#123;&#123;x&#125;&#125;&lt;/b&gt;"'
     assert yaml.safe_load(text) == "Dolphin 🐬 &lt;b&gt;&#123;&#123;x&#125;&#125;&lt;/b&gt;"
+
+
+def test_indexes_count_direct_hosts_apart_from_routers(site: Path) -> None:
+    providers = body(page(site, "providers"))
+    # OpenRouter's kind, said as what it means for hosting; a direct host is just its kind
+    assert re.search(r">Openrouter</a></td><td>router \(not a direct host\)</td>", providers)
+    assert re.search(r">Groq</a></td><td>inference host</td>", providers)
+    models = body(page(site, "models"))
+    # in brackets: direct hosts, then +routers (Groq, Together, the hostile host; OpenRouter)
+    assert re.search(r">Llama 3.3 70B Instruct</a> <span class=\"knollm-hosts\">\(3 \+1\)</span>",
+                     models)
+    # ranked by direct hosts within a family; a model no router serves shows no "+"
+    assert re.search(r">Whisper Large V3</a> <span class=\"knollm-hosts\">\(1\)</span>", models)

@@ -18,6 +18,7 @@ from urllib.parse import quote
 from jinja2 import Environment
 from markupsafe import Markup
 
+from knollm_build.hosts import Hosts, is_direct, model_hosts, provider_kinds
 from knollm_build.urls import Slugs, page_urls
 from site_plugins.knollm.measured import MeasuredRows
 from site_plugins.knollm.model_sections import BENCHMARKS_PAGE, ModelSections
@@ -135,6 +136,10 @@ class PageBuilder:
         )
         for model in self.models.values():
             self.by_family[(model["creator"], model["family"])].append(model)
+        # Direct hosts apart from routers, resellers and plans (knollm_build/hosts.py): the
+        # count every page shows and ranks by, the explorer's too.
+        self.kinds = provider_kinds(self.catalog)
+        self.hosts = model_hosts(self.catalog["offerings"], self.kinds)
         source_defaults = _defaults(Source)
         self.sources = [{**source_defaults, **s} for s in self.catalog["sources"]]
         self.source_names = {s["id"]: s for s in self.sources}
@@ -154,6 +159,20 @@ class PageBuilder:
 
     def provider_uri(self, provider_id: str) -> str:
         return f"{PROVIDER_DIR}/{self.provider_slugs(provider_id)}.md"
+
+    def host_count(self, model_id: str, compact: bool = False) -> str:
+        """ "3" direct hosts, or "3 +2 via routers" ("3 +2" when ``compact``)."""
+        hosts = self.model_hosts(model_id)
+        routed = f" +{len(hosts.routed)}" if hosts.routed else ""
+        return f"{len(hosts.direct)}{routed}{' via routers' if routed and not compact else ''}"
+
+    def model_hosts(self, model_id: str) -> Hosts:
+        return self.hosts.get(model_id) or Hosts((), ())
+
+    def host_rank(self, model: dict[str, Any]) -> tuple[int, int, str]:
+        """Sort key: most direct hosts first, then most routers, then the id."""
+        hosts = self.model_hosts(model["id"])
+        return (-len(hosts.direct), -len(hosts.routed), model["id"])
 
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
@@ -186,6 +205,7 @@ class PageBuilder:
         for o in offerings:
             pricing = o.get("pricing", {})
             provider = self.providers.get(o["provider"], {"name": o["provider"]})
+            kind = self.kinds.get(o["provider"])
             rows.append(
                 {
                     "provider_name": provider["name"],
@@ -199,6 +219,16 @@ class PageBuilder:
                     "max_output": o.get("max_output_tokens"),
                     "status": o.get("status", "active"),
                     "deprecation_date": o.get("deprecation_date"),
+                    # "router", "reseller", "subscription": not a direct host; "unlisted": no
+                    # model list names the id (shown, never counted as a host)
+                    "via": ", ".join(
+                        note
+                        for note in (
+                            None if is_direct(kind) else kind,
+                            "unlisted" if o.get("listed") is False else None,
+                        )
+                        if note
+                    ),
                     "cheapest": cheapest is not None
                     and pricing.get("input") == cheapest
                     and len(offerings) > 1,
@@ -217,11 +247,12 @@ class PageBuilder:
             if model.get("family")
             else []
         )
-        related = sorted(
-            (m for m in family if m["id"] != model["id"]), key=lambda m: (-m["hosts"], m["id"])
-        )[:RELATED_LIMIT]
+        related = sorted((m for m in family if m["id"] != model["id"]), key=self.host_rank)[
+            :RELATED_LIMIT
+        ]
         sources = sorted({s for o in offerings for s in o["sources"]})
-        description = f"{model['name']}: {len(offerings)} offerings at {model['hosts']} providers"
+        hosts = self.model_hosts(model["id"])
+        description = f"{model['name']}: {len(offerings)} offerings, {hosts.summary()}"
         if cheapest is not None:
             description += f", from ${cheapest:g} per 1M input tokens"
         facts = [
@@ -256,6 +287,7 @@ class PageBuilder:
         return self.render(
             "model.md.j2",
             model=model,
+            hosts_text=hosts.summary(),
             chart_href=chart_href,
             # This model alone in the explorer and the calculator (their exact-model filter).
             explorer_href=href(uri, "explorer/") + "?model=" + quote(model["id"], safe=""),
@@ -269,7 +301,7 @@ class PageBuilder:
                 {
                     "name": m["name"],
                     "id": m["id"],
-                    "hosts": m["hosts"],
+                    "hosts": self.host_count(m["id"]),
                     "href": href(uri, self.model_uri(m["id"])),
                 }
                 for m in related
@@ -351,7 +383,7 @@ class PageBuilder:
         if not pool:
             return None
         return min(
-            pool, key=lambda o: (-self.models.get(o["model"], {}).get("hosts", 0), _price_key(o))
+            pool, key=lambda o: (-len(self.model_hosts(o["model"]).direct), _price_key(o))
         )
 
     def providers_index(self, uri: str) -> str:
@@ -377,6 +409,8 @@ class PageBuilder:
                     "api_style": provider.get("api_style"),
                     "openai_compatible": _yes_no(provider.get("openai_compatible")),
                     "auth_env": provider.get("auth_env", []),
+                    "kind": (provider.get("kind") or "").replace("_", " ") or None,
+                    "direct": is_direct(provider.get("kind")),
                 }
             )
         return self.render(
@@ -400,7 +434,7 @@ class PageBuilder:
         def link(from_uri: str, m: dict[str, Any]) -> dict[str, Any]:
             return {
                 "name": m["name"],
-                "hosts": m["hosts"],
+                "hosts": self.host_count(m["id"], compact=True),
                 "href": href(from_uri, self.model_uri(m["id"])),
             }
 
@@ -413,7 +447,7 @@ class PageBuilder:
                 {
                     "name": fam,
                     "models": [
-                        link(uri, m) for m in sorted(ms, key=lambda m: (-m["hosts"], m["id"]))
+                        link(uri, m) for m in sorted(ms, key=self.host_rank)
                     ],
                 }
                 for fam, ms in sorted(labs[name].items(), key=lambda kv: (-len(kv[1]), kv[0]))
@@ -586,6 +620,14 @@ class PageBuilder:
             or "no changes",
             feed_href=href(uri, "changes/feed.xml"),
             **self.sections.changes(uri),
+            # Without previous data the page says why and what this build holds, never nothing.
+            reason="this is the first build, or the published site could not be reached.",
+            totals={
+                "generated_at": self.catalog.get("generated_at", "unknown"),
+                "offerings": f"{len(self.catalog['offerings']):,}",
+                "models": f"{len(self.catalog['models']):,}",
+                "providers": f"{len(self.catalog['providers']):,}",
+            },
             description="What changed in the Knollm catalog since the previous published data: offerings, prices, limits.",
         )
 

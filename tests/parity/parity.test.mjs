@@ -112,16 +112,3 @@ test("ranking cases: direct and routed hosts", () => {
   c.models.id.forEach((id, j) => { got[id] = [c.directHosts[j], c.routedHosts[j]]; });
   assert.deepEqual(got, ranking.hosts);
 });
-
-test("ranking cases: the calculator's paid view keeps what a default ranking may take", () => {
-  const c = new K.Catalog(json(join(PAYLOADS, "ranking.json")));
-  const shown = K.makeFilter(c, { ...K.FILTER_DEFAULTS, caps: [], paid: true });
-  const kept = Array.from({ length: c.n }, (_, i) => i).filter(shown).map((i) => c.key(i));
-  const base = ranking.cases[0];
-  const priced = new Set(base.expect.map(([p, api]) => p + "~" + api));
-  priced.add("host~m3-unpriced"); // no token price at all: shown, last, as unknown
-  /* Every default-ranked offering is shown, and nothing unlisted, flagged, $0 or priced per
-   * image or second as if per token. */
-  for (const key of priced) assert.ok(kept.includes(key), key);
-  for (const key of kept) assert.ok(priced.has(key), key + " should be left out of the paid view");
-});

@@ -164,14 +164,15 @@ def count_hosts(
     """Per model (in ``models`` order), its direct and its routed hosts: the distinct providers
     with a listed offering of it, split by kind — routers, resellers and subscription plans
     (:data:`knollm.records.INDIRECT_KINDS`) are routed; every other kind, and a provider of no
-    stated kind, is direct. Unlisted offerings count as neither."""
+    stated kind, is direct. Unlisted and retired offerings count as neither (the compiler's
+    ``knollm_build.hosts`` rule, which publishes ``Model.direct_hosts``)."""
     indirect = {p.id for p in providers if p.kind in INDIRECT_KINDS}
     row = {m.id: i for i, m in enumerate(models)}
     direct: list[set[str]] = [set() for _ in row]
     routed: list[set[str]] = [set() for _ in row]
     for o in offerings:
         where = row.get(o.model)
-        if o.listed and where is not None:
+        if o.listed and o.status != "retired" and where is not None:
             (routed if o.provider in indirect else direct)[where].add(o.provider)
     return [len(s) for s in direct], [len(s) for s in routed]
 
@@ -542,7 +543,7 @@ class Catalog:
         routed: set[str] = set()
         by_id = self.provider_by_id
         for o in offerings:
-            if o.listed:
+            if o.listed and o.status != "retired":
                 p = by_id.get(o.provider)
                 (direct if p is None or p.is_direct else routed).add(o.provider)
         return len(direct), len(routed)

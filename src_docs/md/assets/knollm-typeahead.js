@@ -31,14 +31,37 @@
   let loading = null;
   function load() {
     if (!loading) {
-      loading = fetch(siteRoot() + "data/explorer.json", { cache: "default" })
+      const data = fetch(siteRoot() + "data/explorer.json", { cache: "default" })
         .then((response) => {
           if (!response.ok) throw new Error("catalog data: HTTP " + response.status);
           return response.json();
-        })
-        .then((raw) => { entries = index(raw); return entries; });
+        });
+      /* The payload's decoding lives in the explorer's data layer: loaded here on first use. */
+      /* A split payload (knollm_build/explorer.py explorer_files): its second part too. */
+      const whole = data.then((raw) => (raw.more
+        ? fetch(siteRoot() + "data/" + raw.more.url, { cache: "default" }).then((response) => {
+          if (!response.ok) throw new Error("catalog data: HTTP " + response.status);
+          return response.json();
+        }).then((more) => [raw, more])
+        : [raw, null]));
+      loading = Promise.all([whole, decoder()])
+        .then(([[raw, more], decode]) => {
+          entries = index(more ? window.Knollm.merge(raw, more) : decode(raw));
+          return entries;
+        });
     }
     return loading;
+  }
+
+  function decoder() {
+    if (window.Knollm && window.Knollm.decode) return Promise.resolve(window.Knollm.decode);
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = siteRoot() + "assets/explorer/knollm-data.js";
+      script.onload = () => (window.Knollm ? resolve(window.Knollm.decode) : reject(new Error("catalog decoder missing")));
+      script.onerror = () => reject(new Error("could not load the catalog decoder"));
+      document.head.appendChild(script);
+    });
   }
 
   /* One entry per model and per provider: its name, words, link and weight (hosts or offerings). */
@@ -54,13 +77,18 @@
     });
     raw.models.id.forEach((id, j) => {
       const name = raw.models.name[j];
-      const hosts = raw.models.hosts[j] || 0;
-      out.push(entry("model", name, id, root + "models/" + (raw.models.path[j] || id) + "/", hosts,
-        hosts + " host" + (hosts === 1 ? "" : "s")));
+      /* Ranked by direct hosts (routers and resellers pass requests on: they come second). */
+      const direct = raw.models.direct[j] || 0;
+      out.push(entry("model", name, id, root + "models/" + (raw.models.path[j] || id) + "/", direct + (raw.models.hosts[j] || 0) / 1e4,
+        hostsText(direct, raw.models.routed[j] || 0)));
     });
     out.models = raw.models;
     out.root = root;
     return out;
+  }
+  /* "3 direct hosts · 2 via routers", as the model pages say it (knollm_build/hosts.py). */
+  function hostsText(direct, routed) {
+    return direct + " direct host" + (direct === 1 ? "" : "s") + (routed ? " · " + routed + " via routers" : "");
   }
   function entry(kind, name, id, href, weight, detail) {
     const nameWords = words(name);
@@ -192,11 +220,11 @@
   function headline(host) {
     load().then((all) => {
       const m = all.models;
-      const order = m.id.map((id, j) => j).sort((a, b) => (m.hosts[b] || 0) - (m.hosts[a] || 0) || m.name[a].localeCompare(m.name[b]));
+      const order = m.id.map((id, j) => j).sort((a, b) => m.direct[b] - m.direct[a] || m.routed[b] - m.routed[a] || m.name[a].localeCompare(m.name[b]));
       const top = order.slice(0, Number(host.getAttribute("data-count") || 10));
       host.replaceChildren(h("ol", { className: "knollm-headline-list" }, top.map((j) => h("li", null, [
         h("a", { href: all.root + "models/" + (m.path[j] || m.id[j]) + "/" }, m.name[j]),
-        h("span", { className: "knollm-ta-detail" }, " · " + m.hosts[j] + " host" + (m.hosts[j] === 1 ? "" : "s") + " · "),
+        h("span", { className: "knollm-ta-detail" }, " · " + hostsText(m.direct[j], m.routed[j]) + " · "),
         h("a", { href: all.root + "explorer/?model=" + encodeURIComponent(m.id[j]) + "&sort=in&dir=asc" }, "cheapest host"),
       ]))));
       host.setAttribute("data-state", "ready");

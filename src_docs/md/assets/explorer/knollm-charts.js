@@ -207,7 +207,7 @@
   async function start() {
     root.setAttribute("data-state", "loading");
     try {
-      catalog = await K.load(root.getAttribute("data-payload"));
+      catalog = await K.loadAll(root.getAttribute("data-payload")); // both parts of a split payload
     } catch (error) {
       root.replaceChildren(h("p", { className: "knollm-error" }, "The charts could not start: " + error.message));
       root.setAttribute("data-state", "error");

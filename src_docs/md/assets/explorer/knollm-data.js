@@ -39,12 +39,98 @@
     return fold(text).split("/").map((part) => part.replace(/[^a-z0-9]+/g, "")).join(" ");
   }
 
+  /* ---- format 3 decoding (knollm_build/explorer.py): derived strings and delta codes --------- */
+  /* explorer.title_of: the name of a model whose payload name is null. The last "/" segment's
+   * "-" parts, each upper-cased when at most 3 characters with a digit, else capitalised (Python's
+   * str.capitalize on ASCII: first character upper, the rest lower). A loop, not split/map: it
+   * runs for thousands of names before the first table shows. */
+  function titleOf(id) {
+    const start = id.lastIndexOf("/") + 1;
+    let out = "";
+    for (let k = start; k <= id.length;) {
+      let end = id.indexOf("-", k);
+      if (end < 0) end = id.length;
+      const part = id.slice(k, end);
+      let digit = false;
+      if (part.length <= 3) {
+        for (let x = 0; x < part.length && !digit; x++) digit = part.charCodeAt(x) >= 48 && part.charCodeAt(x) <= 57;
+      }
+      if (k > start) out += " ";
+      out += digit ? part.toUpperCase() : part.charAt(0).toUpperCase() + part.slice(1).toLowerCase();
+      k = end + 1;
+    }
+    return out;
+  }
+  /* Fills in, once and in place, what format 3 leaves out: offerings.m from the delta-coded dm,
+   * model ids from their first offering's API id (explorer.id_of), names from ids, creators from
+   * id prefixes (the creators table becomes every creator, sorted, and the codes index it). */
+  function decode(raw) {
+    if (raw.decoded) return raw;
+    if (raw.format !== FORMAT) throw new Error("unsupported catalog data format " + raw.format);
+    const o = raw.offerings, models = raw.models;
+    const n = o.dm.length;
+    const m = new Array(n);
+    let j = 0;
+    for (let i = 0; i < n; i++) m[i] = j += o.dm[i];
+    o.m = m;
+    const ids = models.id;
+    for (let i = 0; i < n; i++) {
+      if (ids[m[i]] === null && o.api[i]) ids[m[i]] = o.api[i].toLowerCase().replace(/_/g, "-");
+    }
+    models.name = models.name.map((name, k) => (name === null ? titleOf(ids[k]) : name));
+    const own = models.creator.map((code, k) => (code === -2 ? ids[k].split("/")[0] : code >= 0 ? raw.creators[code] : null));
+    raw.creatorTable = raw.creators; // the codes of a second part (merge) index this table
+    setCreators(raw, own);
+    raw.decoded = true;
+    return raw;
+  }
+  function setCreators(raw, names) {
+    const creators = Array.from(new Set(names.filter((name) => name !== null))).sort();
+    const index = new Map(creators.map((name, k) => [name, k]));
+    raw.creators = creators;
+    raw.models.creator = names.map((name) => (name === null ? -1 : index.get(name)));
+  }
+
+  /* A split payload (knollm_build/explorer.py explorer_files): the first part names the second in
+   * raw.more; each of the second's models and offerings columns continues the first's (dm goes on
+   * with the same delta sequence, model indexes are global). Returns the first part, decoded, with
+   * the second appended: the one-file payload. */
+  function merge(raw, more) {
+    decode(raw);
+    if (more.format !== FORMAT) throw new Error("unsupported catalog data format " + more.format);
+    const o = raw.offerings, models = raw.models, mo = more.offerings, mm = more.models;
+    const base = models.id.length;
+    const n = mo.dm.length;
+    const m = new Array(n);
+    let j = o.m.length ? o.m[o.m.length - 1] : 0;
+    for (let i = 0; i < n; i++) m[i] = j += mo.dm[i];
+    const ids = mm.id.slice();
+    for (let i = 0; i < n; i++) {
+      if (ids[m[i] - base] === null && mo.api[i]) ids[m[i] - base] = mo.api[i].toLowerCase().replace(/_/g, "-");
+    }
+    const own = mm.creator.map((code, k) => (code === -2 ? ids[k].split("/")[0] : code >= 0 ? raw.creatorTable[code] : null));
+    const names = models.creator.map((k) => (k >= 0 ? raw.creators[k] : null)).concat(own);
+    for (const key of Object.keys(mm)) {
+      if (key === "creator") continue;
+      const values = key === "id" ? ids : key === "name" ? mm.name.map((name, k) => (name === null ? titleOf(ids[k]) : name)) : mm[key];
+      models[key] = models[key].concat(values);
+    }
+    setCreators(raw, names);
+    for (const key of Object.keys(mo)) o[key] = o[key].concat(mo[key]);
+    o.m = o.m.concat(m);
+    delete raw.more;
+    return raw;
+  }
+
   function Catalog(raw) {
+    decode(raw);
     const o = raw.offerings;
     const n = o.p.length;
     this.raw = raw;
     this.n = n;
     this.generatedAt = raw.generated_at;
+    /* {url, models, offerings} of a second part still to load (Knollm.loadMore), else null. */
+    this.more = raw.more || null;
     this.providers = raw.providers;
     this.models = raw.models;
     this.creators = raw.creators;
@@ -53,6 +139,9 @@
     this.modes = raw.modes;
     this.modalities = raw.modalities;
     this.capabilities = raw.capabilities;
+    this.priceBases = raw.price_bases;
+    this.flagNames = raw.flag_names;
+    this.variantSets = raw.variant_sets;
     this.p = Int32Array.from(o.p);
     this.m = Int32Array.from(o.m);
     this.mode = Uint8Array.from(o.mode);
@@ -61,24 +150,27 @@
     this.om = Uint32Array.from(o.om);
     this.cap = Uint32Array.from(o.cap);
     this.conf = Uint16Array.from(o.conf);
-    this.bases = raw.bases;
-    this.flags = raw.flags;
-    this.kinds = raw.kinds;
+    this.listed = Uint8Array.from(o.listed);
+    /* Price basis: index into priceBases, -1 when the document does not say (before schema 1.1). */
     this.basis = Int8Array.from(o.basis);
-    this.flag = Uint32Array.from(o.flag);
-    /* Listed: a model list names the id (1); only a price table or an old snapshot does (0). */
-    this.listed = new Uint8Array(n).fill(1);
-    for (const i of raw.unlisted) this.listed[i] = 0;
+    this.flags = Uint32Array.from(o.flags);
+    this.variant = Int16Array.from(o.var);
+    this.dep = o.dep;
+    this.direct = Uint8Array.from(raw.providers.direct);
     /* Per offering: priced per token (basis tokens, free, subscription, or not stated), $0 by
-     * basis, price in doubt (a price flag). */
-    const tokenCodes = new Set(TOKEN_BASES.map((name) => raw.bases.indexOf(name)));
-    const freeCodes = new Set(FREE_BASES.map((name) => raw.bases.indexOf(name)));
+     * basis, price in doubt (a price flag): the ranking rule's inputs. */
+    const tokenCodes = new Set(TOKEN_BASES.map((name) => this.priceBases.indexOf(name)));
+    const freeCodes = new Set(FREE_BASES.map((name) => this.priceBases.indexOf(name)));
     let priceMask = 0;
-    for (const name of PRICE_FLAGS) if (raw.flags.includes(name)) priceMask |= 1 << raw.flags.indexOf(name);
+    for (const name of PRICE_FLAGS) {
+      const k = this.flagNames.indexOf(name);
+      if (k >= 0) priceMask |= 1 << k;
+    }
     this.tokenPriced = Uint8Array.from(this.basis, (b) => (b < 0 || tokenCodes.has(b) ? 1 : 0));
     this.freeBasis = Uint8Array.from(this.basis, (b) => (freeCodes.has(b) ? 1 : 0));
-    this.priceFlagged = Uint8Array.from(this.flag, (bits) => ((bits & priceMask) !== 0 ? 1 : 0));
-    /* Hosts of each model: direct (not routers, resellers or plans) and routed, listed only. */
+    this.priceFlagged = Uint8Array.from(this.flags, (bits) => ((bits & priceMask) !== 0 ? 1 : 0));
+    /* Hosts of each model: direct (not routers, resellers or plans) and routed; listed, not
+     * retired (knollm_build/hosts.py). */
     this.directHosts = Int32Array.from(raw.models.direct);
     this.routedHosts = Int32Array.from(raw.models.routed);
     this.api = o.api;
@@ -106,14 +198,13 @@
     return this.statuses[this.st[i]];
   };
   Catalog.prototype.priceBasis = function (i) {
-    return this.basis[i] < 0 ? null : this.bases[this.basis[i]];
+    return this.basis[i] < 0 ? null : this.priceBases[this.basis[i]];
   };
-  Catalog.prototype.flagNames = function (i) {
-    return this.flags.filter((_, k) => this.flag[i] & (1 << k));
+  Catalog.prototype.offeringFlags = function (i) {
+    return this.flagNames.filter((_, k) => this.flags[i] & (1 << k));
   };
   Catalog.prototype.providerKind = function (p) {
-    const k = this.providers.kind[p];
-    return k < 0 ? null : this.kinds[k];
+    return this.providers.kind[p];
   };
   Catalog.prototype.apiId = function (i) {
     return this.api[i] || this.models.id[this.m[i]];
@@ -360,7 +451,6 @@
      * with no token price at all (listed last as unknown). Unlisted offerings are hidden unless
      * state.unlisted, in every view. */
     const paidOnly = !!state.paid;
-    const rankOptions = { free: false, flagged: !!state.flagged, unlisted: !!state.unlisted };
     const mCreator = c.models.creator, mFamily = c.models.family, mOpen = c.models.open;
     /* A filter naming something the data doesn't have matches nothing (not everything). */
     const impossible = (state.provider && provider === undefined) || creator === -1 || family === -1 || mode === -1 ||
@@ -380,8 +470,10 @@
       if (maxIn !== Infinity && !(c.in[i] <= maxIn)) return false;
       if (maxOut !== Infinity && !(c.out[i] <= maxOut)) return false;
       if (!showDeprecated && c.inactive[i]) return false;
-      if (!state.unlisted && !c.listed[i]) return false;
-      if (paidOnly && (isFree(c, i) || !(rankable(c, i, rankOptions) || unpriced(c, i)))) return false;
+      /* Unlisted, flagged and not-per-token offerings are not filtered here: the explorer hides
+       * and the calculator leaves them out with a count and a way to show them
+       * (knollm-explorer.js), by the rankable() rule's inputs. */
+      if (paidOnly && isFree(c, i)) return false;
       return true;
     };
   }
@@ -613,16 +705,26 @@
     else history.replaceState(null, "", url);
   }
 
-  async function load(url) {
+  async function fetchJson(url) {
     const response = await fetch(url, { cache: "default" });
     if (!response.ok) throw new Error("could not load the catalog data (" + response.status + ")");
-    const raw = await response.json();
-    if (raw.format !== FORMAT) throw new Error("unsupported catalog data format " + raw.format);
-    return new Catalog(raw);
+    return response.json();
+  }
+  async function load(url) {
+    return new Catalog(await fetchJson(url));
+  }
+  /* The catalog with its second part appended (the same catalog when there is none). */
+  async function loadMore(catalog, url) {
+    if (!catalog.more) return catalog;
+    const more = await fetchJson(new URL(catalog.more.url, new URL(url, location.href)).href);
+    return new Catalog(merge(catalog.raw, more));
+  }
+  async function loadAll(url) {
+    return loadMore(await load(url), url);
   }
 
   window.Knollm = {
-    load, fold, normalise, joinedPhrases, Catalog, Searcher, makeFilter, rankable, cheapest, cost, monthlyRequests, formatTokens, formatPrice,
+    load, loadMore, loadAll, decode, merge, fold, normalise, joinedPhrases, Catalog, Searcher, makeFilter, rankable, cheapest, cost, monthlyRequests, formatTokens, formatPrice,
     formatMoney, parseQuantity, readState, writeState, stateQuery, FILTER_DEFAULTS, DAYS_PER_MONTH,
   };
 })();

@@ -23,10 +23,31 @@
     agent: { label: "Coding agent", input: 60000, output: 2000, cached: 0.8, requests: 1000, per: "day", batch: false, mode: "chat" },
     embeddings: { label: "Embeddings", input: 500, output: 0, cached: 0, requests: 1000000, per: "month", batch: false, mode: "embedding" },
   };
-  const WORKLOAD_DEFAULTS = { input: 2000, output: 400, cached: 0.5, requests: 10000, per: "day", batch: false, preset: "" };
+  /* Cache share 0 unless asked: a share nobody typed would understate most bills. Monthly totals
+   * (entry=month) are kept as typed ("10M"): the request size is the total over the requests. */
+  const WORKLOAD_DEFAULTS = {
+    input: 2000, output: 400, cached: 0, requests: 10000, per: "day", batch: false, preset: "",
+    entry: "request", month_input_tokens: "10M", month_output_tokens: "2M",
+  };
+  /* The models people mean (the explorer's default view): a model with 2+ direct hosts, or one
+   * its own lab serves (a first-party provider). One-host community fine-tunes are the rest. */
+  const MIN_DIRECT_HOSTS = 2;
+  /* Serving-variant tags that name a quantisation (fp8, bf16, int4, awq, 6bit, ...). */
+  const QUANTISED = /^(fp\d+|bf16|int\d+|nvfp4|mxfp4|awq|gptq|gguf|q\d.*|\d+bit|fp8-.*|w\d+a\d+)$/i;
+  /* Why the calculator leaves an offering out by default (bits of leftOut). */
+  const LEFT_OUT = [
+    ["fit", "cannot hold the request (context or max output)"],
+    ["basis", "not priced per token"],
+    ["unlisted", "unlisted (only a price table names the id)"],
+    ["flagged", "price flagged as doubtful"],
+  ];
   const DEFAULTS = Object.assign({}, K.FILTER_DEFAULTS, WORKLOAD_DEFAULTS, {
-    /* ?model=<canonical id>: that model only (the links from model pages). */
-    model: "",
+    /* ?model=<canonical id>: that model only (the links from model pages); ?models=a,b: those
+     * models, in one table (the calculator's picker); ?all=1: what the calculator leaves out too. */
+    model: "", models: "", all: "",
+    /* Explorer filters (issue 15 item 4): host=direct|routed, variant=plain|quantised|free; and
+     * what the default view leaves out: longtail=1 adds one-host models, unlisted=1 unlisted ids. */
+    host: "", variant: "", longtail: "", unlisted: "",
     view: "offerings", sort: "", dir: "", page: 1, hide: ["cr", "mode"], compare: [], selected: "",
     /* The calculator is for paying workloads: free tiers (price 0) are hidden unless asked for. */
     paid: APP === "calculator",
@@ -79,7 +100,7 @@
     { key: "ctx", label: "Context", sort: "ctx", num: true },
     { key: "mo", label: "Max output", sort: "mo", num: true },
     { key: "released", label: "Released", sort: "released" },
-    { key: "hosts", label: "Hosts", sort: "hosts", num: true },
+    { key: "hosts", label: "Hosts", sort: "hosts", num: true, title: "Direct hosts, then (+N) routers and resellers that pass requests on" },
     { key: "caps", label: "Capabilities" },
   ];
   const MODEL_COLUMNS = [
@@ -91,7 +112,7 @@
     { key: "ctx", label: "Context", sort: "ctx", num: true },
     { key: "mo", label: "Max output", sort: "mo", num: true },
     { key: "released", label: "Released", sort: "released" },
-    { key: "hosts", label: "Hosts", sort: "hosts", num: true },
+    { key: "hosts", label: "Hosts", sort: "hosts", num: true, title: "Direct hosts, then (+N) routers and resellers that pass requests on" },
     { key: "hostlist", label: "Served by" },
   ];
   const CALC_COLUMNS = [
@@ -123,7 +144,7 @@
     switch (key) {
       case "in": case "out": case "blend": case "cr": case "ctx": case "mo": return (i) => c[key][i];
       case "released": return (i) => c.releasedTime[c.m[i]];
-      case "hosts": return (i) => c.models.hosts[c.m[i]];
+      case "hosts": return (i) => c.models.direct[c.m[i]] + c.models.routed[c.m[i]] / 1e4;
       case "cost": return (i) => costs[i];
       default: return null;
     }
@@ -168,8 +189,46 @@
   }
 
   /* ---- costs (calculator, compare) --------------------------------------------------------- */
+  /* The workload per request. With monthly totals (entry=month) a request is the month's tokens
+   * over the month's requests, so the cost rule (Knollm.cost) and its tiers apply unchanged. */
   function workload() {
-    return { input: state.input, output: state.output, cached: state.cached, requests: state.requests, per: state.per, batch: state.batch };
+    const w = { input: state.input, output: state.output, cached: state.cached, requests: state.requests, per: state.per, batch: state.batch };
+    if (state.entry === "month") {
+      const monthly = Math.max(1, K.monthlyRequests(w));
+      const tokensIn = K.parseQuantity(state.month_input_tokens), tokensOut = K.parseQuantity(state.month_output_tokens);
+      w.input = isNaN(tokensIn) ? 0 : tokensIn / monthly;
+      w.output = isNaN(tokensOut) ? 0 : tokensOut / monthly;
+    }
+    return w;
+  }
+  function pickedModels() {
+    return state.models ? state.models.split(",").filter(Boolean) : [];
+  }
+
+  /* ---- what the calculator leaves out, and why (bits over LEFT_OUT) ------------------------- */
+  let leftOut = null;
+  let leftOutFor = "";
+  function leftOutMask() {
+    const w = workload();
+    const id = w.input + ":" + w.output;
+    if (leftOut && leftOutFor === id) return leftOut;
+    const c = catalog;
+    const need = w.input + w.output;
+    leftOut = leftOut && leftOut.length === c.n ? leftOut : new Uint8Array(c.n);
+    for (let i = 0; i < c.n; i++) {
+      let bits = 0;
+      if (c.ctx[i] < need || c.mo[i] < w.output) bits |= 1; // NaN (unknown) never leaves one out
+      /* the ranking rule's inputs (knollm-data.js, shared with the client): one definition */
+      if (!c.tokenPriced[i]) bits |= 2;
+      if (!c.listed[i]) bits |= 4;
+      if (c.priceFlagged[i]) bits |= 8;
+      leftOut[i] = bits;
+    }
+    leftOutFor = id;
+    return leftOut;
+  }
+  function leftOutText(bits) {
+    return LEFT_OUT.filter((entry, k) => bits & (1 << k)).map((entry) => entry[1]).join("; ");
   }
   function ensureCosts() {
     const w = workload();
@@ -188,11 +247,21 @@
    * doesn't change it), as a predicate that is one byte read. */
   function filterMask() {
     const id = JSON.stringify([state.provider, state.creator, state.family, state.mode, state.inMod, state.outMod,
-      state.caps, state.minCtx, state.maxIn, state.maxOut, state.deprecated, state.paid, state.model]);
+      state.caps, state.minCtx, state.maxIn, state.maxOut, state.deprecated, state.paid, state.model, state.models, state.host, state.variant]);
     if (id !== keepFor || !keepMask) {
-      const base = K.makeFilter(catalog, state);
-      const only = state.model ? catalog.modelIndex.get(state.model) : undefined;
-      const test = !state.model ? base : only === undefined ? () => false : (i) => catalog.m[i] === only && base(i);
+      /* Deprecated offerings are still callable: shown (with their date); retired ones are hidden
+       * unless "Show retired" (the old deprecated=1) is on. */
+      const base = K.makeFilter(catalog, Object.assign({}, state, { deprecated: true }));
+      const retired = catalog.statuses.indexOf("retired");
+      const wanted = new Set(pickedModels().concat(state.model ? [state.model] : []).map((id) => catalog.modelIndex.get(id)));
+      const st = catalog.st, m = catalog.m, p = catalog.p, showRetired = state.deprecated;
+      const direct = catalog.direct, variant = catalog.variant, kinds = variantKinds();
+      const host = state.host === "direct" ? 1 : state.host === "routed" ? 0 : -1;
+      const wantVariant = state.variant === "plain" ? 0 : state.variant === "quantised" ? 1 : state.variant === "free" ? 2 : -1;
+      const test = (i) => (showRetired || st[i] !== retired) && (!wanted.size || wanted.has(m[i])) &&
+        (host < 0 || direct[p[i]] === host) &&
+        (wantVariant < 0 || (wantVariant === 0 ? variant[i] < 0 || kinds[variant[i]] === 0 : variant[i] >= 0 && (kinds[variant[i]] & wantVariant) !== 0)) &&
+        base(i);
       keepMask = keepMask && keepMask.length === catalog.n ? keepMask : new Uint8Array(catalog.n);
       for (let i = 0; i < catalog.n; i++) keepMask[i] = test(i) ? 1 : 0;
       keepFor = id;
@@ -200,10 +269,85 @@
     const mask = keepMask;
     return (i) => mask[i] === 1;
   }
+  /* Per variant set: bit 1 quantised, bit 2 free (0: neither, a plain serving of the weights). */
+  let variantKindCache = null;
+  function variantKinds() {
+    if (!variantKindCache) {
+      variantKindCache = catalog.variantSets.map((tags) =>
+        (tags.some((t) => QUANTISED.test(t)) ? 1 : 0) | (tags.includes("free") ? 2 : 0));
+    }
+    return variantKindCache;
+  }
+  /* Per model: 1 when it is one of the models people mean (see MIN_DIRECT_HOSTS). */
+  let mainstreamCache = null;
+  function mainstream() {
+    if (!mainstreamCache) {
+      const c = catalog;
+      const out = Uint8Array.from(c.models.direct, (n) => (n >= MIN_DIRECT_HOSTS ? 1 : 0));
+      const firstParty = c.providers.kind.map((k) => k === "first_party");
+      const retired = c.statuses.indexOf("retired");
+      for (let i = 0; i < c.n; i++) if (firstParty[c.p[i]] && c.listed[i] && c.st[i] !== retired) out[c.m[i]] = 1;
+      mainstreamCache = out;
+    }
+    return mainstreamCache;
+  }
+  /* What the explorer's default view leaves out (bits over HIDDEN), unless asked: offerings of
+   * one-host models (not when a provider or model is asked for by name) and unlisted offerings. */
+  const HIDDEN = [["longtail", "of one-host models"], ["unlisted", "unlisted"]];
+  let hiddenMask = null;
+  let hiddenFor = "";
+  function hiddenBits() {
+    const c = catalog;
+    const longtail = !state.longtail && !state.provider && !state.model && !state.models;
+    const unlisted = !state.unlisted;
+    const id = longtail + ":" + unlisted;
+    if (!hiddenMask || hiddenFor !== id) {
+      const main = mainstream();
+      hiddenMask = hiddenMask || new Uint8Array(c.n);
+      for (let i = 0; i < c.n; i++) hiddenMask[i] = (longtail && !main[c.m[i]] ? 1 : 0) | (unlisted && !c.listed[i] ? 2 : 0);
+      hiddenFor = id;
+    }
+    return hiddenMask;
+  }
+
+  /* What the calculator left out of the last query: per reason and in all. */
+  let excluded = { total: 0, reasons: [0, 0, 0, 0] };
   function query() {
     const c = catalog;
     const found = searcher.search(state.q);
-    const keep = filterMask();
+    const filtered = filterMask();
+    let keep = filtered;
+    excluded = { total: 0, reasons: [0, 0, 0, 0] };
+    if (APP === "explorer") {
+      const hidden = hiddenBits();
+      const tally = excluded;
+      const stamp = new Uint8Array(c.models.id.length);
+      tally.models = 0;
+      keep = (i) => {
+        if (!filtered(i)) return false;
+        const bits = hidden[i];
+        if (!bits) return true;
+        tally.total++;
+        if (bits & 1) {
+          tally.reasons[0]++;
+          if (!stamp[c.m[i]]) { stamp[c.m[i]] = 1; tally.models++; }
+        }
+        if (bits & 2) tally.reasons[1]++;
+        return false;
+      };
+    }
+    if (APP === "calculator" && !state.all) {
+      const lo = leftOutMask();
+      const tally = excluded;
+      keep = (i) => {
+        if (!filtered(i)) return false;
+        const bits = lo[i];
+        if (!bits) return true;
+        tally.total++;
+        for (let k = 0; k < 4; k++) if (bits & (1 << k)) tally.reasons[k]++;
+        return false;
+      };
+    }
     const sort = currentSort();
     let rows = [];
     if (found && (found.ranked || (sort.key !== "relevance" && found.idxs.length < 2000))) {
@@ -318,6 +462,17 @@
     catalog.capabilities.forEach((name, k) => { if (bits & (1 << k)) out.push(name.replace(/_/g, " ")); });
     return out.join(", ");
   }
+  /* "deprecated · until 2026-06-01": callable until then; "retired" once it is gone. */
+  function statusText(i) {
+    const status = catalog.status(i);
+    const date = catalog.dep[i];
+    return date && status === "deprecated" ? status + " · until " + date : date && status === "retired" ? status + " " + date : status;
+  }
+  /* "3" direct hosts, "3 +1 via routers" when routers and resellers serve it too. */
+  function hostsText(j) {
+    const routed = catalog.models.routed[j];
+    return String(catalog.models.direct[j]) + (routed ? " +" + routed + " via router" + (routed === 1 ? "" : "s") : "");
+  }
   function releasedText(j) {
     return catalog.models.released[j] || "—";
   }
@@ -328,7 +483,7 @@
     switch (key) {
       case "model": {
         const cell = h("td", null, modelLink(j));
-        if (c.inactive[i]) cell.append(" ", h("span", { className: "knollm-badge" }, c.status(i)));
+        if (c.inactive[i]) cell.append(" ", h("span", { className: "knollm-badge" }, statusText(i)));
         return cell;
       }
       case "provider": return h("td", null, providerLink(c.p[i]));
@@ -337,7 +492,7 @@
       case "in": case "out": case "blend": case "cr": return h("td", { className: "knollm-num" }, K.formatPrice(c[key][i]));
       case "ctx": case "mo": return h("td", { className: "knollm-num" }, K.formatTokens(c[key][i]));
       case "released": return h("td", null, releasedText(j));
-      case "hosts": return h("td", { className: "knollm-num" }, String(c.models.hosts[j]));
+      case "hosts": return h("td", { className: "knollm-num" }, hostsText(j));
       case "caps": return h("td", { className: "knollm-caps" }, capabilityText(c.cap[i]));
       case "monthly": return h("td", { className: "knollm-num knollm-cost" }, K.formatMoney(costs[i]));
       case "request": {
@@ -346,7 +501,8 @@
       }
       case "notes": {
         const r = rowCost(i);
-        return h("td", { className: "knollm-notes" }, [r.unknown].concat(r.notes.map((t) => t.split(":")[0])).filter(Boolean).join("; "));
+        const out = leftOut && state.all && leftOut[i] ? "left out by default: " + leftOutText(leftOut[i]) : null;
+        return h("td", { className: "knollm-notes" }, [out, r.unknown].concat(r.notes.map((t) => t.split(":")[0])).filter(Boolean).join("; "));
       }
     }
     return h("td");
@@ -374,7 +530,7 @@
       case "out": case "blend": return h("td", { className: "knollm-num" }, K.formatPrice(g[key]));
       case "ctx": case "mo": return h("td", { className: "knollm-num" }, K.formatTokens(g[key]));
       case "released": return h("td", null, releasedText(j));
-      case "hosts": return h("td", { className: "knollm-num" }, String(c.models.hosts[j]));
+      case "hosts": return h("td", { className: "knollm-num" }, hostsText(j));
       case "hostlist": {
         const names = Array.from(new Set(g.offerings.map((i) => c.p[i]))).map((p) => c.providers.name[p]);
         const shown = names.slice(0, 4).join(", ");
@@ -416,7 +572,7 @@
 
   /* Re-rendering replaces the table, pager and tray: the control that was used (a sort button,
    * a compare box, "Next") is found again by its data attribute and gets the focus back. */
-  const FOCUS_KEYS = ["sort", "compare", "page", "uncompare", "trayToggle"];
+  const FOCUS_KEYS = ["sort", "compare", "page", "uncompare", "trayToggle", "showAll", "showHidden"];
   function focusedControl() {
     const active = document.activeElement;
     if (!active || !root.contains(active)) return null;
@@ -494,21 +650,90 @@
     const modelName = only === undefined ? state.model : catalog.models.name[only];
     ui.modelChip.textContent = state.model ? "Only " + modelName + " ✕" : "";
     if (state.model) ui.modelChip.setAttribute("aria-label", "Show every model, not only " + modelName);
-    if (APP === "explorer") renderCompare();
-    if (APP === "calculator") renderBreakdown();
-    if (window.KnollmTables) window.KnollmTables.fit(ui.scroll);
+    if (APP === "explorer") { renderCompare(); renderHidden(); }
+    lastRows = rows;
+    if (APP === "calculator") { renderBreakdown(); renderLeftOut(); renderSummary(rows); renderEntryHint(); }
+    /* Whether the table box scrolls sideways is decided when the table's width changes (see
+     * buildControls), not on every render: measuring here would force a layout per keystroke. */
     restoreFocus(focused);
     const finished = performance.now();
     performance.measure("knollm:update", { start: started, end: finished });
     performance.measure("knollm:query", { start: started, end: queried });
     performance.measure("knollm:fold", { start: queried, end: folded });
-    root.setAttribute("data-state", "ready");
+    /* "partial" while the second part of a split payload is still loading (start). */
+    root.setAttribute("data-state", catalog.more ? "partial" : "ready");
+  }
+
+  /* ---- explorer: what the default view leaves out, and exports of the view --------------------- */
+  let lastRows = [];
+  function renderHidden() {
+    const parts = [];
+    const longtail = excluded.reasons[0], unlisted = excluded.reasons[1];
+    if (longtail) {
+      parts.push(longtail.toLocaleString("en-US") + " offering" + (longtail === 1 ? "" : "s") + " of " + excluded.models.toLocaleString("en-US") +
+        " one-host model" + (excluded.models === 1 ? "" : "s") + " (fewer than " + MIN_DIRECT_HOSTS + " direct hosts, not served by their lab) hidden. ",
+        h("button", { type: "button", className: "md-button", dataset: { showHidden: "longtail" } }, "Show them"), " ");
+    } else if (state.longtail) {
+      parts.push("Including one-host models. ", h("button", { type: "button", className: "md-button", dataset: { showHidden: "longtail" } }, "Hide them"), " ");
+    }
+    if (unlisted) {
+      parts.push(unlisted.toLocaleString("en-US") + " unlisted offering" + (unlisted === 1 ? "" : "s") + " (no model list names the id) hidden. ",
+        h("button", { type: "button", className: "md-button", dataset: { showHidden: "unlisted" } }, "Show unlisted"));
+    }
+    if (catalog.more) {
+      parts.push("Loading " + catalog.more.offerings.toLocaleString("en-US") + " more offerings of " +
+        catalog.more.models.toLocaleString("en-US") + " one-host models…");
+    }
+    ui.hiddenNote.replaceChildren(...parts);
+  }
+  /* Spreadsheet-safe CSV cell (as offerings.csv, knollm_build/publish.py): text starting with
+   * = + - @ tab or CR that is not a number gets a leading quote, so it never runs as a formula. */
+  function csvCell(value) {
+    let text = value == null || (typeof value === "number" && isNaN(value)) ? "" : String(value);
+    if (/^[=+\-@\t\r]/.test(text) && !(text.trim() !== "" && isFinite(Number(text)))) text = "'" + text;
+    return /[",\n\r]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+  }
+  function num(x) {
+    return x == null || isNaN(x) ? null : x;
+  }
+  function exportRecords() {
+    const c = catalog;
+    if (state.view === "models") {
+      return foldModels(lastRows).map((j) => ({
+        model: c.models.id[j], name: c.models.name[j], creator: c.models.creator[j] >= 0 ? c.creators[c.models.creator[j]] : null,
+        direct_hosts: c.models.direct[j], routed_hosts: c.models.routed[j], cheapest_input: num(fold.in[j]), cheapest_output: num(fold.out[j]),
+        context_window: num(fold.ctx[j]), max_output_tokens: num(fold.mo[j]), released: c.models.released[j] || null,
+      }));
+    }
+    return lastRows.map((i) => ({
+      provider: c.providers.id[c.p[i]], provider_name: c.providers.name[c.p[i]], direct_host: c.direct[c.p[i]] === 1,
+      model: c.models.id[c.m[i]], model_name: c.models.name[c.m[i]], provider_model_id: c.apiId(i), mode: c.modes[c.mode[i]],
+      status: c.status(i), deprecation_date: c.dep[i] || null, listed: c.listed[i] === 1, price_basis: c.priceBasis(i),
+      input: num(c.in[i]), output: num(c.out[i]), cache_read: num(c.cr[i]), cache_write: num(c.cw[i]), batch_input: num(c.bi[i]),
+      batch_output: num(c.bo[i]), per_request: num(c.req[i]), per_image: num(c.img[i]), context_window: num(c.ctx[i]),
+      max_output_tokens: num(c.mo[i]),
+    }));
+  }
+  function download(kind) {
+    const records = exportRecords();
+    let body;
+    if (kind === "json") body = JSON.stringify({ generated_at: catalog.generatedAt, view: location.search, rows: records }, null, 1);
+    else {
+      const fields = records.length ? Object.keys(records[0]) : [];
+      body = [fields.join(",")].concat(records.map((r) => fields.map((f) => csvCell(r[f])).join(","))).join("\n") + "\n";
+    }
+    const blob = new Blob([body], { type: kind === "json" ? "application/json" : "text/csv" });
+    const link = h("a", { href: URL.createObjectURL(blob), download: "knollm-" + (state.view === "models" ? "models" : "offerings") + "." + kind });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 0);
   }
 
   function sortLabel(sort) {
     if (sort.key === "relevance") return "relevance";
     const names = { name: "model name", provider: "provider", in: "input price", out: "output price", blend: "blended price",
-      cr: "cache price", ctx: "context", mo: "max output", released: "release date", hosts: "hosts", cost: "monthly cost" };
+      cr: "cache price", ctx: "context", mo: "max output", released: "release date", hosts: "direct hosts", cost: "monthly cost" };
     return (names[sort.key] || sort.key) + (sort.dir === "asc" ? " ↑" : " ↓");
   }
 
@@ -539,7 +764,7 @@
       ["Context", (i) => K.formatTokens(c.ctx[i])],
       ["Max output", (i) => K.formatTokens(c.mo[i])],
       ["Capabilities", (i) => capabilityText(c.cap[i]) || "—"],
-      ["Status", (i) => c.status(i)],
+      ["Status", (i) => statusText(i)],
       ["Monthly cost of the workload", (i, k) => h("strong", { className: "knollm-cost" }, K.formatMoney(results[k].monthly))],
       ["Notes", (i, k) => [results[k].unknown].concat(results[k].notes).filter(Boolean).join("; ") || "—"],
     ];
@@ -562,6 +787,57 @@
     return K.formatTokens(w.input) + " input and " + K.formatTokens(w.output) + " output tokens per request, " +
       Math.round(w.cached * 100) + "% of input cached, " + K.formatTokens(w.requests) + " requests per " + w.per +
       (w.batch ? ", batch" : "");
+  }
+
+  /* ---- calculator: what is left out, several models, the request size -------------------------- */
+  function renderLeftOut() {
+    const shown = !!state.all;
+    const total = shown ? 0 : excluded.total;
+    if (!shown && !total) { ui.leftOut.replaceChildren(); return; }
+    const parts = LEFT_OUT.map((entry, k) => [excluded.reasons[k], entry[1]]).filter((x) => x[0] > 0)
+      .map((x) => x[0].toLocaleString("en-US") + " " + x[1]);
+    ui.leftOut.replaceChildren(
+      shown ? "Showing every matching offering, including those left out by default (their notes say why). "
+        : total.toLocaleString("en-US") + " matching offering" + (total === 1 ? "" : "s") + " left out: " + parts.join(", ") + ". ",
+      h("button", { type: "button", className: "md-button", dataset: { showAll: "1" }, "aria-pressed": String(shown) },
+        shown ? "Leave them out" : "Show them"));
+  }
+  /* With models picked: the cheapest counted offering of each, in one table. */
+  function renderSummary(rows) {
+    const picked = pickedModels();
+    if (!picked.length) { ui.summary.replaceChildren(); return; }
+    const c = catalog;
+    const best = new Map();
+    const count = new Map();
+    for (const i of rows) {
+      const j = c.m[i];
+      count.set(j, (count.get(j) || 0) + 1);
+      const was = best.get(j);
+      if (!(costs[i] >= 0)) { if (was === undefined) best.set(j, -1); continue; }
+      if (was === undefined || was < 0 || costs[i] < costs[was]) best.set(j, i);
+    }
+    const body = picked.map((id) => {
+      const j = c.modelIndex.get(id);
+      if (j === undefined) return h("tr", null, h("th", { scope: "row" }, id), h("td", { colSpan: 4 }, "not in the catalog"));
+      const i = best.has(j) ? best.get(j) : -1;
+      return h("tr", null, h("th", { scope: "row" }, modelLink(j)),
+        h("td", null, i >= 0 ? providerLink(c.p[i]) : "—"),
+        h("td", { className: "knollm-num knollm-cost" }, i >= 0 ? K.formatMoney(costs[i]) : "—"),
+        h("td", { className: "knollm-num" }, i >= 0 ? K.formatMoney(rowCost(i).perRequest) : "—"),
+        h("td", { className: "knollm-num" }, String(count.get(j) || 0)));
+    });
+    ui.summary.replaceChildren(h("h2", { id: "knollm-summary" }, "Cheapest per model"),
+      h("div", { className: "knollm-scroll" }, h("table", { className: "knollm-table knollm-summary-table" },
+        h("thead", null, h("tr", null, ["Model", "Cheapest at", "Monthly cost", "Per request", "Offerings counted"].map((t) => h("th", { scope: "col" }, t)))),
+        h("tbody", null, body))));
+  }
+  function renderEntryHint() {
+    const w = workload();
+    const monthly = K.monthlyRequests(w);
+    ui.entryHint.textContent = state.entry === "month"
+      ? "That is " + K.formatTokens(Math.round(w.input)) + " input and " + K.formatTokens(Math.round(w.output)) + " output tokens per request over " +
+        Math.max(1, monthly).toLocaleString("en-US") + " requests a month (the request size decides context tiers and which offerings can hold it)."
+      : "";
   }
 
   /* ---- calculator breakdown ----------------------------------------------------------------- */
@@ -603,9 +879,16 @@
     const providerOrder = c.providers.id.map((id, p) => p).sort((a, b) => c.providers.name[a].localeCompare(c.providers.name[b]));
     ui.q = h("input", { type: "search", className: "knollm-search", placeholder: "Search models, providers, API ids — e.g. llama 70b, gpt4o, sonnet 4", "aria-label": "Search", autocomplete: "off" });
     ui.provider = h("select", { "aria-label": "Provider" }, option("", "any provider"), providerOrder.map((p) => option(c.providers.id[p], c.providers.name[p])));
-    ui.creator = h("select", { "aria-label": "Creator" }, option("", "any creator"), c.creators.map((name) => option(name, name)));
-    const familyList = h("datalist", { id: "knollm-families" }, c.families.map((name) => option(name, name)));
+    /* Creators (thousands) and families fill their lists when first used, not before the first
+     * table: creators of the models people mean first, the many one-model fine-tuners after. */
+    ui.creator = h("select", { "aria-label": "Creator" }, option("", "any creator"));
+    ui.creator.addEventListener("focus", fillCreators);
+    ui.creator.addEventListener("pointerdown", fillCreators);
+    const familyList = h("datalist", { id: "knollm-families" });
     ui.family = h("input", { type: "text", list: "knollm-families", placeholder: "any family", "aria-label": "Family", size: 12 });
+    ui.family.addEventListener("focus", () => {
+      if (!familyList.firstChild) familyList.append(...c.families.map((name) => option(name, name)));
+    });
     ui.mode = h("select", { "aria-label": "Mode" }, option("", "any mode"), c.modes.map((m) => option(m, m)));
     ui.inMod = h("select", { "aria-label": "Input modality" }, option("", "any input"), c.modalities.map((m) => option(m, m)));
     ui.outMod = h("select", { "aria-label": "Output modality" }, option("", "any output"), c.modalities.map((m) => option(m, m)));
@@ -613,7 +896,13 @@
     ui.minCtx = h("select", { "aria-label": "Minimum context" }, CONTEXT_STEPS.map((n) => option(String(n), n ? "≥ " + K.formatTokens(n) : "any context")));
     ui.maxIn = h("input", { type: "number", min: 0, step: "any", placeholder: "any", "aria-label": "Maximum input price", size: 6 });
     ui.maxOut = h("input", { type: "number", min: 0, step: "any", placeholder: "any", "aria-label": "Maximum output price", size: 6 });
-    ui.deprecated = h("input", { type: "checkbox", "aria-label": "Show deprecated" });
+    ui.deprecated = h("input", { type: "checkbox", "aria-label": "Show retired" });
+    ui.host = h("select", { "aria-label": "Served by" }, option("", "direct hosts and routers"),
+      option("direct", "direct hosts only"), option("routed", "routers and resellers only"));
+    ui.variant = h("select", { "aria-label": "Variant" }, option("", "any variant"), option("plain", "plain (not quantised, not free)"),
+      option("quantised", "quantised (fp8, int4, …)"), option("free", "free variants"));
+    ui.longtail = h("input", { type: "checkbox", "aria-label": "Include one-host models" });
+    ui.unlisted = h("input", { type: "checkbox", "aria-label": "Include unlisted offerings" });
     ui.paid = h("input", { type: "checkbox", "aria-label": "Hide free ($0)" });
     ui.reset = h("button", { type: "button", className: "md-button" }, "Reset filters");
     const filters = h("details", { className: "knollm-filters", open: window.matchMedia("(min-width: 60em)").matches },
@@ -621,10 +910,13 @@
       h("div", { className: "knollm-filter-grid" },
         field("Provider", ui.provider), field("Creator", ui.creator), field("Family", h("span", null, ui.family, familyList)),
         field("Mode", ui.mode), field("Input", ui.inMod), field("Output", ui.outMod), field("Context", ui.minCtx),
-        field("Max input $/1M", ui.maxIn), field("Max output $/1M", ui.maxOut)),
+        field("Max input $/1M", ui.maxIn), field("Max output $/1M", ui.maxOut),
+        field("Served by", ui.host), field("Variant", ui.variant)),
       h("div", { className: "knollm-checks" },
         CAPABILITY_FILTERS.map(([, label], k) => h("label", null, ui.caps[k], " " + label)),
-        h("label", null, ui.deprecated, " Show deprecated"), h("label", null, ui.paid, " Hide free ($0)"), ui.reset));
+        h("label", null, ui.deprecated, " Show retired"), h("label", null, ui.paid, " Hide free ($0)"),
+        APP === "explorer" ? [h("label", null, ui.longtail, " Include one-host models"), h("label", null, ui.unlisted, " Include unlisted")] : null,
+        ui.reset));
     ui.skip = h("a", { href: "#knollm-results", className: "knollm-skip" }, "Skip to results");
     ui.modelChip = h("button", { type: "button", className: "knollm-chip", hidden: true, dataset: { clearModel: "1" } });
     const parts = [h("div", { className: "knollm-searchbar" }, ui.q, ui.skip, ui.modelChip)];
@@ -633,7 +925,11 @@
       ui.columns = h("details", { className: "knollm-columns" }, h("summary", null, "Columns"),
         h("div", null, OFFERING_COLUMNS.concat(MODEL_COLUMNS.filter((m) => !OFFERING_COLUMNS.some((o) => o.key === m.key))).map((col) =>
           h("label", null, h("input", { type: "checkbox", value: col.key, dataset: { column: col.key } }), " " + col.label))));
+      ui.exportCsv = h("button", { type: "button", className: "md-button", dataset: { export: "csv" } }, "Download CSV");
+      ui.exportJson = h("button", { type: "button", className: "md-button", dataset: { export: "json" } }, "Download JSON");
       parts[0].append(ui.view, ui.columns);
+      ui.exports = h("div", { className: "knollm-exports" }, h("span", null, "This view: "), ui.exportCsv, " ", ui.exportJson);
+      ui.hiddenNote = h("p", { className: "knollm-left-out" });
     }
     if (APP === "calculator") parts.unshift(buildWorkload());
     parts.push(filters);
@@ -641,7 +937,19 @@
     ui.table = h("table", { className: "knollm-table knollm-results" });
     ui.pager = h("div", { className: "knollm-pager" });
     ui.scroll = h("div", { className: "knollm-scroll", id: "knollm-results", tabindex: "-1", dataset: { live: "1" } }, ui.table);
-    parts.push(ui.count, ui.scroll, ui.pager);
+    if (window.KnollmTables) {
+      let width = -1;
+      const refit = () => window.KnollmTables.fit(ui.scroll);
+      if (window.ResizeObserver) {
+        new ResizeObserver((entries) => {
+          const now = Math.round(entries[entries.length - 1].contentRect.width);
+          if (now !== width) { width = now; refit(); }
+        }).observe(ui.table);
+      } else window.addEventListener("resize", refit);
+    }
+    parts.push(ui.count);
+    if (APP === "explorer") parts.push(ui.hiddenNote, ui.exports);
+    parts.push(ui.scroll, ui.pager);
     if (APP === "explorer") {
       ui.trayList = h("ul");
       ui.trayToggle = h("button", { type: "button", className: "knollm-tray-toggle", "aria-expanded": "false", "aria-controls": "knollm-tray-list", dataset: { trayToggle: "1" } });
@@ -653,10 +961,29 @@
       parts.push(ui.compare, ui.tray);
     }
     if (APP === "calculator") {
+      ui.leftOut = h("p", { className: "knollm-left-out" });
+      ui.summary = h("section", { className: "knollm-model-summary" });
+      parts.splice(parts.indexOf(ui.count), 0, ui.summary);
+      parts.splice(parts.indexOf(ui.count) + 1, 0, ui.leftOut);
       ui.breakdown = h("section", { className: "knollm-breakdown-panel" });
       parts.push(ui.breakdown);
     }
     root.replaceChildren(...parts);
+  }
+
+  let creatorsFilled = false;
+  function fillCreators() {
+    if (creatorsFilled) return;
+    creatorsFilled = true;
+    const c = catalog;
+    const main = mainstream();
+    const mainCreators = new Set();
+    c.models.creator.forEach((k, j) => { if (k >= 0 && main[j]) mainCreators.add(k); });
+    const group = (label, keep) => h("optgroup", { label: label },
+      c.creators.map((name, k) => (keep(k) ? option(name, name) : null)).filter(Boolean));
+    const value = ui.creator.value;
+    ui.creator.append(group("Labs of widely hosted models", (k) => mainCreators.has(k)), group("Other creators", (k) => !mainCreators.has(k)));
+    ui.creator.value = value;
   }
 
   function buildWorkload() {
@@ -668,17 +995,75 @@
     ui.requests = h("input", { type: "text", inputMode: "numeric", "aria-label": "Requests", size: 9 });
     ui.per = h("select", { "aria-label": "Requests per" }, option("day", "per day"), option("month", "per month"));
     ui.batch = h("input", { type: "checkbox", "aria-label": "Batch" });
+    ui.entry = h("select", { "aria-label": "Enter the workload as" },
+      option("request", "tokens per request × requests"), option("month", "monthly totals"));
+    ui.monthIn = h("input", { type: "text", inputMode: "numeric", "aria-label": "Input tokens per month", size: 8 });
+    ui.monthOut = h("input", { type: "text", inputMode: "numeric", "aria-label": "Output tokens per month", size: 8 });
+    ui.perRequest = h("div", { className: "knollm-entry-request" },
+      field("Input tokens / request", ui.input), field("Output tokens / request", ui.output));
+    ui.perMonth = h("div", { className: "knollm-entry-month" },
+      field("Input tokens / month", ui.monthIn), field("Output tokens / month", ui.monthOut));
+    ui.entryHint = h("p", { className: "knollm-hint", role: "status" });
     return h("fieldset", { className: "knollm-workload" }, h("legend", null, "Workload"), ui.presets,
       h("div", { className: "knollm-filter-grid" },
-        field("Input tokens / request", ui.input), field("Output tokens / request", ui.output),
+        field("Enter as", ui.entry), ui.perRequest, ui.perMonth,
         field("Cached input %", ui.cached), field("Requests", h("span", null, ui.requests, ui.per)),
         h("label", { className: "knollm-field" }, h("span", null, "Batch API"), ui.batch)),
+      buildModelPicker(),
+      ui.entryHint,
       h("p", { className: "knollm-hint" }, "Quantities take 128k, 2M or 1_000. A month is " + K.DAYS_PER_MONTH + " days."));
+  }
+
+  /* Models to price side by side: a search box whose suggestions add a model (exact id) to
+   * ?models=, shown as removable chips. */
+  function buildModelPicker() {
+    ui.pickQuery = h("input", { type: "search", autocomplete: "off", placeholder: "e.g. claude sonnet 4, gpt-4o, deepseek v3",
+      "aria-label": "Add a model to compare", "aria-controls": "knollm-pick-list", size: 28 });
+    ui.pickList = h("ul", { id: "knollm-pick-list", className: "knollm-pick-list", "aria-label": "Matching models" });
+    ui.pickChips = h("div", { className: "knollm-pick-chips" });
+    return h("div", { className: "knollm-model-picker" },
+      field("Models (one table)", ui.pickQuery), ui.pickList, ui.pickChips);
+  }
+  /* Up to 8 models matching the picker's text: an exact name or id first, then by direct hosts. */
+  function modelSuggestions(text) {
+    const c = catalog;
+    const needle = K.normalise(text);
+    if (!needle) return [];
+    const found = searcher.search(text);
+    const seen = new Set(pickedModels().map((id) => c.modelIndex.get(id)));
+    const out = [];
+    const exact = [];
+    for (const i of found ? found.idxs : []) {
+      const j = c.m[i];
+      if (seen.has(j)) continue;
+      seen.add(j);
+      if (K.normalise(c.models.name[j]) === needle || K.normalise(c.models.id[j]) === needle) exact.push(j);
+      else out.push(j);
+      if (out.length + exact.length >= 200) break;
+    }
+    out.sort((a, b) => c.models.direct[b] - c.models.direct[a] || c.models.hosts[b] - c.models.hosts[a]);
+    return exact.concat(out).slice(0, 8);
+  }
+  function renderPicker() {
+    if (!ui.pickChips) return;
+    const c = catalog;
+    ui.pickChips.replaceChildren(...pickedModels().map((id) => {
+      const j = c.modelIndex.get(id);
+      const name = j === undefined ? id : c.models.name[j];
+      return h("button", { type: "button", className: "knollm-chip", dataset: { unpick: id }, "aria-label": "Remove " + name }, name + " ✕");
+    }));
+  }
+  function renderSuggestions() {
+    const c = catalog;
+    const list = modelSuggestions(ui.pickQuery.value);
+    ui.pickList.replaceChildren(...list.map((j) => h("li", null, h("button", { type: "button", dataset: { pick: c.models.id[j] } },
+      c.models.name[j], h("span", { className: "knollm-ta-detail" }, " · " + c.models.id[j] + " · " + c.models.direct[j] + " direct host" + (c.models.direct[j] === 1 ? "" : "s"))))));
   }
 
   /* State -> controls (after load and on back/forward). */
   function syncControls() {
     ui.q.value = state.q;
+    if (state.creator) fillCreators();
     for (const name of ["provider", "creator", "mode", "inMod", "outMod"]) ui[name].value = state[name];
     ui.family.value = state.family;
     ui.minCtx.value = String(state.minCtx || 0);
@@ -690,6 +1075,9 @@
     ui.maxOut.value = state.maxOut;
     ui.caps.forEach((box) => { box.checked = state.caps.includes(box.value); });
     ui.deprecated.checked = state.deprecated;
+    ui.host.value = state.host;
+    ui.variant.value = state.variant;
+    if (ui.longtail) { ui.longtail.checked = !!state.longtail; ui.unlisted.checked = !!state.unlisted; }
     ui.paid.checked = state.paid;
     if (ui.view) ui.view.value = state.view;
     if (ui.columns) ui.columns.querySelectorAll("input").forEach((box) => { box.checked = !state.hide.includes(box.value); });
@@ -700,7 +1088,27 @@
       ui.requests.value = String(state.requests);
       ui.per.value = state.per;
       ui.batch.checked = state.batch;
+      ui.entry.value = state.entry === "month" ? "month" : "request";
+      ui.monthIn.value = state.month_input_tokens;
+      ui.monthOut.value = state.month_output_tokens;
+      ui.perRequest.hidden = state.entry === "month";
+      ui.perMonth.hidden = state.entry !== "month";
+      renderPicker();
     }
+  }
+
+  /* Typing yields to the browser first: the keystroke paints (the typed character) before the
+   * table is rebuilt, in the task after that frame; keystrokes that arrive meanwhile fold into
+   * one render. data-state is "pending" until then. knollm:painted measures key to results. */
+  let pendingRender = 0;
+  function renderSoon(since) {
+    root.setAttribute("data-state", "pending");
+    if (pendingRender) return;
+    pendingRender = requestAnimationFrame(() => setTimeout(() => {
+      pendingRender = 0;
+      render();
+      requestAnimationFrame(() => setTimeout(() => performance.measure("knollm:painted", { start: since, end: performance.now() }), 0));
+    }, 0));
   }
 
   function update(change, push) {
@@ -719,7 +1127,11 @@
       (first || ui.scroll).focus();
       ui.scroll.scrollIntoView({ block: "start" });
     });
-    ui.q.addEventListener("input", () => update({ q: ui.q.value }, false));
+    ui.q.addEventListener("input", (event) => {
+      Object.assign(state, { q: ui.q.value, page: 1 });
+      K.writeState(state, DEFAULTS, false);
+      renderSoon(event.timeStamp);
+    });
     ui.q.addEventListener("change", () => K.writeState(state, DEFAULTS, true));
     for (const name of ["provider", "creator", "mode", "inMod", "outMod", "minCtx"]) {
       ui[name].addEventListener("change", () => update({ [name]: name === "minCtx" ? Number(ui[name].value) : ui[name].value }, true));
@@ -730,9 +1142,15 @@
     ui.caps.forEach((box) => box.addEventListener("change", () =>
       update({ caps: ui.caps.filter((b) => b.checked).map((b) => b.value) }, true)));
     ui.deprecated.addEventListener("change", () => update({ deprecated: ui.deprecated.checked }, true));
+    ui.host.addEventListener("change", () => update({ host: ui.host.value }, true));
+    ui.variant.addEventListener("change", () => update({ variant: ui.variant.value }, true));
+    if (ui.longtail) {
+      ui.longtail.addEventListener("change", () => update({ longtail: ui.longtail.checked ? "1" : "" }, true));
+      ui.unlisted.addEventListener("change", () => update({ unlisted: ui.unlisted.checked ? "1" : "" }, true));
+    }
     ui.paid.addEventListener("change", () => update({ paid: ui.paid.checked }, true));
     ui.reset.addEventListener("click", () => {
-      update(Object.assign({}, K.FILTER_DEFAULTS, { caps: [], paid: DEFAULTS.paid, model: "" }), true);
+      update(Object.assign({}, K.FILTER_DEFAULTS, { caps: [], paid: DEFAULTS.paid, model: "", models: "", host: "", variant: "", longtail: "", unlisted: "" }), true);
       syncControls();
     });
     if (ui.view) ui.view.addEventListener("change", () => update({ view: ui.view.value, sort: "", dir: "" }, true));
@@ -754,12 +1172,36 @@
         if (ui.cached.value !== "" && n >= 0 && n <= 100) update({ cached: n / 100, preset: "" }, false);
       });
       ui.per.addEventListener("change", () => update({ per: ui.per.value, preset: "" }, true));
+      /* Switching how the workload is entered carries the figures over: the same bill either way. */
+      ui.entry.addEventListener("change", () => {
+        const w = workload();
+        const monthly = Math.max(1, K.monthlyRequests(w));
+        if (ui.entry.value === "month") {
+          update({ entry: "month", month_input_tokens: String(Math.round(w.input * monthly)), month_output_tokens: String(Math.round(w.output * monthly)), preset: "" }, true);
+        } else {
+          update({ entry: "request", input: Math.round(w.input), output: Math.round(w.output), preset: "" }, true);
+        }
+        syncControls();
+      });
+      const monthly = (box, key) => box.addEventListener("input", () => {
+        const n = K.parseQuantity(box.value);
+        box.setCustomValidity(isNaN(n) ? "Enter a number such as 10M, 500k or 2_000_000" : "");
+        if (!isNaN(n)) update({ [key]: box.value.trim(), preset: "" }, false);
+      });
+      monthly(ui.monthIn, "month_input_tokens");
+      monthly(ui.monthOut, "month_output_tokens");
+      ui.pickQuery.addEventListener("input", renderSuggestions);
+      ui.pickQuery.addEventListener("keydown", (event) => {
+        if (event.key !== "Enter") return;
+        const first = ui.pickList.querySelector("[data-pick]");
+        if (first) { event.preventDefault(); first.click(); }
+      });
       ui.batch.addEventListener("change", () => update({ batch: ui.batch.checked, preset: "" }, true));
       ui.presets.addEventListener("click", (event) => {
         const id = event.target.closest("[data-preset]")?.dataset.preset;
         const p = id && PRESETS[id];
         if (!p) return;
-        update({ input: p.input, output: p.output, cached: p.cached, requests: p.requests, per: p.per, batch: p.batch, mode: p.mode, preset: id, selected: "" }, true);
+        update({ input: p.input, output: p.output, cached: p.cached, requests: p.requests, per: p.per, batch: p.batch, mode: p.mode, preset: id, selected: "", entry: "request" }, true);
         syncControls();
       });
     }
@@ -782,6 +1224,38 @@
       const remove = target.closest("[data-uncompare]");
       if (remove) {
         update({ compare: state.compare.filter((k) => k !== remove.dataset.uncompare), page: state.page }, true);
+        return;
+      }
+      const pick = target.closest("[data-pick]");
+      if (pick) {
+        update({ models: pickedModels().concat([pick.dataset.pick]).join(","), selected: "" }, true);
+        ui.pickQuery.value = "";
+        ui.pickList.replaceChildren();
+        renderPicker();
+        ui.pickQuery.focus();
+        return;
+      }
+      const unpick = target.closest("[data-unpick]");
+      if (unpick) {
+        update({ models: pickedModels().filter((id) => id !== unpick.dataset.unpick).join(",") }, true);
+        renderPicker();
+        (ui.pickChips.querySelector("button") || ui.pickQuery).focus();
+        return;
+      }
+      const exporter = target.closest("[data-export]");
+      if (exporter) {
+        download(exporter.dataset.export);
+        return;
+      }
+      const shower = target.closest("[data-show-hidden]");
+      if (shower) {
+        const key = shower.dataset.showHidden;
+        update({ [key]: state[key] ? "" : "1" }, true);
+        syncControls();
+        return;
+      }
+      if (target.closest("[data-show-all]")) {
+        update({ all: state.all ? "" : "1" }, true);
         return;
       }
       if (target.closest("[data-clear-model]")) {
@@ -840,12 +1314,42 @@
     syncControls();
     wire();
     render();
+    performance.mark("knollm:first-table");
+    if (catalog.more) {
+      /* The default view's models came first; the one-host models follow, then every cache
+       * built over the first part is dropped and the same view renders again. */
+      try {
+        catalog = await K.loadMore(catalog, root.getAttribute("data-payload"));
+      } catch (error) {
+        ui.count.textContent = "The rest of the catalog could not be loaded: " + error.message;
+        root.setAttribute("data-state", "error");
+        return;
+      }
+      searcher = new K.Searcher(catalog);
+      resetCaches();
+      render();
+    }
     performance.mark("knollm:ready");
     /* The search index is built once the table shows, not before (or on the first keystroke). */
     setTimeout(() => {
       catalog.haystack();
       setTimeout(() => catalog.bigrams(), 0);
     }, 0);
+  }
+  function resetCaches() {
+    sortCache.clear();
+    costs = null; costsFor = "";
+    keepMask = null; keepFor = "";
+    leftOut = null; leftOutFor = "";
+    hiddenMask = null; hiddenFor = "";
+    mainstreamCache = null; variantKindCache = null;
+    fold = null; matchedMask = null;
+    rowCostCache = { i: -1, result: null };
+    if (creatorsFilled) {
+      creatorsFilled = false;
+      ui.creator.querySelectorAll("optgroup").forEach((group) => group.remove());
+      fillCreators();
+    }
   }
   start();
 })();
