@@ -34,9 +34,13 @@ def report(built: dict[str, Path]) -> dict:
 
 def test_two_compiles_are_byte_identical(built: dict[str, Path]) -> None:
     """Two processes with different hash seeds write the same files, byte for byte."""
-    names = sorted(p.name for p in built["a"].iterdir())
-    assert names == sorted(p.name for p in built["b"].iterdir())
+    def files(root: Path) -> list[str]:  # every file, in sub-folders too (feeds/)
+        return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+    names = files(built["a"])
+    assert names == files(built["b"])
     assert {"models.json", "schema.json", "providers.json", "report.json"} <= set(names)
+    assert any(name.startswith("feeds/") for name in names)
     for name in names:
         digest_a = hashlib.sha256((built["a"] / name).read_bytes()).hexdigest()
         digest_b = hashlib.sha256((built["b"] / name).read_bytes()).hexdigest()
