@@ -18,6 +18,7 @@ import orjson
 from knollm_build.client_index import FILE_NAME as CLIENT_INDEX_FILE
 from knollm_build.client_index import client_index
 from knollm_build.explorer import MORE_FILE, explorer_files
+from knollm_build.gcpause import without_cyclic_gc
 from knollm_build.history import json_schema as history_schema
 from knollm_build.libraries import libraries_document
 from knollm_build.price_feeds import feed_site_path, price_feeds
@@ -90,15 +91,16 @@ def publish(
     ``diff`` (a ``knollm-build diff`` result against the previous data) is summarised in
     the Atom feed; ``site_url`` gives the feed its ids and links (``urn:`` ids without it).
     """
-    document, report, libraries = _inputs(result)
-    return publish_files(
-        document,
-        report,
-        libraries,
-        diff=diff,
-        site_url=site_url,
-        history=result.history_document,
-    )
+    with without_cyclic_gc():  # ~10^6 new objects: gen-2 passes cost more than the work
+        document, report, libraries = _inputs(result)
+        return publish_files(
+            document,
+            report,
+            libraries,
+            diff=diff,
+            site_url=site_url,
+            history=result.history_document,
+        )
 
 
 def publish_files(
