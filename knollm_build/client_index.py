@@ -36,7 +36,7 @@ The format is a contract between the compiler and the client, which never import
     input and output tokens), ``im``, ``om``, ``cap``, ``src``, ``fl`` (flags) (tuples), ``dep``
     (deprecation date), ``basis`` (index into the ``price_basis`` vocabulary, -1 when the document
     does not say); ``unlisted``: the rows of offerings whose ``listed`` is false,
-    ascending. Offerings keep the contract order (provider, then API id).
+    ascending; ``successors``: ``[row, successor API id]`` of offerings that state one. Offerings keep the contract order (provider, then API id).
 - line 4, the model-search index (apart, so a command that does not search never parses it):
   a JSON object with tables ``own`` (tokens of a model's id, name, creator and family) and
   ``hosted`` (tokens of its providers' ids and API ids that are not already its own), each
@@ -237,6 +237,9 @@ def client_index(document: dict[str, Any]) -> bytes:
         columns["basis"].append(-1 if stated is None else basis[stated])
         columns["fl"].append(tuples.add(o.get("flags") or []))
     columns["unlisted"] = [i for i, o in enumerate(offerings) if not o.get("listed", True)]
+    columns["successors"] = [
+        [i, o["successor"]] for i, o in enumerate(offerings) if o.get("successor")
+    ]
 
     header = {
         "format": INDEX_FORMAT,

@@ -206,3 +206,15 @@ def test_json_output_does_not_import_rich(pair: Path) -> None:
     )
     assert done.stdout.rstrip().splitlines()[-1] == "[]"
     assert '"id"' in done.stdout  # it did search
+
+
+def test_successors_come_through_the_index() -> None:
+    """A stated successor reaches the client's records from the index as from models.json."""
+    doc = orjson.loads((REPO / "tests" / "golden" / "models.json").read_bytes())
+    doc["offerings"][0]["successor"] = "next-id"
+    from_index = Catalog.from_bytes(client_index(doc))
+    from_json = Catalog(doc)
+    assert from_index.offerings[0].successor == from_json.offerings[0].successor == "next-id"
+    assert [o.successor for o in from_index.offerings[1:]] == [
+        o.successor for o in from_json.offerings[1:]
+    ]

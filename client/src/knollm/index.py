@@ -238,6 +238,9 @@ def _records(
     for row in oc["unlisted"]:
         listed[row] = False
     basis = column(oc["basis"], [*vocab["price_basis"], None])  # -1: not stated
+    successors: list[str | None] = [None] * len(api)
+    for row, successor in oc.get("successors", ()):
+        successors[row] = successor
     offerings = list(
         map(
             Offering, column(oc["p"], [p.id for p in providers]), model_ids, api, oc["name"],
@@ -245,7 +248,7 @@ def _records(
             column(oc["price"], prices), oc["ctx"], oc["mi"], oc["mo"], column(oc["im"], tuples),
             column(oc["om"], tuples), column(oc["cap"], tuples), column(oc["st"], vocab["status"]),
             oc["dep"], column(oc["src"], tuples), listed, basis, column(oc["fl"], tuples),
-            repeat(None), repeat(full),
+            successors, repeat(None), repeat(full),
         )
     )  # fmt: skip
     return Parts(header, providers, models, offerings, search, oc["m"])

@@ -298,6 +298,9 @@ class Offering(_Raw):
     older than schema 1.1, which does not say (token prices are then taken as they are)."""
     flags: tuple[str, ...] = ()
     """Plausibility findings (``price_outlier``, ``placeholder_price``, ...; see the contract)."""
+    successor: str | None = None
+    """The API id, at the same provider, that replaces this one (a source's ``successor_model``);
+    the router follows it for a retired offering when ``follow_successors`` is on."""
     _raw: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     _origin: RawSource | None = field(default=None, repr=False, compare=False)
 
@@ -325,6 +328,7 @@ class Offering(_Raw):
             get("listed", True),
             get("price_basis"),
             tuple(get("flags") or ()),
+            get("successor"),
             d,
         )
 

@@ -127,6 +127,7 @@ class Settings(BaseModel):
     log_prompts: bool = False
     stream_usage: bool = True
     auto_limit: int = Field(default=64, ge=1)
+    follow_successors: bool = False  # a retired offering is replaced by its stated successor
     weights: dict[str, float] | None = None
     constraints: dict[str, Any] | None = None
     cache: bool = False  # the response cache (knollm.cache)
@@ -170,6 +171,7 @@ class _Env(BaseSettings):
     log_prompts: bool | None = None
     stream_usage: bool | None = None
     auto_limit: int | None = None
+    follow_successors: bool | None = None
     cache: bool | None = None
     cache_path: str | None = None
     cache_ttl: float | None = None

@@ -22,6 +22,7 @@ last, as a last resort.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -90,6 +91,9 @@ def is_openai_compatible(p: Provider) -> bool:
     return p.api_style == "openai-compatible"
 
 
+log = logging.getLogger("knollm.router")
+
+
 class Planner:
     """Resolves model specs to candidates and orders them for one request."""
 
@@ -101,8 +105,10 @@ class Planner:
         default_constraints: Criteria,
         weights: Mapping[str, float],
         auto_limit: int = 64,
+        follow_successors: bool = False,
     ) -> None:
         self.catalog = catalog
+        self.follow_successors = follow_successors
         self.clock: Callable[[], float] = time.monotonic  # the router sets its own
         self.auto_limit = auto_limit
         self.endpoints = dict(endpoints)
@@ -159,11 +165,40 @@ class Planner:
         if cached is not None:
             return cached
         named = self._lookup(spec)
+        if self.follow_successors:
+            named = self._successors(spec, named)
         usable = [o for o in named if o.provider in self.endpoints]
         if not usable:
             raise NoCandidates(self._why_none(spec, named))
         self._specs[spec] = usable
         return usable
+
+    def _successors(self, spec: str, named: list[Offering]) -> list[Offering]:
+        """With ``follow_successors``: each retired offering ``spec`` names (exactly, or all of a
+        model's when none of them is callable) replaced by the successor its catalog entry states
+        at the same provider, following a chain of retired successors (at most 5 steps)."""
+        if not named:
+            model = self.catalog.model_by_id.get(spec)
+            named = (
+                [o for o in self.catalog.offerings_of(model.id) if o.status == "retired"]
+                if model is not None
+                else []
+            )
+        out: list[Offering] = []
+        for o in named:
+            current, steps = o, 0
+            while current.status == "retired" and current.successor and steps < 5:
+                nxt = self._at(current.provider).get(current.successor)
+                if nxt is None:
+                    break
+                current, steps = nxt, steps + 1
+            if current is not o:
+                log.info(
+                    "knollm router: %s is retired; following its successor %s", o.key, current.key
+                )
+            if current.status != "retired" and current not in out:
+                out.append(current)
+        return out
 
     def _why_none(self, spec: str, named: list[Offering]) -> str:
         if not named:

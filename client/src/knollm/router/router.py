@@ -136,6 +136,7 @@ def build_core(
         criteria_of(constraints),
         s.weights or DEFAULT_WEIGHTS,
         s.auto_limit,
+        s.follow_successors,
     )
     if previous is not None:
         planner.round_robin = previous.planner.round_robin
