@@ -95,3 +95,16 @@ def test_an_invalid_as_of_date_is_said_not_thrown(
     rows = dict(zip(page.column(2), page.column(3), strict=False))
     assert rows["Together AI"] == "$633.60"  # today's prices, as the message says
     assert history_requests == []
+
+
+def test_explorer_prices_as_of_a_date(
+    page: Page,  # noqa: F811 - fixture use
+    history_requests: list[str],
+) -> None:
+    p = page.open("explorer/?search=llama&as_of=2025-06-01&sort=in&dir=asc")
+    assert "prices as of 2025-06-01" in page.count()
+    # columns: 1 compare box, 2 model, 3 provider, 4 API id, 5 input
+    assert page.column(4)[0] == LLAMA[1] and page.column(5)[0] == "$1.20"
+    assert all(cell == "unknown" for cell in page.column(5)[1:]), page.column(5)
+    assert p.input_value("input[aria-label='Prices as of']") == "2025-06-01"
+    assert len(history_requests) == 1
