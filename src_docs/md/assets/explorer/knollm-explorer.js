@@ -968,10 +968,12 @@
     ui.skip = h("a", { href: "#knollm-results", className: "knollm-skip" }, "Skip to results");
     ui.modelChip = h("button", { type: "button", className: "knollm-chip", hidden: true, dataset: { clearModel: "1" } });
     const parts = [h("div", { className: "knollm-searchbar" }, ui.q, ui.skip, ui.modelChip)];
-    ui.asOf = h("input", { type: "date", "aria-label": "Prices as of", max: "9999-12-31" });
+    ui.asOf = h("input", { type: "date", "aria-label": "Prices as of", max: "9999-12-31", style: "width: auto" });
     ui.asOfNote = h("p", { className: "knollm-error knollm-asof-note", role: "alert", hidden: true });
-    parts.push(h("div", { className: "knollm-asof" }, field("Prices as of", ui.asOf),
-      h("span", { className: "knollm-hint" }, " empty: today's prices"), ui.asOfNote));
+    parts.push(h("div", { className: "knollm-asof" },
+      h("div", { style: "display: flex; flex-wrap: wrap; align-items: flex-end; gap: .5em 1em" },
+        field("Prices as of", ui.asOf), h("span", { className: "knollm-hint" }, "empty: today's prices")),
+      ui.asOfNote));
     if (APP === "explorer") {
       ui.view = h("select", { "aria-label": "View" }, option("offerings", "one row per offering"), option("models", "one row per model"));
       ui.columns = h("details", { className: "knollm-columns" }, h("summary", null, "Columns"),
