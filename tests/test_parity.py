@@ -4,6 +4,7 @@ test runner (tests/parity/parity.test.mjs, started below), so neither can change
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import shutil
@@ -138,6 +139,7 @@ def test_the_same_cases_hold_in_the_explorer(tmp_path: Path) -> None:
     (tmp_path / "status.json").write_bytes(orjson.dumps(explorer_payload(status_document())))
     ranking = explorer_payload(RANKING["catalog"])
     (tmp_path / "ranking.json").write_bytes(orjson.dumps(ranking))
+    (tmp_path / "asof.json").write_bytes(orjson.dumps(explorer_payload(asof_document())))
     done = subprocess.run(
         [node, "--test", "--test-reporter=spec", str(HERE / "parity.test.mjs")],
         env={**os.environ, "KNOLLM_PARITY_PAYLOADS": str(tmp_path)},
@@ -191,3 +193,85 @@ def test_ranking_host_counts_of_the_client_index() -> None:
     catalog = Catalog.from_bytes(client_index(RANKING["catalog"]))
     counts = {m.id: [m.direct_hosts, m.routed_hosts] for m in catalog.models}
     assert counts == RANKING["hosts"]
+
+
+ASOF = orjson.loads((HERE / "asof_cases.json").read_bytes())
+
+
+def asof_document() -> dict[str, Any]:
+    """Today's catalog of the as-of cases' offerings (one model each, provider acme)."""
+    ids = [entry["provider_model_id"] for entry in ASOF["catalog"]]
+    return {
+        **pricing_document(),
+        "models": [{"id": i, "name": i.title(), "hosts": 1} for i in ids],
+        "offerings": [
+            {
+                "provider": "acme",
+                "model": entry["provider_model_id"],
+                "provider_model_id": entry["provider_model_id"],
+                "pricing": entry["pricing"],
+                "price_basis": "tokens",
+                "sources": [],
+            }
+            for entry in ASOF["catalog"]
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def asof_history() -> Any:
+    from knollm.history import PriceHistory
+
+    return PriceHistory.from_bytes(orjson.dumps(ASOF["ledger"]), "asof_cases.json")
+
+
+@pytest.mark.parametrize("case", ASOF["cases"], ids=lambda c: c["name"])
+def test_asof_case_python(case: dict[str, Any], asof_history: Any) -> None:
+    from knollm.history import estimate_as_of
+
+    today = next(e for e in ASOF["catalog"] if e["provider_model_id"] == case["provider_model_id"])
+    offering = Offering.from_dict(
+        {
+            "provider": "acme",
+            "model": case["provider_model_id"],
+            "provider_model_id": case["provider_model_id"],
+            "pricing": today["pricing"],
+        }
+    )
+    found = asof_history.pricing_as_of(offering, case["date"])
+    want = case["expect"]
+    if want is None:
+        assert found is None
+    else:
+        assert found is not None
+        prices: dict[str, Any] = dict(found.pricing.known())
+        if found.pricing.tiers:
+            prices["tiers"] = [
+                {k: v for k, v in dataclasses.asdict(t).items() if v is not None}
+                for t in found.pricing.tiers
+            ]
+        assert prices == want["prices"]
+        assert found.since == want["since"]
+        assert list(found.sources) == want["sources"]
+        assert list(found.older) == want["older"]
+    workload = ASOF["workload"]
+    est = estimate_as_of(
+        asof_history, offering, workload["input"], workload["output"], as_of=case["date"], requests=1
+    )
+    total = est.total if est.complete else None
+    if case["cost"] is None:
+        assert total is None, total
+    else:
+        assert total is not None and close(total, case["cost"]), (total, case["cost"])
+
+
+def test_asof_price_fields_are_the_clients() -> None:
+    """knollm-data.js's LEDGER_PRICES lists the client's PRICE_FIELDS, in order, then tiers."""
+    import re
+
+    from knollm.records import PRICE_FIELDS
+
+    script = (REPO / "src_docs" / "md" / "assets" / "explorer" / "knollm-data.js").read_text()
+    found = re.search(r"const LEDGER_PRICES = \[[^\n]*\n(.*?)\];", script, re.S)
+    assert found, "LEDGER_PRICES not found in knollm-data.js"
+    assert re.findall(r'"([a-z_0-9]+)"', found[1]) == [*PRICE_FIELDS, "tiers"]

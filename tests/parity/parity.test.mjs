@@ -112,3 +112,55 @@ test("ranking cases: direct and routed hosts", () => {
   c.models.id.forEach((id, j) => { got[id] = [c.directHosts[j], c.routedHosts[j]]; });
   assert.deepEqual(got, ranking.hosts);
 });
+
+/* Prices as of a date (tests/parity/asof_cases.json): the ledger rule, per offering (pricesAsOf),
+ * and the catalog view (asOf) whose price columns cost() prices unchanged. */
+const asof = json(join(HERE, "asof_cases.json"));
+const COLUMN_PRICES = { in: "input", out: "output", cr: "cache_read", cw: "cache_write", bi: "batch_input", bo: "batch_output", req: "per_request", img: "per_image" };
+const plain = (value) => JSON.parse(JSON.stringify(value)); // out of the sandbox realm
+
+test("as-of cases: the ledger rule per offering", () => {
+  for (const k of asof.cases) {
+    const got = K.pricesAsOf(asof.ledger, "acme", k.provider_model_id, k.date);
+    if (k.expect === null) { assert.equal(got, null, k.name); continue; }
+    assert.ok(got, k.name + ": no prices found");
+    assert.deepEqual(plain(got.prices), k.expect.prices, k.name + ": prices");
+    assert.equal(got.since, k.expect.since, k.name + ": since");
+    assert.deepEqual(plain(got.sources), k.expect.sources, k.name + ": sources");
+    assert.deepEqual(plain(got.older), k.expect.older, k.name + ": older");
+  }
+});
+
+test("as-of cases: the catalog view prices them, unknown never $0 nor today's", () => {
+  const c = new K.Catalog(json(join(PAYLOADS, "asof.json")));
+  for (const k of asof.cases) {
+    const view = K.asOf(c, asof.ledger, k.date);
+    const i = view.byKey("acme~" + k.provider_model_id);
+    assert.ok(i >= 0, k.name + ": offering not in the payload");
+    assert.equal(view.asOfKnown[i], k.expect === null ? 0 : 1, k.name + ": known");
+    const prices = k.expect ? k.expect.prices : {};
+    for (const [col, name] of Object.entries(COLUMN_PRICES)) {
+      const want = prices[name] === undefined ? NaN : prices[name];
+      assert.ok(Object.is(view[col][i], want), `${k.name}: ${col} ${view[col][i]} != ${want}`);
+    }
+    const tiers = prices.tiers ? prices.tiers.map((t) => [t.above_input_tokens, t.input ?? null, t.output ?? null, t.cache_read ?? null]) : null;
+    assert.deepEqual(plain(view.tier[i]), tiers, k.name + ": tiers");
+    const r = K.cost(view, i, { ...asof.workload, requests: 1, per: "month" });
+    const total = Number.isNaN(r.perRequest) ? null : r.perRequest;
+    assert.ok(total === k.cost || (total !== null && k.cost !== null && close(total, k.cost)), `${k.name}: cost ${total} != ${k.cost}`);
+    if (k.cost === null) assert.ok(r.unknown, k.name + ": an unknown cost states its reason");
+    assert.equal(c.in[i], asof.catalog.find((e) => e.provider_model_id === k.provider_model_id).pricing.input, k.name + ": the catalog keeps today's price");
+  }
+});
+
+test("as-of dates: YYYY-MM-DD or YYYY-MM, anything else is refused with a message", () => {
+  assert.equal(K.parseDate("2026-01-01"), "2026-01-01");
+  assert.equal(K.parseDate(" 2025-11 "), "2025-11-01");
+  assert.equal(K.parseDate("2024-02-29"), "2024-02-29");
+  for (const bad of ["2025-02-29", "2026-13-01", "2026-00-10", "0000-01-01", "2026-1-1", "yesterday", "", null]) {
+    assert.equal(K.parseDate(bad), null, String(bad));
+  }
+  const c = new K.Catalog(json(join(PAYLOADS, "asof.json")));
+  assert.throws(() => K.asOf(c, asof.ledger, "2026-02-30"), /"2026-02-30" is not a date \(use YYYY-MM-DD\)/);
+  assert.throws(() => K.asOf(c, { entries: [{ provider: "acme", provider_model_id: "x", points: [{ since: "soon" }] }] }, "2026-01-01"), /bad date "soon"/);
+});

@@ -723,8 +723,133 @@
     return loadMore(await load(url), url);
   }
 
+  /* ---- prices as of a date: the price ledger (/data/history.json, knollm_build/history.py) ---- */
+  /* The rule of the client's knollm/history.py PriceHistory.pricing_as_of, held together by
+   * tests/parity/asof_cases.json: for each price, the newest ledger point on or before the date
+   * that states it (on one date the point listed first wins: the ledger lists the winning source
+   * first). A price no point states by then stays unknown: it is never taken from a later point
+   * or from today's catalog. Dates are YYYY-MM-DD; a YYYY-MM point starts on the 1st. */
+  const LEDGER_PRICES = [ // knollm/records.py PRICE_FIELDS, in its order, then the tiers
+    "input", "output", "cache_read", "cache_write", "reasoning", "input_audio", "output_audio",
+    "batch_input", "batch_output", "per_request", "per_image", "per_second", "cache_write_1h",
+    "priority_input", "priority_output", "priority_cache_read", "flex_input", "flex_output",
+    "flex_cache_read", "fast_input", "fast_output", "fast_cache_read", "off_peak_input",
+    "off_peak_output", "off_peak_cache_read", "per_search", "regional_uplift", "tiers",
+  ];
+  const COLUMN_PRICES = { in: "input", out: "output", cr: "cache_read", cw: "cache_write", bi: "batch_input", bo: "batch_output", req: "per_request", img: "per_image" };
+  const LEDGER_DATE = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/;
+  /* "YYYY-MM-DD" (or "YYYY-MM", read as its 1st) as "YYYY-MM-DD"; null when it is not a date. */
+  function parseDate(text) {
+    const m = typeof text === "string" ? LEDGER_DATE.exec(text.trim()) : null;
+    if (!m) return null;
+    const year = Number(m[1]), month = Number(m[2]), day = Number(m[3] || "01");
+    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+    const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+    if (year < 1 || !days || day < 1 || day > days) return null;
+    return m[1] + "-" + m[2] + "-" + (m[3] || "01");
+  }
+  /* The ledger's points per offering key (provider + "~" + provider model id), dates
+   * normalised; built once per decoded ledger. Throws on a document that is not a ledger. */
+  function ledgerIndex(ledger) {
+    if (ledger && ledger._index) return ledger._index;
+    if (!ledger || !Array.isArray(ledger.entries)) throw new Error("the price ledger is not a Knollm history.json (no entries)");
+    const index = new Map();
+    for (const entry of ledger.entries) {
+      if (!entry || !Array.isArray(entry.points)) throw new Error("the price ledger is not a Knollm history.json (an entry without points)");
+      index.set(entry.provider + "~" + entry.provider_model_id, entry.points.map((point) => {
+        const since = point.since == null ? null : parseDate(point.since);
+        if (point.since != null && since === null) throw new Error("the price ledger is not a Knollm history.json (bad date " + JSON.stringify(point.since) + ")");
+        return { since: since, source: point.source, point: point };
+      }));
+    }
+    Object.defineProperty(ledger, "_index", { value: index });
+    return index;
+  }
+  /* One offering's prices in force on `day` (normalised), from its ledger points: {date, prices
+   * (field -> value, "tiers" included), since (date of the newest point used, null: the price
+   * before the first dated change), sources (newest first), older (prices from an older point)};
+   * null when no point is that old. */
+  function pricesAt(points, day) {
+    const usable = (points || []).filter((p) => p.since === null || p.since <= day);
+    if (!usable.length) return null;
+    let newest = "";
+    for (const p of usable) if ((p.since || "") > newest) newest = p.since;
+    /* Newest first; on one date the ledger's order is kept (sort is stable). */
+    const ordered = usable.slice().sort((a, b) => ((a.since || "") > (b.since || "") ? -1 : (a.since || "") < (b.since || "") ? 1 : 0));
+    const prices = {}, sources = [], older = [];
+    for (const p of ordered) {
+      let took = false;
+      for (const name of LEDGER_PRICES) {
+        const value = p.point[name];
+        if (Object.prototype.hasOwnProperty.call(prices, name) || value == null || (Array.isArray(value) && value.length === 0)) continue;
+        prices[name] = value;
+        took = true;
+        if ((p.since || "") !== newest) older.push(name);
+      }
+      if (took && !sources.includes(p.source)) sources.push(p.source);
+    }
+    return { date: day, prices: prices, since: newest || null, sources: sources, older: older };
+  }
+  function pricesAsOf(ledger, provider, providerModelId, date) {
+    const day = parseDate(date);
+    if (day === null) throw new Error(JSON.stringify(String(date)) + " is not a date (use YYYY-MM-DD)");
+    return pricesAt(ledgerIndex(ledger).get(provider + "~" + providerModelId), day);
+  }
+  /* The catalog priced as of `date`: a view whose price columns (in, out, cr, cw, bi, bo, req,
+   * img, tier, blend) hold the ledger's prices on that date, so cost(), sorting and filters use
+   * them unchanged; every other column, the search index and byKey are the catalog's own.
+   * asOfKnown[i] is 0 for an offering with no ledger point that old (all its prices unknown);
+   * asOfSince / asOfSources say which points priced it. Throws on a date that is not a date. */
+  function asOf(catalog, ledger, date) {
+    const day = parseDate(date);
+    if (day === null) throw new Error(JSON.stringify(String(date)) + " is not a date (use YYYY-MM-DD)");
+    const index = ledgerIndex(ledger);
+    const n = catalog.n;
+    const view = Object.create(catalog);
+    for (const col of PRICE_COLUMNS) view[col] = new Float64Array(n).fill(NaN);
+    view.tier = new Array(n).fill(null);
+    view.asOfDate = day;
+    view.asOfKnown = new Uint8Array(n);
+    view.asOfSince = new Array(n).fill(null);
+    view.asOfSources = new Array(n).fill(null);
+    for (let i = 0; i < n; i++) {
+      const found = pricesAt(index.get(catalog.key(i)), day);
+      if (!found) continue;
+      view.asOfKnown[i] = 1;
+      view.asOfSince[i] = found.since;
+      view.asOfSources[i] = found.sources;
+      for (const col of PRICE_COLUMNS) {
+        const value = found.prices[COLUMN_PRICES[col]];
+        if (typeof value === "number") view[col][i] = value;
+      }
+      const tiers = found.prices.tiers;
+      if (tiers) {
+        view.tier[i] = tiers.slice().sort((a, b) => a.above_input_tokens - b.above_input_tokens)
+          .map((t) => [t.above_input_tokens, t.input == null ? null : t.input, t.output == null ? null : t.output, t.cache_read == null ? null : t.cache_read]);
+      }
+    }
+    view.blend = new Float64Array(n);
+    for (let i = 0; i < n; i++) view.blend[i] = (3 * view.in[i] + view.out[i]) / 4;
+    view.haystack = () => catalog.haystack();
+    view.bigrams = () => catalog.bigrams();
+    view.byKey = (key) => catalog.byKey(key);
+    return view;
+  }
+  /* The price ledger, fetched once per address (only when a page asks for prices as of a date). */
+  const ledgers = new Map();
+  function loadLedger(url) {
+    if (!ledgers.has(url)) {
+      ledgers.set(url, fetch(url, { cache: "default" }).then((response) => {
+        if (!response.ok) throw new Error("could not load the price history (" + response.status + ")");
+        return response.json();
+      }).then((ledger) => { ledgerIndex(ledger); return ledger; }).catch((error) => { ledgers.delete(url); throw error; }));
+    }
+    return ledgers.get(url);
+  }
+
   window.Knollm = {
     load, loadMore, loadAll, decode, merge, fold, normalise, joinedPhrases, Catalog, Searcher, makeFilter, rankable, cheapest, cost, monthlyRequests, formatTokens, formatPrice,
     formatMoney, parseQuantity, readState, writeState, stateQuery, FILTER_DEFAULTS, DAYS_PER_MONTH,
+    parseDate, ledgerIndex, pricesAsOf, asOf, loadLedger,
   };
 })();

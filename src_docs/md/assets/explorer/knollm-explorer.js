@@ -51,6 +51,8 @@
     view: "offerings", sort: "", dir: "", page: 1, hide: ["cr", "mode"], compare: [], selected: "",
     /* The calculator is for paying workloads: free tiers (price 0) are hidden unless asked for. */
     paid: APP === "calculator",
+    /* ?as_of=YYYY-MM-DD: prices from the price ledger (/data/history.json) in force that day. */
+    as_of: "",
   });
 
   /* ---- tiny DOM helper: strings always become text nodes ----------------------------------- */
@@ -80,6 +82,8 @@
   }
 
   let catalog = null;
+  /* Today's catalog; `catalog` is it, or its view priced as of state.as_of (Knollm.asOf). */
+  let base = null;
   let searcher = null;
   let state = K.readState(DEFAULTS);
   const ui = {};
@@ -489,7 +493,9 @@
       case "provider": return h("td", null, providerLink(c.p[i]));
       case "api": return h("td", null, h("code", null, c.apiId(i)));
       case "mode": return h("td", null, c.modes[c.mode[i]]);
-      case "in": case "out": case "blend": case "cr": return h("td", { className: "knollm-num" }, K.formatPrice(c[key][i]));
+      case "in": case "out": case "blend": case "cr":
+        if (c.asOfKnown && !c.asOfKnown[i]) return h("td", { className: "knollm-num knollm-unknown", title: "no price known on " + c.asOfDate }, "unknown");
+        return h("td", { className: "knollm-num" }, K.formatPrice(c[key][i]));
       case "ctx": case "mo": return h("td", { className: "knollm-num" }, K.formatTokens(c[key][i]));
       case "released": return h("td", null, releasedText(j));
       case "hosts": return h("td", { className: "knollm-num" }, hostsText(j));
@@ -502,10 +508,14 @@
       case "notes": {
         const r = rowCost(i);
         const out = leftOut && state.all && leftOut[i] ? "left out by default: " + leftOutText(leftOut[i]) : null;
-        return h("td", { className: "knollm-notes" }, [out, r.unknown].concat(r.notes.map((t) => t.split(":")[0])).filter(Boolean).join("; "));
+        return h("td", { className: "knollm-notes" }, [out, unknownAsOf(i) || r.unknown].concat(r.notes.map((t) => t.split(":")[0])).filter(Boolean).join("; "));
       }
     }
     return h("td");
+  }
+  /* Why offering i has no price as of the date (null: it has one, or no date is set). */
+  function unknownAsOf(i) {
+    return catalog.asOfKnown && !catalog.asOfKnown[i] ? "no price known on " + catalog.asOfDate : null;
   }
   /* The calculator shows two columns of one row's cost breakdown: compute it once per row. */
   let rowCostCache = { i: -1, result: null };
@@ -638,7 +648,7 @@
     const noun = models ? "models" : "offerings";
     const sort = currentSort();
     ui.count.textContent = items.length.toLocaleString("en-US") + " " + noun + " match" +
-      (items.length === 1 ? "es" : "") + " · sorted by " + sortLabel(sort);
+      (items.length === 1 ? "es" : "") + " · sorted by " + sortLabel(sort) + (catalog.asOfDate ? " · prices as of " + catalog.asOfDate : "");
     ui.pager.replaceChildren(
       h("button", { type: "button", disabled: state.page <= 1, dataset: { page: String(state.page - 1), step: "prev" }, "aria-label": "Previous page" }, "‹ Previous"),
       h("span", null, " page " + state.page + " of " + pages + " "),
@@ -826,7 +836,7 @@
         h("td", { className: "knollm-num" }, i >= 0 ? K.formatMoney(rowCost(i).perRequest) : "—"),
         h("td", { className: "knollm-num" }, String(count.get(j) || 0)));
     });
-    ui.summary.replaceChildren(h("h2", { id: "knollm-summary" }, "Cheapest per model"),
+    ui.summary.replaceChildren(h("h2", { id: "knollm-summary" }, "Cheapest per model" + (c.asOfDate ? " (prices as of " + c.asOfDate + ")" : "")),
       h("div", { className: "knollm-scroll" }, h("table", { className: "knollm-table knollm-summary-table" },
         h("thead", null, h("tr", null, ["Model", "Cheapest at", "Monthly cost", "Per request", "Offerings counted"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", null, body))));
@@ -866,8 +876,46 @@
           h("tr", { className: "knollm-total" }, h("th", { scope: "row" }, "Per request"), h("td"), h("td"), h("td", { className: "knollm-num" }, K.formatMoney(r.perRequest))),
           h("tr", { className: "knollm-total" }, h("th", { scope: "row" }, "Per month"), h("td", { className: "knollm-num" }, "× " + r.requests.toLocaleString("en-US") + " requests"), h("td"),
             h("td", { className: "knollm-num knollm-monthly" }, K.formatMoney(r.monthly))))),
-      r.unknown || r.notes.length ? h("ul", { className: "knollm-notes" }, [r.unknown].concat(r.notes).filter(Boolean).map((t) => h("li", null, t))) : null,
+      r.unknown || r.notes.length || c.asOfDate ? h("ul", { className: "knollm-notes" }, [unknownAsOf(i) || r.unknown, asOfNote(i)].concat(r.notes).filter(Boolean).map((t) => h("li", null, t))) : null,
     );
+  }
+
+  /* Where offering i's prices as of the date come from (null without a date or a price). */
+  function asOfNote(i) {
+    const c = catalog;
+    if (!c.asOfDate || !c.asOfKnown[i]) return null;
+    return "prices as of " + c.asOfDate + ": " + c.asOfSources[i].join(", ") +
+      (c.asOfSince[i] ? " since " + c.asOfSince[i] : " (from before its first dated change)");
+  }
+
+  /* ---- prices as of a date (?as_of=) --------------------------------------------------------- */
+  /* The price ledger is fetched the first time a date is set, never otherwise. An invalid date
+   * or a ledger that cannot be loaded is said in ui.asOfNote, and today's prices are shown. */
+  let asOfShown = "";
+  async function applyAsOf() {
+    const wanted = state.as_of || "";
+    if (wanted === asOfShown) return;
+    let next = base, message = "";
+    const day = wanted ? K.parseDate(wanted) : null;
+    if (wanted && day === null) message = "“" + wanted + "” is not a date (use YYYY-MM-DD): showing today's prices.";
+    else if (day) {
+      try {
+        root.setAttribute("data-state", "pending");
+        const ledger = await K.loadLedger(SITE + "data/history.json");
+        if ((state.as_of || "") !== wanted) return; // changed while loading: that call applies it
+        next = K.asOf(base, ledger, day);
+      } catch (error) {
+        message = "Prices as of " + day + " could not be shown (" + error.message + "): showing today's prices.";
+      }
+    }
+    asOfShown = wanted;
+    ui.asOfNote.textContent = message;
+    ui.asOfNote.hidden = !message;
+    if (next !== catalog) {
+      catalog = next;
+      searcher = new K.Searcher(catalog);
+      resetCaches();
+    }
   }
 
   /* ---- controls ------------------------------------------------------------------------------- */
@@ -920,6 +968,12 @@
     ui.skip = h("a", { href: "#knollm-results", className: "knollm-skip" }, "Skip to results");
     ui.modelChip = h("button", { type: "button", className: "knollm-chip", hidden: true, dataset: { clearModel: "1" } });
     const parts = [h("div", { className: "knollm-searchbar" }, ui.q, ui.skip, ui.modelChip)];
+    ui.asOf = h("input", { type: "date", "aria-label": "Prices as of", max: "9999-12-31", style: "width: auto" });
+    ui.asOfNote = h("p", { className: "knollm-error knollm-asof-note", role: "alert", hidden: true });
+    parts.push(h("div", { className: "knollm-asof" },
+      h("div", { style: "display: flex; flex-wrap: wrap; align-items: flex-end; gap: .5em 1em" },
+        field("Prices as of", ui.asOf), h("span", { className: "knollm-hint" }, "empty: today's prices")),
+      ui.asOfNote));
     if (APP === "explorer") {
       ui.view = h("select", { "aria-label": "View" }, option("offerings", "one row per offering"), option("models", "one row per model"));
       ui.columns = h("details", { className: "knollm-columns" }, h("summary", null, "Columns"),
@@ -1063,6 +1117,7 @@
   /* State -> controls (after load and on back/forward). */
   function syncControls() {
     ui.q.value = state.q;
+    ui.asOf.value = K.parseDate(state.as_of || "") || "";
     if (state.creator) fillCreators();
     for (const name of ["provider", "creator", "mode", "inMod", "outMod"]) ui[name].value = state[name];
     ui.family.value = state.family;
@@ -1149,6 +1204,11 @@
       ui.unlisted.addEventListener("change", () => update({ unlisted: ui.unlisted.checked ? "1" : "" }, true));
     }
     ui.paid.addEventListener("change", () => update({ paid: ui.paid.checked }, true));
+    ui.asOf.addEventListener("change", () => {
+      Object.assign(state, { as_of: ui.asOf.value, page: 1 });
+      K.writeState(state, DEFAULTS, true);
+      applyAsOf().then(render);
+    });
     ui.reset.addEventListener("click", () => {
       update(Object.assign({}, K.FILTER_DEFAULTS, { caps: [], paid: DEFAULTS.paid, model: "", models: "", host: "", variant: "", longtail: "", unlisted: "" }), true);
       syncControls();
@@ -1295,7 +1355,7 @@
     window.addEventListener("popstate", () => {
       state = K.readState(DEFAULTS);
       syncControls();
-      render();
+      applyAsOf().then(render);
     });
   }
 
@@ -1309,17 +1369,21 @@
       root.replaceChildren(h("p", { className: "knollm-error" }, "The explorer could not start: " + error.message));
       return;
     }
+    base = catalog;
     searcher = new K.Searcher(catalog);
     buildControls();
     syncControls();
     wire();
+    await applyAsOf();
     render();
     performance.mark("knollm:first-table");
     if (catalog.more) {
       /* The default view's models came first; the one-host models follow, then every cache
        * built over the first part is dropped and the same view renders again. */
       try {
-        catalog = await K.loadMore(catalog, root.getAttribute("data-payload"));
+        catalog = base = await K.loadMore(base, root.getAttribute("data-payload"));
+        asOfShown = "";
+        await applyAsOf();
       } catch (error) {
         ui.count.textContent = "The rest of the catalog could not be loaded: " + error.message;
         root.setAttribute("data-state", "error");
