@@ -108,3 +108,37 @@ def test_explorer_prices_as_of_a_date(
     assert all(cell == "unknown" for cell in page.column(5)[1:]), page.column(5)
     assert p.input_value("input[aria-label='Prices as of']") == "2025-06-01"
     assert len(history_requests) == 1
+
+
+def test_calculator_prices_a_service_tier_and_never_fills_it_from_standard(
+    page: Page,  # noqa: F811 - fixture use
+    fixture_site: Path,
+) -> None:
+    """?tier=priority prices Together's Llama at its stated priority prices (added to the ledger
+    here); offerings that state no priority price are unknown, never their standard price."""
+    ledger = orjson.loads((fixture_site / "data" / "history.json").read_bytes())
+    entry = next(e for e in ledger["entries"] if (e["provider"], e["provider_model_id"]) == LLAMA)
+    entry["points"][-1].update(priority_input=1.76, priority_output=1.76)
+    body = orjson.dumps(ledger)
+    page.page.route(
+        "**/data/history.json",
+        lambda route: route.fulfill(body=body, content_type="application/json"),
+    )
+    p = page.open("calculator/?search=llama&tier=priority")
+    assert p.input_value("select[aria-label='Service tier']") == "priority"
+    assert "priority tier prices" in page.count()
+    assert page.column(2)[0] == "Together AI"
+    assert page.column(5)[0] == "$1.76"  # input $/1M at the priority tier
+    # 2,400 tokens a request at $1.76 = $0.004224, 10,000 a day for 30 days = $1,267.20
+    assert page.column(3)[0] == "$1,267.20"
+    # no ledger point ("unknown") or no priority price ("—"): never a standard price
+    others = page.column(5)[1:]
+    assert others and all(cell in ("unknown", "—") for cell in others), others
+    assert all(cell == "—" for cell in page.column(3)[1:])
+    p.select_option("select[aria-label='Service tier']", "")
+    p.wait_for_function(
+        "!document.querySelector('.knollm-count').textContent.includes('priority tier')"
+    )
+    assert "tier" not in parse_qs(urlsplit(p.url).query)
+    assert dict(zip(page.column(2), page.column(5), strict=False))["Together AI"] == "$0.88"
+    page.close()

@@ -164,3 +164,32 @@ test("as-of dates: YYYY-MM-DD or YYYY-MM, anything else is refused with a messag
   assert.throws(() => K.asOf(c, asof.ledger, "2026-02-30"), /"2026-02-30" is not a date \(use YYYY-MM-DD\)/);
   assert.throws(() => K.asOf(c, { entries: [{ provider: "acme", provider_model_id: "x", points: [{ since: "soon" }] }] }, "2026-01-01"), /bad date "soon"/);
 });
+
+/* Service tiers and regional endpoints (the calculator's ?tier= and ?regional=1), priced from the
+ * ledger: a tier's price is never filled in from another tier, and a regional endpoint without a
+ * stated uplift is unknown. Browser-only rules (the client prices the standard tier). */
+test("service tier and regional prices come from the ledger, never from another tier", () => {
+  const c = new K.Catalog(json(join(PAYLOADS, "asof.json")));
+  const key = "acme~alpha";
+  const i = Array.from({ length: c.n }, (_, j) => j).find((j) => c.key(j) === key);
+  const ledger = {
+    entries: [{
+      provider: "acme", provider_model_id: "alpha", model: "alpha",
+      points: [{ since: "2026-01-01", dated: "effective", source: "litellm", input: 1.0, output: 4.0,
+        cache_write: 1.25, batch_input: 0.5, priority_input: 1.75, priority_output: 7.0, regional_uplift: 1.1 }],
+    }],
+  };
+  const std = K.asOf(c, ledger, "2026-06-01");
+  assert.deepEqual([std.in[i], std.out[i], std.bi[i]], [1.0, 4.0, 0.5]);
+  const prio = K.asOf(c, ledger, "2026-06-01", { tier: "priority" });
+  assert.deepEqual([prio.in[i], prio.out[i]], [1.75, 7.0]);
+  assert.ok(Number.isNaN(prio.cr[i]) && Number.isNaN(prio.cw[i]) && Number.isNaN(prio.bi[i]), "not filled from standard");
+  const flex = K.asOf(c, ledger, "2026-06-01", { tier: "flex" });
+  assert.ok(Number.isNaN(flex.in[i]) && Number.isNaN(flex.out[i]), "a tier the offering lacks is unknown");
+  assert.ok(Number.isNaN(K.cost(flex, i, { input: 1000, output: 100, cached: 0, requests: 1, per: "month" }).perRequest));
+  const regional = K.asOf(c, ledger, "2026-06-01", { regional: true });
+  assert.deepEqual([regional.in[i], regional.out[i]].map((v) => Math.round(v * 1000) / 1000), [1.1, 4.4]);
+  const others = Array.from({ length: c.n }, (_, j) => j).filter((j) => j !== i);
+  for (const j of others) assert.ok(Number.isNaN(regional.in[j]), c.key(j) + ": no uplift stated, so unknown");
+  assert.throws(() => K.asOf(c, ledger, "2026-06-01", { tier: "turbo" }), /"turbo" is not a service tier/);
+});

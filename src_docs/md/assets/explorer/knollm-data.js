@@ -800,15 +800,35 @@
    * them unchanged; every other column, the search index and byKey are the catalog's own.
    * asOfKnown[i] is 0 for an offering with no ledger point that old (all its prices unknown);
    * asOfSince / asOfSources say which points priced it. Throws on a date that is not a date. */
-  function asOf(catalog, ledger, date) {
+  /* Service tiers whose token prices the contract carries (knollm_build/schema.py Pricing:
+   * priority_input, flex_output, fast_cache_read, off_peak_input ...); "standard" is the plain
+   * price. Only input, output and cache read exist per tier. */
+  const SERVICE_TIERS = ["standard", "priority", "flex", "fast", "off_peak"];
+  const TIER_COLUMNS = { in: "input", out: "output", cr: "cache_read" };
+  const UPLIFTED = ["in", "out", "cr", "cw", "bi", "bo", "req", "img"];
+  /* Which ledger price fills column `col` under a service tier; null: that tier has no such
+   * price (cache writes, batch and long-context tiers exist for the standard tier only). A
+   * price the chosen tier does not state stays unknown: never filled in from another tier. */
+  function tierField(col, tier) {
+    if (!tier || tier === "standard") return COLUMN_PRICES[col];
+    if (TIER_COLUMNS[col]) return tier + "_" + TIER_COLUMNS[col];
+    return col === "req" || col === "img" ? COLUMN_PRICES[col] : null; // fees, not token prices
+  }
+  function asOf(catalog, ledger, date, options) {
     const day = parseDate(date);
     if (day === null) throw new Error(JSON.stringify(String(date)) + " is not a date (use YYYY-MM-DD)");
+    const opts = options || {};
+    const tier = opts.tier || "standard";
+    if (!SERVICE_TIERS.includes(tier)) throw new Error(JSON.stringify(String(tier)) + " is not a service tier (" + SERVICE_TIERS.join(", ") + ")");
+    const regional = !!opts.regional;
     const index = ledgerIndex(ledger);
     const n = catalog.n;
     const view = Object.create(catalog);
     for (const col of PRICE_COLUMNS) view[col] = new Float64Array(n).fill(NaN);
     view.tier = new Array(n).fill(null);
     view.asOfDate = day;
+    view.serviceTier = tier;
+    view.regional = regional;
     view.asOfKnown = new Uint8Array(n);
     view.asOfSince = new Array(n).fill(null);
     view.asOfSources = new Array(n).fill(null);
@@ -819,10 +839,15 @@
       view.asOfSince[i] = found.since;
       view.asOfSources[i] = found.sources;
       for (const col of PRICE_COLUMNS) {
-        const value = found.prices[COLUMN_PRICES[col]];
+        const name = tierField(col, tier);
+        const value = name === null ? null : found.prices[name];
         if (typeof value === "number") view[col][i] = value;
       }
-      const tiers = found.prices.tiers;
+      if (regional) { // a regional endpoint: the stated uplift on every price, else unknown
+        const uplift = found.prices.regional_uplift;
+        for (const col of UPLIFTED) view[col][i] = typeof uplift === "number" ? view[col][i] * uplift : NaN;
+      }
+      const tiers = tier === "standard" && !regional ? found.prices.tiers : null;
       if (tiers) {
         view.tier[i] = tiers.slice().sort((a, b) => a.above_input_tokens - b.above_input_tokens)
           .map((t) => [t.above_input_tokens, t.input == null ? null : t.input, t.output == null ? null : t.output, t.cache_read == null ? null : t.cache_read]);
@@ -850,6 +875,6 @@
   window.Knollm = {
     load, loadMore, loadAll, decode, merge, fold, normalise, joinedPhrases, Catalog, Searcher, makeFilter, rankable, cheapest, cost, monthlyRequests, formatTokens, formatPrice,
     formatMoney, parseQuantity, readState, writeState, stateQuery, FILTER_DEFAULTS, DAYS_PER_MONTH,
-    parseDate, ledgerIndex, pricesAsOf, asOf, loadLedger,
+    parseDate, ledgerIndex, pricesAsOf, asOf, loadLedger, SERVICE_TIERS,
   };
 })();

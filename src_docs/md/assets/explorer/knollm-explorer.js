@@ -53,6 +53,9 @@
     paid: APP === "calculator",
     /* ?as_of=YYYY-MM-DD: prices from the price ledger (/data/history.json) in force that day. */
     as_of: "",
+    /* ?tier=priority|flex|fast|off_peak: that service tier's prices; ?regional=1: through a
+     * regional endpoint (the stated uplift). Both priced from the ledger (Knollm.asOf). */
+    tier: "", regional: "",
   });
 
   /* ---- tiny DOM helper: strings always become text nodes ----------------------------------- */
@@ -494,7 +497,7 @@
       case "api": return h("td", null, h("code", null, c.apiId(i)));
       case "mode": return h("td", null, c.modes[c.mode[i]]);
       case "in": case "out": case "blend": case "cr":
-        if (c.asOfKnown && !c.asOfKnown[i]) return h("td", { className: "knollm-num knollm-unknown", title: "no price known on " + c.asOfDate }, "unknown");
+        if (c.asOfKnown && !c.asOfKnown[i]) return h("td", { className: "knollm-num knollm-unknown", title: "no price known on " + (c.asOfDate || "the build date") + (c.serviceTier && c.serviceTier !== "standard" ? " for the " + c.serviceTier + " tier" : "") }, "unknown");
         return h("td", { className: "knollm-num" }, K.formatPrice(c[key][i]));
       case "ctx": case "mo": return h("td", { className: "knollm-num" }, K.formatTokens(c[key][i]));
       case "released": return h("td", null, releasedText(j));
@@ -515,7 +518,7 @@
   }
   /* Why offering i has no price as of the date (null: it has one, or no date is set). */
   function unknownAsOf(i) {
-    return catalog.asOfKnown && !catalog.asOfKnown[i] ? "no price known on " + catalog.asOfDate : null;
+    return catalog.asOfKnown && !catalog.asOfKnown[i] ? "no price known on " + (catalog.asOfDate || "the build date") : null;
   }
   /* The calculator shows two columns of one row's cost breakdown: compute it once per row. */
   let rowCostCache = { i: -1, result: null };
@@ -648,7 +651,7 @@
     const noun = models ? "models" : "offerings";
     const sort = currentSort();
     ui.count.textContent = items.length.toLocaleString("en-US") + " " + noun + " match" +
-      (items.length === 1 ? "es" : "") + " · sorted by " + sortLabel(sort) + (catalog.asOfDate ? " · prices as of " + catalog.asOfDate : "");
+      (items.length === 1 ? "es" : "") + " · sorted by " + sortLabel(sort) + pricingLabel(catalog, " · ");
     ui.pager.replaceChildren(
       h("button", { type: "button", disabled: state.page <= 1, dataset: { page: String(state.page - 1), step: "prev" }, "aria-label": "Previous page" }, "‹ Previous"),
       h("span", null, " page " + state.page + " of " + pages + " "),
@@ -836,7 +839,7 @@
         h("td", { className: "knollm-num" }, i >= 0 ? K.formatMoney(rowCost(i).perRequest) : "—"),
         h("td", { className: "knollm-num" }, String(count.get(j) || 0)));
     });
-    ui.summary.replaceChildren(h("h2", { id: "knollm-summary" }, "Cheapest per model" + (c.asOfDate ? " (prices as of " + c.asOfDate + ")" : "")),
+    ui.summary.replaceChildren(h("h2", { id: "knollm-summary" }, "Cheapest per model" + (pricingLabel(c, "; ") ? " (" + pricingLabel(c, "; ").slice(2) + ")" : "")),
       h("div", { className: "knollm-scroll" }, h("table", { className: "knollm-table knollm-summary-table" },
         h("thead", null, h("tr", null, ["Model", "Cheapest at", "Monthly cost", "Per request", "Offerings counted"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", null, body))));
@@ -881,6 +884,15 @@
   }
 
   /* Where offering i's prices as of the date come from (null without a date or a price). */
+  /* What the prices shown are: a date, a service tier, a regional endpoint ("" for today's
+   * standard prices), each part after `sep`. */
+  function pricingLabel(c, sep) {
+    const parts = [];
+    if (c.asOfDate) parts.push("prices as of " + c.asOfDate);
+    if (c.serviceTier && c.serviceTier !== "standard") parts.push(c.serviceTier.replace("_", "-") + " tier prices (none filled in from another tier)");
+    if (c.regional) parts.push("regional endpoint (stated uplift)");
+    return parts.map((p) => sep + p).join("");
+  }
   function asOfNote(i) {
     const c = catalog;
     if (!c.asOfDate || !c.asOfKnown[i]) return null;
@@ -892,18 +904,27 @@
   /* The price ledger is fetched the first time a date is set, never otherwise. An invalid date
    * or a ledger that cannot be loaded is said in ui.asOfNote, and today's prices are shown. */
   let asOfShown = "";
+  function pricingWanted() {
+    return [state.as_of || "", state.tier || "", state.regional ? "1" : ""].join("|");
+  }
   async function applyAsOf() {
-    const wanted = state.as_of || "";
+    const wanted = pricingWanted();
     if (wanted === asOfShown) return;
     let next = base, message = "";
-    const day = wanted ? K.parseDate(wanted) : null;
-    if (wanted && day === null) message = "“" + wanted + "” is not a date (use YYYY-MM-DD): showing today's prices.";
-    else if (day) {
+    const asked = state.as_of || "";
+    const tier = K.SERVICE_TIERS.includes(state.tier) ? state.tier : "standard";
+    const regional = !!state.regional;
+    /* A tier or a region without a date: the ledger's prices in force on the build date. */
+    const day = asked ? K.parseDate(asked) : (tier !== "standard" || regional) ? K.parseDate((base.generatedAt || "").slice(0, 10)) : null;
+    if (asked && day === null) message = "“" + asked + "” is not a date (use YYYY-MM-DD): showing today's prices.";
+    else if (state.tier && !K.SERVICE_TIERS.includes(state.tier)) message = "“" + state.tier + "” is not a service tier: showing standard prices.";
+    if (day && !(asked && day === null)) {
       try {
         root.setAttribute("data-state", "pending");
         const ledger = await K.loadLedger(SITE + "data/history.json");
-        if ((state.as_of || "") !== wanted) return; // changed while loading: that call applies it
-        next = K.asOf(base, ledger, day);
+        if (pricingWanted() !== wanted) return; // changed while loading: that call applies it
+        next = K.asOf(base, ledger, day, { tier: tier, regional: regional });
+        if (!asked) next.asOfDate = null; // today's prices, only under another tier or region
       } catch (error) {
         message = "Prices as of " + day + " could not be shown (" + error.message + "): showing today's prices.";
       }
@@ -970,9 +991,13 @@
     const parts = [h("div", { className: "knollm-searchbar" }, ui.q, ui.skip, ui.modelChip)];
     ui.asOf = h("input", { type: "date", "aria-label": "Prices as of", max: "9999-12-31", style: "width: auto" });
     ui.asOfNote = h("p", { className: "knollm-error knollm-asof-note", role: "alert", hidden: true });
+    ui.tier = h("select", { "aria-label": "Service tier" }, K.SERVICE_TIERS.map((t) =>
+      option(t === "standard" ? "" : t, t === "standard" ? "standard" : t.replace("_", "-"))));
+    ui.regional = h("input", { type: "checkbox", "aria-label": "Regional endpoint (the stated uplift; unknown where none is stated)" });
     parts.push(h("div", { className: "knollm-asof" },
       h("div", { style: "display: flex; flex-wrap: wrap; align-items: flex-end; gap: .5em 1em" },
-        field("Prices as of", ui.asOf), h("span", { className: "knollm-hint" }, "empty: today's prices")),
+        field("Prices as of", ui.asOf), h("span", { className: "knollm-hint" }, "empty: today's prices"),
+        field("Service tier", ui.tier), h("label", null, ui.regional, " Regional endpoint")),
       ui.asOfNote));
     if (APP === "explorer") {
       ui.view = h("select", { "aria-label": "View" }, option("offerings", "one row per offering"), option("models", "one row per model"));
@@ -1118,6 +1143,8 @@
   function syncControls() {
     ui.q.value = state.q;
     ui.asOf.value = K.parseDate(state.as_of || "") || "";
+    ui.tier.value = K.SERVICE_TIERS.includes(state.tier) ? state.tier : "";
+    ui.regional.checked = !!state.regional;
     if (state.creator) fillCreators();
     for (const name of ["provider", "creator", "mode", "inMod", "outMod"]) ui[name].value = state[name];
     ui.family.value = state.family;
@@ -1206,6 +1233,16 @@
     ui.paid.addEventListener("change", () => update({ paid: ui.paid.checked }, true));
     ui.asOf.addEventListener("change", () => {
       Object.assign(state, { as_of: ui.asOf.value, page: 1 });
+      K.writeState(state, DEFAULTS, true);
+      applyAsOf().then(render);
+    });
+    ui.tier.addEventListener("change", () => {
+      Object.assign(state, { tier: ui.tier.value, page: 1 });
+      K.writeState(state, DEFAULTS, true);
+      applyAsOf().then(render);
+    });
+    ui.regional.addEventListener("change", () => {
+      Object.assign(state, { regional: ui.regional.checked ? "1" : "", page: 1 });
       K.writeState(state, DEFAULTS, true);
       applyAsOf().then(render);
     });
