@@ -197,8 +197,16 @@ def _compile(options: BuildOptions) -> BuildResult:
     if duplicates and options.check_duplicate_providers:
         raise BuildError("\n".join(problem.line() for problem in duplicates))
     provider_kinds_: dict[str, str | None] = dict(kind_of)
+    alternates = {
+        (r.provider, r.raw.provider_model_id, f"pricing.{name}"): (r.raw.source, value)
+        for r in normalised.records
+        for name, value in r.raw.alternate_prices.items()
+    }
     checked = plausibility.check(
-        merged.offerings, provider_kinds_, frozenset(i.id for i in infos if i.zero_means_unknown)
+        merged.offerings,
+        provider_kinds_,
+        frozenset(i.id for i in infos if i.zero_means_unknown),
+        alternates,
     )
     problems.extend(checked.problems)
     offerings = checked.offerings

@@ -210,11 +210,56 @@ def _basis(finding: _Finding, zero_basis: str | None) -> str:
     return "unknown"
 
 
-def _ranges(finding: _Finding) -> None:
+Alternates = Mapping[tuple[str, str, str], tuple[str, float]]
+"""(provider, API id, ``pricing.<name>``) -> (source, that source's raw number read in the other
+unit: :attr:`RawRecord.alternate_prices`), for a price its usual unit made implausible (withheld
+when the dump was read)."""
+Ranges = Mapping[tuple[str, str], tuple[float, float]]
+"""(model, price name) -> (lowest, highest) plausible positive price among its direct hosts."""
+
+
+def _cross_host_ranges(offerings: list[Offering], kinds: Mapping[str, str | None]) -> Ranges:
+    """Each model's range of plausible input and output prices over its direct hosts (at least
+    :data:`MIN_HOSTS` distinct providers stating one)."""
+    values: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+    for o in offerings:
+        if kinds.get(o.provider) in PASS_THROUGH_KINDS or o.mode not in TEXT_MODES:
+            continue
+        for name in ("input", "output"):
+            value = getattr(o.pricing, name)
+            if value is not None and 0 < value <= MAX_TEXT_PRICE:
+                values[(o.model, name)].setdefault(o.provider, value)
+    return {
+        key: (min(by.values()), max(by.values()))
+        for key, by in values.items()
+        if len(by) >= MIN_HOSTS
+    }
+
+
+def _ranges(finding: _Finding, ranges: Ranges, alternates: Alternates) -> None:
     offering = finding.offering
     if offering.mode in TEXT_MODES:
         for name in ("input", "output"):
             value = finding.pricing.get(name)
+            if value is None or value > MAX_TEXT_PRICE:
+                found = alternates.get(
+                    (offering.provider, offering.provider_model_id, f"pricing.{name}")
+                )
+                span = ranges.get((offering.model, name))
+                if found is not None and span is not None and span[0] <= found[1] <= span[1]:
+                    source, other = found
+                    finding.pricing[name] = other
+                    finding.provenance[f"pricing.{name}"] = source
+                    finding.changed = True
+                    finding.flag(
+                        "unit_inferred",
+                        f"{source} pricing.{name} is not plausible in its dump's usual unit "
+                        f"(withheld when read); read in the other unit it is {other:g}, within "
+                        f"the {span[0]:g}..{span[1]:g} its direct hosts charge",
+                        f"pricing.{name}",
+                        other,
+                    )
+                    continue
             if value is not None and value > MAX_TEXT_PRICE:
                 finding.flags.append("price_out_of_range")
                 finding.withhold(
@@ -288,18 +333,23 @@ def check(
     offerings: list[Offering],
     kinds: Mapping[str, str | None],
     placeholder_sources: frozenset[str] = frozenset(),
+    alternates: Alternates | None = None,
 ) -> Checked:
     """Price basis, $0 meaning, ranges and outliers for every offering (order kept).
 
     ``kinds`` maps provider ids to their kind (``subscription``, ``router``…, or None);
-    ``placeholder_sources`` are the source ids that write 0 for a price they do not know.
+    ``placeholder_sources`` are the source ids that write 0 for a price they do not know;
+    ``alternates`` the other-unit readings of prices implausible in their usual unit: one is
+    taken (flagged ``unit_inferred``) when it lies within the model's cross-host range, else the
+    price is withheld.
     """
     out = Checked([])
     interim: list[tuple[Offering, _Finding]] = []
+    ranges = _cross_host_ranges(offerings, kinds) if alternates else {}
     for offering in offerings:
         finding = _Finding(offering)
         zero_basis = _zeros(finding, kinds.get(offering.provider), placeholder_sources)
-        _ranges(finding)
+        _ranges(finding, ranges, alternates or {})
         interim.append((finding.result(_basis(finding, zero_basis)), finding))
     based = [offering for offering, _ in interim]
     outliers = _outliers(based, kinds)

@@ -146,6 +146,10 @@ class RawRecord:
     pricing field -> (raw value, usual multiplier, key path)."""
     flags: list[str] = field(default_factory=list)
     """Plausibility findings about this record's values (``unit_inferred``)."""
+    alternate_prices: dict[str, float] = field(default_factory=dict)
+    """For a unit-less price its dump's usual unit makes implausible (a text price above
+    ``MAX_TEXT_PRICE``) while the rest of the dump reads fine: pricing field -> the same number
+    read in the other unit. Plausibility takes it when it lands in the model's cross-host range."""
     listed: bool = True
     """True when the source is a model list that names this exact id at this provider (the
     provider's own dump, models.dev, LiteLLM); False for a price table (genai-prices), whose

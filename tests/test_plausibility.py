@@ -354,3 +354,73 @@ def test_mode_from_output_modalities_first_then_names(
 def test_per_image_priced_model_filed_as_chat_is_an_image_model() -> None:
     record = rec("litellm", "acme/painter-2", mode="chat", prices={"per_image": 0.04})
     assert decide_mode(record, None) == ("image", False)
+
+
+# ------------------------------------------------------------------ unit inference per offering
+
+
+def _dump(work: Path, provider: str, prices: list[tuple[str, object, object]]) -> None:
+    folder = work / "model_catalog"
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = [
+        {"id": model_id, "name": model_id, "pricing": {"prompt": prompt, "completion": completion}}
+        for model_id, prompt, completion in prices
+    ]
+    (folder / f"models_{provider}.json").write_text(json.dumps({"data": entries}))
+
+
+def test_one_price_off_by_a_unit_is_re_read_when_the_other_unit_fits_its_hosts(
+    tmp_path: Path,
+) -> None:
+    """acmecloud prices per token, but writes acme/large per 1M: read per token that is $3M per
+    1M. Three other direct hosts charge $2.8-3.2 in and $14-16 out, so the per-1M reading (3, 15)
+    is taken and flagged; the rest of the dump is read as usual."""
+    work = tmp_path / "work"
+    _dump(
+        work,
+        "acmecloud",
+        [("acme/large", 3, 15), ("acme/small", 1.5e-7, 6e-7), ("acme/mid", 9e-7, 9e-7)],
+    )
+    for provider, factor in (("hostb", 0.93), ("hostc", 1.07), ("hostd", 1.0)):
+        _dump(work, provider, [("acme/large", 3e-6 * factor, 1.5e-5 * factor)])
+    code, models, report = _compile(work)
+    assert code == 0
+    at = {(o["provider"], o["provider_model_id"]): o for o in models["offerings"]}
+    large = at[("acmecloud", "acme/large")]
+    assert large["pricing"] == {"input": 3.0, "output": 15.0}
+    assert large["flags"] == ["unit_inferred"]
+    assert at[("acmecloud", "acme/small")]["pricing"] == {"input": 0.15, "output": 0.6}
+    assert "flags" not in at[("acmecloud", "acme/small")]
+    found = [p for p in report["flagged"] if p["reason"].startswith("unit_inferred")]
+    assert [(p["file"], p["field"], p["value"]) for p in found] == [
+        ("acmecloud", "pricing.input", 3.0),
+        ("acmecloud", "pricing.output", 15.0),
+    ]
+    assert "within the 2.79..3.21 its direct hosts charge" in found[0]["reason"]
+    # the usual reading's withholding stays listed (file, position, reason), so nothing is lost
+    assert any(
+        p["position"] == "data[0]" and p["field"] == "pricing.prompt"
+        for p in report["withheld_prices"]
+    )
+
+
+def test_one_price_off_by_a_unit_without_hosts_to_compare_is_withheld(tmp_path: Path) -> None:
+    """With no direct hosts to compare it with, the other reading is not taken: the price stays
+    withheld, as the dump was read, with file, position and reason."""
+    work = tmp_path / "work"
+    _dump(
+        work,
+        "acmecloud",
+        [("acme/large", 3, 15), ("acme/small", 1.5e-7, 6e-7), ("acme/mid", 9e-7, 9e-7)],
+    )
+    code, models, report = _compile(work)
+    assert code == 0
+    large = next(o for o in models["offerings"] if o["provider_model_id"] == "acme/large")
+    assert not large.get("pricing") and "flags" not in large
+    withheld = [
+        (p["position"], p["field"])
+        for p in report["withheld_prices"]
+        if p["file"].endswith("models_acmecloud.json")
+    ]
+    assert sorted(withheld) == [("data[0]", "pricing.completion"), ("data[0]", "pricing.prompt")]
+    assert not [p for p in report["flagged"] if p["reason"].startswith("unit_inferred")]

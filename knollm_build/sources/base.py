@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from knollm_build.records import Problem, RawRecord, SourceResult
 from knollm_build.sources.fields import (
     AMBIGUOUS_UNITS,
+    MAX_TEXT_PRICE,
     PER_MILLION,
     Extracted,
     as_number,
@@ -140,6 +141,10 @@ def resolve_units(records: list[RawRecord], file: str, problems: list[Problem]) 
         for target, (raw, multiplier, path) in sorted(record.ambiguous_prices.items()):
             if usual_ok:
                 read_price(record.prices, withheld, target, raw, multiplier, path)
+                number = as_number(raw)
+                if target in ("input", "output") and number is not None:
+                    if number * multiplier > MAX_TEXT_PRICE:  # this one record is off by a unit?
+                        record.alternate_prices[target] = number * AMBIGUOUS_UNITS[multiplier]
             elif other_ok:
                 other = AMBIGUOUS_UNITS[multiplier]
                 read_price(record.prices, withheld, target, raw, other, path)
