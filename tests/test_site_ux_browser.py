@@ -28,6 +28,9 @@ PAGES = [
     "explorer/",
     "calculator/",
     "calculator/?offering=groq~llama-3.3-70b-versatile",
+    # several models in one table, monthly totals (the per-model summary table stacks)
+    "calculator/?entry=month&month_input_tokens=10M&month_output_tokens=2M"
+    "&models=llama-3.3-70b-instruct,deepseek-v3",
     "models/llama-3.3-70b-instruct/",
     "providers/together/",
     "data/",
@@ -155,6 +158,9 @@ AXE_PAGES = [
     "",
     "explorer/",
     "calculator/?offering=groq~llama-3.3-70b-versatile",
+    # several models in one table, monthly totals (the per-model summary table stacks)
+    "calculator/?entry=month&month_input_tokens=10M&month_output_tokens=2M"
+    "&models=llama-3.3-70b-instruct,deepseek-v3",
     "models/llama-3.3-70b-instruct/",
     "providers/together/",
     "libraries/",

@@ -834,13 +834,13 @@
       if (j === undefined) return h("tr", null, h("th", { scope: "row" }, id), h("td", { colSpan: 4 }, "not in the catalog"));
       const i = best.has(j) ? best.get(j) : -1;
       return h("tr", null, h("th", { scope: "row" }, modelLink(j)),
-        h("td", null, i >= 0 ? providerLink(c.p[i]) : "—"),
-        h("td", { className: "knollm-num knollm-cost" }, i >= 0 ? K.formatMoney(costs[i]) : "—"),
-        h("td", { className: "knollm-num" }, i >= 0 ? K.formatMoney(rowCost(i).perRequest) : "—"),
-        h("td", { className: "knollm-num" }, String(count.get(j) || 0)));
+        h("td", { dataset: { label: "Cheapest at" } }, i >= 0 ? providerLink(c.p[i]) : "—"),
+        h("td", { className: "knollm-num knollm-cost", dataset: { label: "Monthly cost" } }, i >= 0 ? K.formatMoney(costs[i]) : "—"),
+        h("td", { className: "knollm-num", dataset: { label: "Per request" } }, i >= 0 ? K.formatMoney(rowCost(i).perRequest) : "—"),
+        h("td", { className: "knollm-num", dataset: { label: "Offerings counted" } }, String(count.get(j) || 0)));
     });
     ui.summary.replaceChildren(h("h2", { id: "knollm-summary" }, "Cheapest per model" + (pricingLabel(c, "; ") ? " (" + pricingLabel(c, "; ").slice(2) + ")" : "")),
-      h("div", { className: "knollm-scroll" }, h("table", { className: "knollm-table knollm-summary-table" },
+      h("div", { className: "knollm-scroll" }, h("table", { className: "knollm-table knollm-summary-table knollm-stackable" },
         h("thead", null, h("tr", null, ["Model", "Cheapest at", "Monthly cost", "Per request", "Offerings counted"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", null, body))));
   }
