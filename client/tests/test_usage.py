@@ -245,3 +245,22 @@ def test_budget_refusal_is_recorded(tmp_path: Path) -> None:
             router.chat.completions.create(model="test-70b", messages=HI)
     [r] = rows(db)
     assert (r["outcome"], r["attempts"], r["cost"]) == ("budget", 0, None)
+
+
+def test_a_response_cache_hit_is_recorded_with_what_it_saved(tmp_path: Path) -> None:
+    """The second identical deterministic request is answered from the response cache: its
+    usage record says so, costs nothing and saved what the first one cost."""
+    db = tmp_path / "u.sqlite3"
+    with Trio(alpha={"usage": (100, 20, 0)}) as t:
+        opts = t.options(usage_path=db, cache=True, cache_path=str(tmp_path / "c.sqlite"))
+        with Router(t.catalog, **opts) as router:
+            first = route_of(
+                router.chat.completions.create(model="test-70b", messages=HI, temperature=0)
+            )
+            router.chat.completions.create(model="test-70b", messages=HI, temperature=0)
+        assert len(t["alpha"].seen) == 1  # the second never reached the provider
+    assert first is not None and first.cost
+    sent, cached = rows(db)
+    assert (sent["cache_hit"], cached["cache_hit"]) == (0, 1)
+    assert cached["cost"] == 0 and cached["cost_source"] == "cache"
+    assert cached["saved"] == pytest.approx(first.cost)
