@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -112,30 +114,53 @@ def _build_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Show tracebacks for unexpected errors instead of reporting them.",
         ),
     ]
+
+    @functools.wraps(command)
+    def packed(**given: Any) -> Any:
+        build = BuildInputs(**{name: given.pop(name) for name in BUILD_INPUTS})
+        return command(build=build, **given)
+
+    wrapped: Callable[..., Any] = packed
     for decorator in reversed(decorators):
-        command = decorator(command)
-    return command
+        wrapped = decorator(wrapped)
+    return wrapped
+
+
+@dataclass(frozen=True)
+class BuildInputs:
+    """What :func:`_build_options` read, handed to a build command as one ``build`` value."""
+
+    work_dirs: tuple[Path, ...]
+    catalog_dir: Path
+    no_default_sources: bool
+    previous: Path | None
+    site_url: str
+    previous_history: Path | None
+    no_previous_history: bool
+    measurement_dirs: tuple[Path, ...]
+    debug: bool
+
+
+BUILD_INPUTS = tuple(f.name for f in fields(BuildInputs))
 
 
 def _build(
-    work_dirs: tuple[Path, ...],
-    catalog_dir: Path,
-    no_default_sources: bool,
-    previous: Path | None,
-    debug: bool,
-    previous_history: Path | None = None,
-    measurement_dirs: tuple[Path, ...] = (),
+    build: BuildInputs, default_history: Path | None
 ) -> tuple[BuildResult, dict[str, Any] | None]:
-    """Compile the catalog and, with ``previous``, diff it against that data; the price ledger
-    grows from ``previous_history`` when given."""
+    """Compile the catalog and, with ``--previous``, diff it against that data; the price ledger
+    grows from ``--previous-history``, else ``default_history`` (none with
+    ``--no-previous-history``)."""
     options = BuildOptions(
-        work_dirs=list(work_dirs),
-        default_sources=not no_default_sources,
-        catalog_dir=catalog_dir,
-        debug=debug,
-        previous_history=previous_history,
-        measurement_dirs=list(measurement_dirs),
+        work_dirs=list(build.work_dirs),
+        default_sources=not build.no_default_sources,
+        catalog_dir=build.catalog_dir,
+        debug=build.debug,
+        previous_history=_history_input(
+            build.previous_history, build.no_previous_history, default_history
+        ),
+        measurement_dirs=list(build.measurement_dirs),
     )
+    previous = build.previous
     try:
         old = None if previous is None else load_catalog(previous)  # bad input fails first
     except DiffError as exc:
@@ -174,27 +199,11 @@ def _history_input(given: Path | None, ignore: bool, default: Path | None) -> Pa
     help="Exit 1 when any record is quarantined or any input error is found.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems, not the summary.")
-def compile_command(
-    out_dir: Path,
-    work_dirs: tuple[Path, ...],
-    catalog_dir: Path,
-    no_default_sources: bool,
-    previous: Path | None,
-    site_url: str,
-    previous_history: Path | None,
-    no_previous_history: bool,
-    measurement_dirs: tuple[Path, ...],
-    debug: bool,
-    strict: bool,
-    quiet: bool,
-) -> None:
+def compile_command(out_dir: Path, build: BuildInputs, strict: bool, quiet: bool) -> None:
     """Build the catalog and write every published file to OUT."""
     started = time.perf_counter()
-    history = _history_input(previous_history, no_previous_history, out_dir / "history.json")
-    result, diff = _build(
-        work_dirs, catalog_dir, no_default_sources, previous, debug, history, measurement_dirs
-    )
-    written = write_files(out_dir, publish(result, diff=diff, site_url=site_url))
+    result, diff = _build(build, out_dir / "history.json")
+    written = write_files(out_dir, publish(result, diff=diff, site_url=build.site_url))
     result.timings["total"] = time.perf_counter() - started
     if not quiet:
         click.echo(summary(result.report, result.timings))
@@ -241,15 +250,7 @@ def compile_command(
 )
 def pages_command(
     out_dir: Path,
-    work_dirs: tuple[Path, ...],
-    catalog_dir: Path,
-    no_default_sources: bool,
-    previous: Path | None,
-    site_url: str,
-    previous_history: Path | None,
-    no_previous_history: bool,
-    measurement_dirs: tuple[Path, ...],
-    debug: bool,
+    build: BuildInputs,
     templates: Path,
     vendor: Path | None,
     stats_file: Path | None,
@@ -263,11 +264,8 @@ def pages_command(
     from site_plugins.knollm.generate import VendorMissing, write_site
     from site_plugins.knollm.stats import headline_stats
 
-    history = _history_input(previous_history, no_previous_history, None)
-    result, diff = _build(
-        work_dirs, catalog_dir, no_default_sources, previous, debug, history, measurement_dirs
-    )
-    published = publish(result, diff=diff, site_url=site_url)
+    result, diff = _build(build, None)
+    published = publish(result, diff=diff, site_url=build.site_url)
     try:
         count = write_site(out_dir, result, published, templates, diff=diff, node_modules=vendor)
     except VendorMissing as exc:
