@@ -67,6 +67,7 @@
       const v = props[k];
       if (v == null || v === false) continue;
       if (k === "className") node.className = v;
+      else if (k === "checked") node.checked = node.defaultChecked = true; // the attribute too: patch compares it
       else if (k === "dataset") Object.assign(node.dataset, v);
       else if (PROPERTIES.has(k)) node[k] = v;
       else node.setAttribute(k, v === true ? "" : String(v));
@@ -79,6 +80,56 @@
     if (child == null || child === false) return;
     if (Array.isArray(child)) for (const c of child) add(node, c);
     else node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  /* Re-rendering patches what is on the page into what was just built, as replaceChildren would
+   * leave it, but keeps every node that is already right: an element of the same tag is reused
+   * (its attributes set, its children patched in turn), a changed text is rewritten in place.
+   * A keystroke then restyles and re-lays out only the cells whose content changed, not the
+   * whole table; focus stays on a control that is kept. Form controls are replaced unless equal
+   * (their live state is not an attribute), and a kept one takes the new one's checked state. */
+  const REPLACED = new Set(["INPUT", "SELECT", "TEXTAREA", "OPTION"]);
+  function patch(parent) {
+    const want = [];
+    for (let a = 1; a < arguments.length; a++) collect(want, arguments[a]);
+    reconcile(parent, want);
+  }
+  function collect(out, child) {
+    if (child == null || child === false) return;
+    if (Array.isArray(child)) for (const c of child) collect(out, c);
+    else out.push(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  function reconcile(parent, want) {
+    const have = parent.childNodes;
+    for (let k = 0; k < want.length; k++) {
+      const cur = have[k], next = want[k];
+      if (!cur) { parent.appendChild(next); continue; }
+      if (cur.isEqualNode(next)) {
+        if (next.nodeType === 1) syncChecked(cur, next);
+        continue;
+      }
+      if (cur.nodeType === 3 && next.nodeType === 3) { cur.nodeValue = next.nodeValue; continue; }
+      if (cur.nodeType === 1 && next.nodeType === 1 && cur.tagName === next.tagName && !REPLACED.has(cur.tagName)) {
+        patchNode(cur, next);
+        continue;
+      }
+      parent.replaceChild(next, cur);
+    }
+    while (have.length > want.length) parent.removeChild(parent.lastChild);
+  }
+  /* Element `cur` made equal to `next` (same tag): its attributes, then its children. */
+  function patchNode(cur, next) {
+    if (cur.isEqualNode(next)) { syncChecked(cur, next); return; }
+    const attrs = cur.attributes;
+    for (let n = attrs.length - 1; n >= 0; n--) if (!next.hasAttribute(attrs[n].name)) cur.removeAttribute(attrs[n].name);
+    for (const attr of next.attributes) if (cur.getAttribute(attr.name) !== attr.value) cur.setAttribute(attr.name, attr.value);
+    reconcile(cur, Array.from(next.childNodes));
+  }
+  function syncChecked(cur, next) {
+    if (cur.tagName === "INPUT") { cur.checked = next.checked; return; }
+    const boxes = next.getElementsByTagName("input");
+    if (!boxes.length) return;
+    const mine = cur.getElementsByTagName("input");
+    for (let n = 0; n < boxes.length; n++) mine[n].checked = boxes[n].checked;
   }
   function option(value, label, selected) {
     return h("option", { value: value, selected: selected }, label);
@@ -579,7 +630,7 @@
   }
 
   function tagged(cell, key) {
-    cell.dataset.col = key;
+    cell.setAttribute("data-col", key);
     return cell;
   }
 
@@ -611,6 +662,56 @@
     if (target && target !== document.activeElement) target.focus({ preventScroll: true });
   }
 
+  function offeringRow(cols, item, key, compared) {
+    const tr = h("tr", { "data-key": key });
+    if (APP === "explorer") {
+      tr.append(h("td", { className: "knollm-pick" }, h("input", {
+        type: "checkbox", checked: compared, title: "Compare",
+        "aria-label": "Compare " + catalog.models.name[catalog.m[item]] + " at " + catalog.providers.name[catalog.p[item]] + " (" + catalog.apiId(item) + ")",
+        "data-compare": key,
+      })));
+    }
+    if (APP === "calculator" && key === state.selected) tr.className = "knollm-selected";
+    for (const col of cols) tr.append(tagged(offeringCell(col.key, item), col.key));
+    return tr;
+  }
+  /* The table's rows, patched in place (see patch). An offering row is built only when the row
+   * at its position shows something else: its signature names the offering, the columns, what
+   * the prices are of (the catalog view, the workload) and its compare and selected state. */
+  let catalogStamp = 0, stampedCatalog = null;
+  function patchRows(cols, slice, models) {
+    if (stampedCatalog !== catalog) { stampedCatalog = catalog; catalogStamp++; }
+    if (!ui.table.tHead) ui.table.append(h("thead"), h("tbody"));
+    patchNode(ui.table.tHead, headerRow(cols));
+    const body = ui.table.tBodies[0];
+    const have = body.rows;
+    const context = "|" + catalogStamp + "|" + cols.map((col) => col.key).join(",") +
+      (APP === "calculator" ? "|" + costsFor + "|" + (state.all ? 1 : 0) + "|" + (leftOutFor || "") : "");
+    for (let k = 0; k < slice.length; k++) {
+      const item = slice[k];
+      const row = have[k];
+      let fresh;
+      if (models) {
+        fresh = h("tr");
+        for (const col of cols) fresh.append(tagged(modelCell(col.key, item), col.key));
+      } else {
+        const key = catalog.key(item);
+        const compared = APP === "explorer" && state.compare.includes(key);
+        const signature = item + context + (compared ? "|c" : "") + (APP === "calculator" && key === state.selected ? "|s" : "");
+        if (row && row.knollmSignature === signature) {
+          if (APP === "explorer") row.cells[0].firstChild.checked = compared; // the box may have been clicked
+          continue;
+        }
+        fresh = offeringRow(cols, item, key, compared);
+        fresh.knollmSignature = signature;
+      }
+      if (!row) { body.appendChild(fresh); continue; }
+      patchNode(row, fresh);
+      row.knollmSignature = fresh.knollmSignature;
+    }
+    while (have.length > slice.length) body.deleteRow(-1);
+  }
+
   function render() {
     const started = performance.now();
     const focused = focusedControl();
@@ -627,32 +728,12 @@
     if (state.page < 1) state.page = 1;
     let slice = items.slice((state.page - 1) * PAGE_SIZE, state.page * PAGE_SIZE);
     if (models) slice = modelGroups(slice, rows);
-    const body = h("tbody");
-    for (const item of slice) {
-      const tr = h("tr");
-      if (models) {
-        for (const col of cols) tr.append(tagged(modelCell(col.key, item), col.key));
-      } else {
-        const key = catalog.key(item);
-        tr.dataset.key = key;
-        if (APP === "explorer") {
-          tr.append(h("td", { className: "knollm-pick" }, h("input", {
-            type: "checkbox", checked: state.compare.includes(key), title: "Compare",
-            "aria-label": "Compare " + catalog.models.name[catalog.m[item]] + " at " + catalog.providers.name[catalog.p[item]] + " (" + catalog.apiId(item) + ")",
-            dataset: { compare: key },
-          })));
-        }
-        if (APP === "calculator" && key === state.selected) tr.className = "knollm-selected";
-        for (const col of cols) tr.append(tagged(offeringCell(col.key, item), col.key));
-      }
-      body.append(tr);
-    }
-    ui.table.replaceChildren(headerRow(cols), body);
+    patchRows(cols, slice, models);
     const noun = models ? "models" : "offerings";
     const sort = currentSort();
     ui.count.textContent = items.length.toLocaleString("en-US") + " " + noun + " match" +
       (items.length === 1 ? "es" : "") + " · sorted by " + sortLabel(sort) + pricingLabel(catalog, " · ");
-    ui.pager.replaceChildren(
+    patch(ui.pager,
       h("button", { type: "button", disabled: state.page <= 1, dataset: { page: String(state.page - 1), step: "prev" }, "aria-label": "Previous page" }, "‹ Previous"),
       h("span", null, " page " + state.page + " of " + pages + " "),
       h("button", { type: "button", disabled: state.page >= pages, dataset: { page: String(state.page + 1), step: "next" }, "aria-label": "Next page" }, "Next ›"),
@@ -697,7 +778,7 @@
       parts.push("Loading " + catalog.more.offerings.toLocaleString("en-US") + " more offerings of " +
         catalog.more.models.toLocaleString("en-US") + " one-host models…");
     }
-    ui.hiddenNote.replaceChildren(...parts);
+    patch(ui.hiddenNote, parts);
   }
   /* Spreadsheet-safe CSV cell (as offerings.csv, knollm_build/publish.py): text starting with
    * = + - @ tab or CR that is not a number gets a leading quote, so it never runs as a formula. */
@@ -755,12 +836,12 @@
     const c = catalog;
     const picked = state.compare.map((k) => c.byKey(k)).filter((i) => i >= 0);
     ui.tray.hidden = picked.length === 0;
-    if (!picked.length) { ui.compare.replaceChildren(); return; }
+    if (!picked.length) { patch(ui.compare); return; }
     const open = trayOpen();
     ui.tray.classList.toggle("knollm-tray--open", open);
     ui.trayToggle.setAttribute("aria-expanded", String(open));
     ui.trayToggle.textContent = picked.length + " picked " + (open ? "▾ hide list" : "▸ show list");
-    ui.trayList.replaceChildren(...picked.map((i) => h("li", null,
+    patch(ui.trayList, picked.map((i) => h("li", null,
       c.models.name[c.m[i]] + " @ " + c.providers.name[c.p[i]] + " ",
       h("button", { type: "button", className: "knollm-remove", title: "Remove", "aria-label": "Remove " + c.models.name[c.m[i]] + " at " + c.providers.name[c.p[i]] + " from compare", dataset: { uncompare: c.key(i) } }, "×"))));
     const w = workload();
@@ -785,7 +866,7 @@
       h("tbody", null, rows.map(([label, cell]) => h("tr", null, h("th", { scope: "row" }, label),
         picked.map((i, k) => h("td", null, cell(i, k)))))));
     const calcUrl = SITE + "calculator/" + K.stateQuery(Object.assign({}, state, { compare: [], page: 1, view: "offerings", hide: DEFAULTS.hide }), DEFAULTS);
-    ui.compare.replaceChildren(
+    patch(ui.compare,
       h("h2", { id: "compare" }, "Side by side"),
       h("p", null, "Workload: " + workloadText(w) + ". ", h("a", { href: calcUrl }, "Change it in the calculator")),
       h("div", { className: "knollm-scroll" }, table),
@@ -806,10 +887,10 @@
   function renderLeftOut() {
     const shown = !!state.all;
     const total = shown ? 0 : excluded.total;
-    if (!shown && !total) { ui.leftOut.replaceChildren(); return; }
+    if (!shown && !total) { patch(ui.leftOut); return; }
     const parts = LEFT_OUT.map((entry, k) => [excluded.reasons[k], entry[1]]).filter((x) => x[0] > 0)
       .map((x) => x[0].toLocaleString("en-US") + " " + x[1]);
-    ui.leftOut.replaceChildren(
+    patch(ui.leftOut,
       shown ? "Showing every matching offering, including those left out by default (their notes say why). "
         : total.toLocaleString("en-US") + " matching offering" + (total === 1 ? "" : "s") + " left out: " + parts.join(", ") + ". ",
       h("button", { type: "button", className: "md-button", dataset: { showAll: "1" }, "aria-pressed": String(shown) },
@@ -818,7 +899,7 @@
   /* With models picked: the cheapest counted offering of each, in one table. */
   function renderSummary(rows) {
     const picked = pickedModels();
-    if (!picked.length) { ui.summary.replaceChildren(); return; }
+    if (!picked.length) { patch(ui.summary); return; }
     const c = catalog;
     const best = new Map();
     const count = new Map();
@@ -839,7 +920,7 @@
         h("td", { className: "knollm-num", dataset: { label: "Per request" } }, i >= 0 ? K.formatMoney(rowCost(i).perRequest) : "—"),
         h("td", { className: "knollm-num", dataset: { label: "Offerings counted" } }, String(count.get(j) || 0)));
     });
-    ui.summary.replaceChildren(h("h2", { id: "knollm-summary" }, "Cheapest per model" + (pricingLabel(c, "; ") ? " (" + pricingLabel(c, "; ").slice(2) + ")" : "")),
+    patch(ui.summary, h("h2", { id: "knollm-summary" }, "Cheapest per model" + (pricingLabel(c, "; ") ? " (" + pricingLabel(c, "; ").slice(2) + ")" : "")),
       h("div", { className: "knollm-scroll" }, h("table", { className: "knollm-table knollm-summary-table knollm-stackable" },
         h("thead", null, h("tr", null, ["Model", "Cheapest at", "Monthly cost", "Per request", "Offerings counted"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", null, body))));
@@ -858,7 +939,7 @@
     const c = catalog;
     const i = state.selected ? c.byKey(state.selected) : -1;
     if (i < 0) {
-      ui.breakdown.replaceChildren(h("p", { className: "knollm-hint" }, "Pick a row to see its cost broken down."));
+      patch(ui.breakdown, h("p", { className: "knollm-hint" }, "Pick a row to see its cost broken down."));
       return;
     }
     const w = workload();
@@ -867,7 +948,7 @@
     const line = (label, tokens, price, amount) => h("tr", null, h("th", { scope: "row" }, label),
       h("td", { className: "knollm-num" }, tokens), h("td", { className: "knollm-num" }, price),
       h("td", { className: "knollm-num" }, K.formatMoney(amount)));
-    ui.breakdown.replaceChildren(
+    patch(ui.breakdown,
       h("h2", { id: "breakdown" }, "Breakdown: ", c.models.name[c.m[i]], " @ ", c.providers.name[c.p[i]]),
       h("table", { className: "knollm-table knollm-breakdown" },
         h("thead", null, h("tr", null, h("th", null, "Part"), h("th", null, "Tokens per request"), h("th", null, "Price $/1M"), h("th", null, "Cost per request"))),
@@ -1193,7 +1274,23 @@
     }, 0));
   }
 
+  /* The address follows the search box once typing pauses (ADDRESS_DELAY): rewriting it costs a
+   * few milliseconds a keystroke (a same-document navigation). Any other change, leaving the
+   * page and the box's "change" write it first, so each history entry keeps its search. */
+  const ADDRESS_DELAY = 300;
+  let addressTimer = 0;
+  function addressSoon() {
+    clearTimeout(addressTimer);
+    addressTimer = setTimeout(flushAddress, ADDRESS_DELAY);
+  }
+  function flushAddress() {
+    if (!addressTimer) return;
+    clearTimeout(addressTimer);
+    addressTimer = 0;
+    K.writeState(state, DEFAULTS, false);
+  }
   function update(change, push) {
+    flushAddress();
     Object.assign(state, change);
     if (!("page" in change)) state.page = 1;
     K.writeState(state, DEFAULTS, push);
@@ -1211,10 +1308,11 @@
     });
     ui.q.addEventListener("input", (event) => {
       Object.assign(state, { q: ui.q.value, page: 1 });
-      K.writeState(state, DEFAULTS, false);
+      addressSoon();
       renderSoon(event.timeStamp);
     });
-    ui.q.addEventListener("change", () => K.writeState(state, DEFAULTS, true));
+    ui.q.addEventListener("change", () => { flushAddress(); K.writeState(state, DEFAULTS, true); });
+    window.addEventListener("pagehide", flushAddress);
     for (const name of ["provider", "creator", "mode", "inMod", "outMod", "minCtx"]) {
       ui[name].addEventListener("change", () => update({ [name]: name === "minCtx" ? Number(ui[name].value) : ui[name].value }, true));
     }
@@ -1232,16 +1330,19 @@
     }
     ui.paid.addEventListener("change", () => update({ paid: ui.paid.checked }, true));
     ui.asOf.addEventListener("change", () => {
+      flushAddress();
       Object.assign(state, { as_of: ui.asOf.value, page: 1 });
       K.writeState(state, DEFAULTS, true);
       applyAsOf().then(render);
     });
     ui.tier.addEventListener("change", () => {
+      flushAddress();
       Object.assign(state, { tier: ui.tier.value, page: 1 });
       K.writeState(state, DEFAULTS, true);
       applyAsOf().then(render);
     });
     ui.regional.addEventListener("change", () => {
+      flushAddress();
       Object.assign(state, { regional: ui.regional.checked ? "1" : "", page: 1 });
       K.writeState(state, DEFAULTS, true);
       applyAsOf().then(render);
@@ -1390,6 +1491,8 @@
       update({ compare: picked, page: state.page }, true);
     });
     window.addEventListener("popstate", () => {
+      clearTimeout(addressTimer); // the entry left behind keeps what it had
+      addressTimer = 0;
       state = K.readState(DEFAULTS);
       syncControls();
       applyAsOf().then(render);
