@@ -447,3 +447,67 @@ def test_full_site_explorer(browser: Any) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def unfocused(html: str | None) -> str | None:
+    """Markup without the marks of Material's focus-visible polyfill (the focused control)."""
+    if html is None:
+        return None
+    return re.sub(r' data-focus-visible-added=""| ?focus-visible(?=")', "", html)
+
+
+def test_rerendering_patches_the_page_into_what_a_fresh_load_shows(
+    page: Page, browser: Any, base_url: str
+) -> None:
+    """The table, pager and notes are patched in place (knollm-explorer.js patch): after each
+    change they must read exactly as a fresh load of the same address, nodes that did not change
+    are kept (the sort buttons keep their identity and focus), and a compare box shows the state."""
+    p = page.open("explorer/")
+    # markup with each element's attributes sorted (patching may set them in another order)
+    serialise = """(sel) => { const n = document.querySelector(sel); if (!n) return null;
+      const walk = (x) => x.nodeType === 3 ? x.nodeValue : '<' + x.tagName + ' ' +
+        Array.from(x.attributes).map((a) => a.name + '=' + JSON.stringify(a.value)).sort().join(' ') +
+        '>' + Array.from(x.childNodes).map(walk).join('') + '</' + x.tagName + '>';
+      return walk(n); }"""
+    parts = ["[data-knollm-app] .knollm-results", ".knollm-count", ".knollm-pager", ".knollm-left-out"]
+    p.evaluate("window.__sort = document.querySelector('button[data-sort=ctx]')")
+
+    def same_as_fresh() -> None:
+        p.wait_for_function("!document.querySelector('[data-knollm-app][data-state=pending]')")
+        p.wait_for_timeout(350)  # the address follows the search box once typing pauses
+        fresh = Page(browser, base_url)
+        q = fresh.open(p.url.removeprefix(base_url))
+        for part in parts:
+            assert unfocused(q.evaluate(serialise, part)) == unfocused(p.evaluate(serialise, part)), part
+        fresh.close()
+
+    p.type(".knollm-search", "llama", delay=20)
+    same_as_fresh()
+    p.type(".knollm-search", " 70b", delay=20)
+    same_as_fresh()
+    p.focus("button[data-sort=in]")
+    p.keyboard.press("Enter")
+    same_as_fresh()
+    p.select_option("select[aria-label=View]", "models")
+    same_as_fresh()
+    p.select_option("select[aria-label=View]", "offerings")
+    same_as_fresh()
+    p.click(".knollm-results tbody tr:nth-child(2) input[data-compare]")
+    same_as_fresh()
+    # the header was patched, not rebuilt: the same button node, still in the page
+    assert p.evaluate("window.__sort.isConnected && window.__sort === document.querySelector('button[data-sort=ctx]')")
+    # removing it from the tray unticks the box in its (kept) row
+    p.click(".knollm-tray li button")
+    assert not p.is_checked(".knollm-results tbody tr:nth-child(2) input[data-compare]")
+    assert p.evaluate("document.querySelectorAll('.knollm-results input[data-compare]:checked').length") == 0
+    same_as_fresh()
+    # a box ticked while its offering stays unpicked in the state is put back as the state says,
+    # also in a row that is kept as it was (the same results: a trailing space changes nothing)
+    p.evaluate(
+        "window.__row = document.querySelector('.knollm-results tbody tr:nth-child(3)');"
+        " window.__row.querySelector('input').checked = true"
+    )
+    p.type(".knollm-search", " ")
+    p.wait_for_function("!document.querySelector('[data-knollm-app][data-state=pending]')")
+    assert p.evaluate("window.__row === document.querySelector('.knollm-results tbody tr:nth-child(3)')")
+    assert not p.evaluate("window.__row.querySelector('input').checked")

@@ -88,6 +88,9 @@
    * whole table; focus stays on a control that is kept. Form controls are replaced unless equal
    * (their live state is not an attribute), and a kept one takes the new one's checked state. */
   const REPLACED = new Set(["INPUT", "SELECT", "TEXTAREA", "OPTION"]);
+  /* What Material's focus-visible polyfill marks the focused control with: a kept control keeps
+   * its focus ring. */
+  const FOCUS_MARK = "data-focus-visible-added";
   function patch(parent) {
     const want = [];
     for (let a = 1; a < arguments.length; a++) collect(want, arguments[a]);
@@ -120,8 +123,17 @@
   function patchNode(cur, next) {
     if (cur.isEqualNode(next)) { syncChecked(cur, next); return; }
     const attrs = cur.attributes;
-    for (let n = attrs.length - 1; n >= 0; n--) if (!next.hasAttribute(attrs[n].name)) cur.removeAttribute(attrs[n].name);
-    for (const attr of next.attributes) if (cur.getAttribute(attr.name) !== attr.value) cur.setAttribute(attr.name, attr.value);
+    for (let n = attrs.length - 1; n >= 0; n--) {
+      const name = attrs[n].name;
+      if (!next.hasAttribute(name) && name !== FOCUS_MARK) cur.removeAttribute(name);
+    }
+    for (const attr of next.attributes) {
+      if (cur.getAttribute(attr.name) === attr.value) continue;
+      if (attr.name === "class" && cur.classList.contains("focus-visible")) {
+        cur.className = attr.value;
+        cur.classList.add("focus-visible");
+      } else cur.setAttribute(attr.name, attr.value);
+    }
     reconcile(cur, Array.from(next.childNodes));
   }
   function syncChecked(cur, next) {
