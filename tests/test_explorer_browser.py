@@ -254,7 +254,9 @@ def test_models_view_folds_hosts(page: Page) -> None:
     cells = p.query_selector_all(".knollm-results tbody tr td")
     texts = [c.inner_text() for c in cells]
     assert "$0.10 at " in texts[2]  # cheapest input, at the hostile provider, as text
-    assert texts[-2] == "3 +1 via router"  # direct hosts (Groq, Together, the hostile one), OpenRouter
+    assert (
+        texts[-2] == "3 +1 via router"
+    )  # direct hosts (Groq, Together, the hostile one), OpenRouter
 
 
 def test_compare_tray_and_side_by_side(page: Page) -> None:
@@ -469,7 +471,12 @@ def test_rerendering_patches_the_page_into_what_a_fresh_load_shows(
         Array.from(x.attributes).map((a) => a.name + '=' + JSON.stringify(a.value)).sort().join(' ') +
         '>' + Array.from(x.childNodes).map(walk).join('') + '</' + x.tagName + '>';
       return walk(n); }"""
-    parts = ["[data-knollm-app] .knollm-results", ".knollm-count", ".knollm-pager", ".knollm-left-out"]
+    parts = [
+        "[data-knollm-app] .knollm-results",
+        ".knollm-count",
+        ".knollm-pager",
+        ".knollm-left-out",
+    ]
     p.evaluate("window.__sort = document.querySelector('button[data-sort=ctx]')")
 
     def same_as_fresh() -> None:
@@ -478,7 +485,9 @@ def test_rerendering_patches_the_page_into_what_a_fresh_load_shows(
         fresh = Page(browser, base_url)
         q = fresh.open(p.url.removeprefix(base_url))
         for part in parts:
-            assert unfocused(q.evaluate(serialise, part)) == unfocused(p.evaluate(serialise, part)), part
+            assert unfocused(q.evaluate(serialise, part)) == unfocused(
+                p.evaluate(serialise, part)
+            ), part
         fresh.close()
 
     p.type(".knollm-search", "llama", delay=20)
@@ -495,11 +504,18 @@ def test_rerendering_patches_the_page_into_what_a_fresh_load_shows(
     p.click(".knollm-results tbody tr:nth-child(2) input[data-compare]")
     same_as_fresh()
     # the header was patched, not rebuilt: the same button node, still in the page
-    assert p.evaluate("window.__sort.isConnected && window.__sort === document.querySelector('button[data-sort=ctx]')")
+    assert p.evaluate(
+        "window.__sort.isConnected && window.__sort === document.querySelector('button[data-sort=ctx]')"
+    )
     # removing it from the tray unticks the box in its (kept) row
     p.click(".knollm-tray li button")
     assert not p.is_checked(".knollm-results tbody tr:nth-child(2) input[data-compare]")
-    assert p.evaluate("document.querySelectorAll('.knollm-results input[data-compare]:checked').length") == 0
+    assert (
+        p.evaluate(
+            "document.querySelectorAll('.knollm-results input[data-compare]:checked').length"
+        )
+        == 0
+    )
     same_as_fresh()
     # a box ticked while its offering stays unpicked in the state is put back as the state says,
     # also in a row that is kept as it was (the same results: a trailing space changes nothing)
@@ -509,5 +525,7 @@ def test_rerendering_patches_the_page_into_what_a_fresh_load_shows(
     )
     p.type(".knollm-search", " ")
     p.wait_for_function("!document.querySelector('[data-knollm-app][data-state=pending]')")
-    assert p.evaluate("window.__row === document.querySelector('.knollm-results tbody tr:nth-child(3)')")
+    assert p.evaluate(
+        "window.__row === document.querySelector('.knollm-results tbody tr:nth-child(3)')"
+    )
     assert not p.evaluate("window.__row.querySelector('input').checked")

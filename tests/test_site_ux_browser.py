@@ -274,7 +274,9 @@ def test_skip_link_goes_from_the_search_box_to_the_results(page: Page) -> None: 
 
 def test_sorting_generated_tables_by_keyboard(page: Page) -> None:  # noqa: F811
     p = visit(page, "models/llama-3.3-70b-instruct/")
-    hosts = p.locator(".knollm-model .knollm-table").first  # the hosts table (price history follows)
+    hosts = p.locator(
+        ".knollm-model .knollm-table"
+    ).first  # the hosts table (price history follows)
     header = hosts.locator("thead th", has_text="Input")
     button = header.get_by_role("button", name="Input")
     button.focus()
