@@ -145,6 +145,7 @@ def _model_ids(models: list[dict[str, Any]], offerings: list[dict[str, Any]]) ->
 
 def _creators(models: list[dict[str, Any]]) -> tuple[list[str], list[int]]:
     """The creators table (only those not derived from ids) and each model's creator code."""
+
     def derived(m: dict[str, Any]) -> bool:
         return "/" in m["id"] and m.get("creator") == m["id"].split("/")[0]
 
@@ -254,7 +255,11 @@ def explorer_payload(
 
 
 MORE_FILE = "explorer-more.json"
-"""The second part of a split payload: the offerings of models outside the default view."""
+"""The second part of a split payload: every offering the first part does not hold."""
+FIRST_PART_OFFERINGS = 2000
+"""The first part holds the most widely hosted models of the default view, whole, up to about
+this many offerings: what the first table of the default view (sorted by hosts) shows, with
+room for its filters. It stays this size however large the catalog grows."""
 SPLIT_MIN_OFFERINGS = 2000
 """Catalogs with fewer offerings are published as one file."""
 MIN_DIRECT_HOSTS = 2
@@ -278,29 +283,51 @@ def explorer_files(
     model_slug: Slug | None = None,
     provider_slug: Slug | None = None,
     split_min: int = SPLIT_MIN_OFFERINGS,
+    first_part: int = FIRST_PART_OFFERINGS,
 ) -> dict[str, dict[str, Any]]:
     """The published explorer payload: ``explorer.json``, and for a catalog of ``split_min`` or
-    more offerings also :data:`MORE_FILE`, so the first table needs only the default view's data.
+    more offerings also :data:`MORE_FILE`, so the first table needs only a small first part.
 
-    The models of the default view and their offerings come first (each group in document
-    order), then the rest; the payload of that order is cut in two. ``explorer.json`` keeps every
-    table and vocabulary and names the rest in ``more`` (``url``, ``models``, ``offerings``
-    counts); :data:`MORE_FILE` holds the remaining entries of every ``models`` and ``offerings``
-    column (``dm`` continuing the same delta sequence, model indexes global), so concatenating
-    each column gives the one-file payload of that order (knollm-data.js ``Knollm.merge``).
+    The first part holds the default view's models with the most direct hosts (then the most
+    routers; ties in document order), each with all its offerings, taken until they reach
+    ``first_part`` offerings: the explorer's default order (most widely hosted first) then
+    shows its first pages from them alone, and the part does not grow with the catalog. The
+    rest of the default view follows, then every other model (each group in document order);
+    the payload of that order is cut in two. ``explorer.json`` keeps every table and vocabulary
+    and names the rest in ``more`` (``url``, ``models``, ``offerings`` counts); :data:`MORE_FILE`
+    holds the remaining entries of every ``models`` and ``offerings`` column (``dm`` continuing
+    the same delta sequence, model indexes global), so concatenating each column gives the
+    one-file payload of that order (knollm-data.js ``Knollm.merge``).
     """
     if len(document["offerings"]) < split_min:
         return {"explorer.json": explorer_payload(document, model_slug, provider_slug)}
     core = default_view_models(document)
-    models = [m for m in document["models"] if m["id"] in core]
-    models += [m for m in document["models"] if m["id"] not in core]
-    offerings = [o for o in document["offerings"] if o["model"] in core]
-    offerings += [o for o in document["offerings"] if o["model"] not in core]
+    hosts = model_hosts(document["offerings"], provider_kinds(document))
+    per_model: dict[str, int] = {}
+    for o in document["offerings"]:
+        per_model[o["model"]] = per_model.get(o["model"], 0) + 1
+
+    def reach(m: dict[str, Any]) -> tuple[int, int]:
+        h = hosts.get(m["id"])
+        return (-len(h.direct), -len(h.routed)) if h else (0, 0)
+
+    first: set[str] = set()
+    taken = 0
+    for m in sorted((m for m in document["models"] if m["id"] in core), key=reach):
+        if taken >= first_part:
+            break
+        first.add(m["id"])
+        taken += per_model.get(m["id"], 0)
+    group = {
+        m["id"]: 0 if m["id"] in first else 1 if m["id"] in core else 2 for m in document["models"]
+    }
+    models = sorted(document["models"], key=lambda m: group[m["id"]])  # stable: document order
+    offerings = sorted(document["offerings"], key=lambda o: group.get(o["model"], 2))
     full = explorer_payload(
         {**document, "models": models, "offerings": offerings}, model_slug, provider_slug
     )
-    k = sum(1 for m in models if m["id"] in core)
-    n = sum(1 for o in offerings if o["model"] in core)
+    k = sum(1 for m in models if m["id"] in first)
+    n = sum(1 for o in offerings if o["model"] in first)
     head = {
         **full,
         "models": {key: values[:k] for key, values in full["models"].items()},

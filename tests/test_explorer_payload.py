@@ -101,11 +101,17 @@ def test_offerings_carry_listed_basis_flags_variant_and_date() -> None:
     assert o["listed"] == [1, 1, 0, 1, 1, 1, 1, 0, 1]
     bases = payload["price_bases"]
     assert [bases[k] for k in o["basis"]][:6] == [
-        "tokens", "free", "per_image", "unknown", "subscription", "unknown"
+        "tokens",
+        "free",
+        "per_image",
+        "unknown",
+        "subscription",
+        "unknown",
     ]
     names = payload["flag_names"]
     assert [[n for k, n in enumerate(names) if f & (1 << k)] for f in o["flags"][:2]] == [
-        ["price_outlier", "unit_inferred"], []
+        ["price_outlier", "unit_inferred"],
+        [],
     ]
     sets = payload["variant_sets"]
     assert [sets[k] if k >= 0 else [] for k in o["var"][:3]] == [[], ["free", "fp8"], []]
@@ -116,7 +122,12 @@ def test_offerings_carry_listed_basis_flags_variant_and_date() -> None:
 def test_providers_and_models_count_direct_hosts_apart_from_routers() -> None:
     payload = explorer_payload(semantics_document())
     assert payload["providers"]["kind"] == [
-        "first_party", "inference_host", None, "router", "reseller", "subscription"
+        "first_party",
+        "inference_host",
+        None,
+        "router",
+        "reseller",
+        "subscription",
     ]
     # a provider without a kind counts as a direct host (hosts.py)
     assert payload["providers"]["direct"] == [1, 1, 1, 0, 0, 0]
@@ -196,8 +207,14 @@ def test_derived_strings_decode_to_the_documents() -> None:
     doc = strings_document()
     payload = explorer_payload(doc)
     # what is left out, so the test cannot pass by the payload spelling everything out
-    assert payload["models"]["id"] == [None, "llama-3.3-70b-instruct", "zed/q-2", "ünï/modèl",
-                                       "lonely", "acme/big_model"]
+    assert payload["models"]["id"] == [
+        None,
+        "llama-3.3-70b-instruct",
+        "zed/q-2",
+        "ünï/modèl",
+        "lonely",
+        "acme/big_model",
+    ]
     assert payload["models"]["name"] == [None, "Llama 3.3 70B", None, "Modèl", None, None]
     assert payload["models"]["creator"][0] == -2
     assert "org" not in payload["creators"]
@@ -244,7 +261,10 @@ def test_a_split_payload_merges_to_the_whole_catalog() -> None:
     done = subprocess.run(
         [node, "-e", NODE_MERGE, str(DATA_JS)],
         input=json.dumps({"head": head, "tail": tail}),
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     merged = json.loads(done.stdout)
@@ -263,3 +283,47 @@ def test_small_catalogs_publish_one_file() -> None:
 
     assert list(explorer_files(strings_document())) == ["explorer.json"]
     assert "more" not in explorer_files(strings_document())["explorer.json"]
+
+
+def hosted_document(copies: int = 1) -> dict[str, Any]:
+    """Models m1..m5 served by 1..5 inference hosts (m1 also by its lab, so it is in the default
+    view), a one-host fine-tune outside it, and ``copies`` of all of them under new ids."""
+    providers = [{"id": f"h{k}", "name": f"H{k}", "kind": "inference_host"} for k in range(5)]
+    providers.append({"id": "lab", "name": "Lab", "kind": "first_party"})
+    models, offerings = [], []
+    for c in range(copies):
+        tag = f"-c{c}" if c else ""
+        for n in range(1, 6):
+            models.append({"id": f"m{n}{tag}", "name": f"M{n}{tag}"})
+            offerings += [
+                {"provider": f"h{k}", "model": f"m{n}{tag}", "provider_model_id": f"m{n}{tag}"}
+                for k in range(n)
+            ]
+        offerings.append({"provider": "lab", "model": f"m1{tag}", "provider_model_id": f"m1{tag}"})
+        models.append({"id": f"ft{tag}", "name": f"Ft{tag}"})
+        offerings.append({"provider": "h0", "model": f"ft{tag}", "provider_model_id": f"ft{tag}"})
+    return {
+        "schema_version": "1.2.0",
+        "generated_at": "2026-01-01T00:00:00Z",
+        "providers": providers,
+        "models": models,
+        "offerings": offerings,
+    }
+
+
+def test_the_first_part_holds_the_most_widely_hosted_models_whole_and_stays_small() -> None:
+    from knollm_build.explorer import MORE_FILE, explorer_files
+
+    # m5 (5 offerings) reaches 4; m5 alone does not reach 6, so m4 comes in whole too
+    files = explorer_files(hosted_document(), split_min=0, first_part=4)
+    assert files["explorer.json"]["models"]["id"] == ["m5"]
+    files = explorer_files(hosted_document(), split_min=0, first_part=6)
+    head, tail = files["explorer.json"], files[MORE_FILE]
+    assert head["models"]["id"] == ["m4", "m5"]  # document order within the part
+    assert len(head["offerings"]["dm"]) == 9 and head["more"]["offerings"] == 8
+    # the rest: the default view's other models in document order, then the one-host model
+    assert tail["models"]["id"] == ["m1", "m2", "m3", "ft"]
+    # ten times the catalog: the first part is no larger (m5 and its first copy, tied at 5 hosts)
+    big = explorer_files(hosted_document(copies=10), split_min=0, first_part=6)
+    assert len(big["explorer.json"]["offerings"]["dm"]) == 10
+    assert big["explorer.json"]["more"]["offerings"] == 10 * 17 - 10

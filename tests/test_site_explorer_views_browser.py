@@ -34,9 +34,15 @@ HOSTILE_PROVIDER = "@evil"
 
 
 def offering(provider: str, model: str, api: str, price: float, **extra: Any) -> dict[str, Any]:
-    return {"provider": provider, "model": model, "provider_model_id": api,
-            "pricing": {"input": price, "output": 2 * price}, "price_basis": "tokens",
-            "sources": [], **extra}
+    return {
+        "provider": provider,
+        "model": model,
+        "provider_model_id": api,
+        "pricing": {"input": price, "output": 2 * price},
+        "price_basis": "tokens",
+        "sources": [],
+        **extra,
+    }
 
 
 def catalog() -> dict[str, Any]:
@@ -93,8 +99,10 @@ def test_default_view_is_the_models_people_mean(views: Page) -> None:
     # 12 offerings - the retired one - the unlisted one - the one-host model's = 9
     assert views.count().startswith("9 offerings match")
     note = p.inner_text(".knollm-left-out")
-    assert "1 offering of 1 one-host model (fewer than 2 direct hosts, not served by their lab)" \
+    assert (
+        "1 offering of 1 one-host model (fewer than 2 direct hosts, not served by their lab)"
         " hidden." in note
+    )
     assert "1 unlisted offering (no model list names the id) hidden." in note
     assert "One Host Tune" not in views.column(MODEL)
     p.click("[data-show-hidden=longtail]")
@@ -183,12 +191,27 @@ def test_export_the_view_as_csv_and_json(views: Page) -> None:
     assert first["provider_model_id"] == "q-free" and first["price_basis"] == "free"
     q = next(r for r in data["rows"] if r["provider_model_id"] == "q-fp8")
     assert q == {
-        "provider": "hosta", "provider_name": "HostA", "direct_host": True, "model": "q",
-        "model_name": "Quant Model", "provider_model_id": "q-fp8", "mode": "chat",
-        "status": "active", "deprecation_date": None, "listed": True, "price_basis": "tokens",
-        "input": 0.2, "output": 0.4, "cache_read": None, "cache_write": None,
-        "batch_input": None, "batch_output": None, "per_request": None, "per_image": None,
-        "context_window": None, "max_output_tokens": None,
+        "provider": "hosta",
+        "provider_name": "HostA",
+        "direct_host": True,
+        "model": "q",
+        "model_name": "Quant Model",
+        "provider_model_id": "q-fp8",
+        "mode": "chat",
+        "status": "active",
+        "deprecation_date": None,
+        "listed": True,
+        "price_basis": "tokens",
+        "input": 0.2,
+        "output": 0.4,
+        "cache_read": None,
+        "cache_write": None,
+        "batch_input": None,
+        "batch_output": None,
+        "per_request": None,
+        "per_image": None,
+        "context_window": None,
+        "max_output_tokens": None,
     }
     # JSON keeps the hostile strings as they are (JSON is not run by spreadsheets)
     assert any(r["model_name"] == HOSTILE_MODEL for r in data["rows"])
@@ -232,7 +255,8 @@ def test_a_split_payload_shows_the_default_view_then_everything(page: Page) -> N
     p.goto(page.base + "explorer/?longtail=1")
     p.wait_for_selector("[data-knollm-app][data-state=partial]", state="attached")
     assert "One Host Tune" not in page.column(MODEL)
-    assert "Loading 1 more offerings of 1 one-host models" in p.inner_text(".knollm-left-out")
+    assert "Loading 1 more offering of 1 more model…" in p.inner_text(".knollm-left-out")
+    assert "so far" in page.count()
     p.wait_for_function("document.querySelectorAll('.knollm-results tbody tr').length > 0")
     release[0].fulfill(body=files[MORE_FILE], content_type="application/json")
     p.wait_for_selector("[data-knollm-app][data-state=ready]", state="attached")
@@ -241,11 +265,56 @@ def test_a_split_payload_shows_the_default_view_then_everything(page: Page) -> N
     # the home page's type-ahead reads both parts too
     # (the home page's headline list reads the payload as the page loads)
     p.unroute(f"**/data/{MORE_FILE}")
-    p.route(f"**/data/{MORE_FILE}", lambda route: route.fulfill(
-        body=files[MORE_FILE], content_type="application/json"))
+    p.route(
+        f"**/data/{MORE_FILE}",
+        lambda route: route.fulfill(body=files[MORE_FILE], content_type="application/json"),
+    )
     p.goto(page.base)
     box = p.get_by_role("combobox", name="Find a model or provider")
     box.fill("one host tune")
     options = p.locator(".knollm-typeahead [role=option]")
     options.first.wait_for()
     assert options.first.locator(".knollm-ta-name").inner_text() == "One Host Tune"
+
+
+def test_a_small_first_part_waits_for_the_rest_unless_it_holds_the_first_rows(
+    page: Page,  # noqa: F811
+) -> None:
+    """A first part of one model (the most widely hosted, "big"): the default view shows it at
+    once and says "so far"; a search, whose matches may all be in the rest, shows nothing until
+    the rest is in (never "0 offerings match" for a model the catalog has)."""
+    from knollm_build.explorer import MORE_FILE, explorer_files
+
+    parts = explorer_files(catalog(), split_min=0, first_part=1)
+    assert set(parts["explorer.json"]["models"]["id"]) == {"big"}
+    files = {name: orjson.dumps(v) for name, v in parts.items()}
+    held: list[Any] = []
+    page.page.route(
+        "**/data/explorer.json",
+        lambda route: route.fulfill(body=files["explorer.json"], content_type="application/json"),
+    )
+    page.page.route(f"**/data/{MORE_FILE}", lambda route: held.append(route))
+    p = page.page
+    p.goto(page.base + "explorer/")
+    p.wait_for_selector("[data-knollm-app][data-state=partial]", state="attached")
+    assert set(page.column(MODEL)) == {"Big Model"}
+    assert "so far" in page.count()
+    held.pop().fulfill(body=files[MORE_FILE], content_type="application/json")
+    p.wait_for_selector("[data-knollm-app][data-state=ready]", state="attached")
+    assert "so far" not in page.count()
+    assert "Quant Model" in page.column(MODEL)
+
+    p.goto(page.base + "explorer/?search=quant")
+    p.wait_for_function("document.querySelector('.knollm-count')")
+    p.wait_for_function(
+        "window.performance.getEntriesByType('resource').some((r) => r.name.includes('explorer.json'))"
+    )
+    p.wait_for_timeout(300)  # time enough to have rendered the first part, were it shown
+    assert p.get_attribute("[data-knollm-app]", "data-state") not in ("partial", "ready")
+    assert page.column(MODEL) == []
+    assert page.count() == "Loading the catalog…"
+    while not held:
+        p.wait_for_timeout(20)
+    held.pop().fulfill(body=files[MORE_FILE], content_type="application/json")
+    p.wait_for_selector("[data-knollm-app][data-state=ready]", state="attached")
+    assert set(page.column(MODEL)) == {"Quant Model"}

@@ -744,7 +744,7 @@
     const noun = models ? "models" : "offerings";
     const sort = currentSort();
     ui.count.textContent = items.length.toLocaleString("en-US") + " " + noun + " match" +
-      (items.length === 1 ? "es" : "") + " · sorted by " + sortLabel(sort) + pricingLabel(catalog, " · ");
+      (items.length === 1 ? "es" : "") + (catalog.more ? " so far" : "") + " · sorted by " + sortLabel(sort) + pricingLabel(catalog, " · ");
     patch(ui.pager,
       h("button", { type: "button", disabled: state.page <= 1, dataset: { page: String(state.page - 1), step: "prev" }, "aria-label": "Previous page" }, "‹ Previous"),
       h("span", null, " page " + state.page + " of " + pages + " "),
@@ -787,8 +787,8 @@
         h("button", { type: "button", className: "md-button", dataset: { showHidden: "unlisted" } }, "Show unlisted"));
     }
     if (catalog.more) {
-      parts.push("Loading " + catalog.more.offerings.toLocaleString("en-US") + " more offerings of " +
-        catalog.more.models.toLocaleString("en-US") + " one-host models…");
+      parts.push("Loading " + catalog.more.offerings.toLocaleString("en-US") + " more offering" + (catalog.more.offerings === 1 ? "" : "s") + " of " +
+        catalog.more.models.toLocaleString("en-US") + " more model" + (catalog.more.models === 1 ? "" : "s") + "…");
     }
     patch(ui.hiddenNote, parts);
   }
@@ -1526,14 +1526,24 @@
     buildControls();
     syncControls();
     wire();
+    /* A split payload: its first part holds the most widely hosted models (explorer.py
+     * explorer_files). The rest is fetched at once; meanwhile the first part is shown only when
+     * it holds the view's first rows (the default order, page 1, nothing asked for by name), and
+     * the count says "so far". Once the rest is in, every cache built over the first part is
+     * dropped and the same view renders again. */
+    const rest = catalog.more ? K.loadMore(base, root.getAttribute("data-payload")) : null;
+    rest && rest.catch(() => {}); // handled where it is awaited
     await applyAsOf();
-    render();
-    performance.mark("knollm:first-table");
-    if (catalog.more) {
-      /* The default view's models came first; the one-host models follow, then every cache
-       * built over the first part is dropped and the same view renders again. */
+    const shown = !rest || firstPartAnswers();
+    if (shown) {
+      render();
+      performance.mark("knollm:first-table");
+    } else {
+      ui.count.textContent = "Loading the catalog…";
+    }
+    if (rest) {
       try {
-        catalog = base = await K.loadMore(base, root.getAttribute("data-payload"));
+        catalog = base = await rest;
         asOfShown = "";
         await applyAsOf();
       } catch (error) {
@@ -1544,6 +1554,7 @@
       searcher = new K.Searcher(catalog);
       resetCaches();
       render();
+      if (!shown) performance.mark("knollm:first-table");
     }
     performance.mark("knollm:ready");
     /* The search index is built once the table shows, not before (or on the first keystroke). */
@@ -1551,6 +1562,14 @@
       catalog.haystack();
       setTimeout(() => catalog.bigrams(), 0);
     }, 0);
+  }
+  /* Whether the first part of a split payload alone gives the view's first rows: the explorer's
+   * default order (most widely hosted first), its first page, no search, no model, provider or
+   * compared offering asked for (which may be in the rest). */
+  function firstPartAnswers() {
+    const sort = currentSort();
+    return APP === "explorer" && sort.key === "hosts" && sort.dir === "desc" && state.page <= 1 && !state.q &&
+      !state.model && !state.models && !state.provider && !state.creator && !state.family && !state.compare.length;
   }
   function resetCaches() {
     sortCache.clear();
