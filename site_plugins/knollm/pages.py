@@ -23,7 +23,7 @@ from knollm_build.urls import Slugs, page_urls
 from site_plugins.knollm.measured import MeasuredRows
 from site_plugins.knollm.model_sections import BENCHMARKS_PAGE, ModelSections
 from site_plugins.knollm.quality import basis_rows, flag_groups
-from site_plugins.knollm.ranking import cheapest, display_order, in_order, rankable
+from site_plugins.knollm.ranking import Rule
 from site_plugins.knollm.render import join_inert, tokens
 
 MODEL_DIR = "models"
@@ -122,6 +122,8 @@ class PageBuilder:
         provider_defaults, model_defaults = _defaults(Provider), _defaults(Model)
         self.providers = {p["id"]: {**provider_defaults, **p} for p in self.catalog["providers"]}
         self.models = {m["id"]: {**model_defaults, **m} for m in self.catalog["models"]}
+        # The client's ranking rule, each offering read once: every "cheapest" a page states.
+        self.rule = Rule(self.catalog["offerings"])
         self.by_model: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.by_provider: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for offering in self.catalog["offerings"]:
@@ -194,16 +196,16 @@ class PageBuilder:
     def model_page(self, uri: str, model: dict[str, Any]) -> str:
         # The client's display order (site_plugins/knollm/ranking.py): what a cost ranking takes,
         # cheapest first, then $0 tiers and plans, then doubtful or non-token prices, then unlisted.
-        offerings = in_order(self.by_model.get(model["id"], []))
+        offerings = self.rule.in_order(self.by_model.get(model["id"], []))
         # The highlight and the "from $X" name only what the ranking rule takes (listed, per
         # token, not $0, not price-flagged): nothing when no offering qualifies.
-        best = cheapest(offerings)
+        best = self.rule.cheapest(offerings)
         lowest = _input_price(best) if best is not None else None
         # The range of input prices: listed per-token prices not in doubt, $0 tiers included.
         priced = [
             p
             for o in offerings
-            if rankable(o, include_free=True) and (p := _input_price(o)) is not None
+            if self.rule.rankable(o, include_free=True) and (p := _input_price(o)) is not None
         ]
         rows = []
         for o in offerings:
@@ -235,7 +237,7 @@ class PageBuilder:
                     ),
                     "cheapest": best is not None
                     and pricing.get("input") == lowest
-                    and rankable(o)
+                    and self.rule.rankable(o)
                     and len(offerings) > 1,
                 }
             )
@@ -388,7 +390,8 @@ class PageBuilder:
         if not pool:
             return None
         return min(
-            pool, key=lambda o: (-len(self.model_hosts(o["model"]).direct), display_order(o))
+            pool,
+            key=lambda o: (-len(self.model_hosts(o["model"]).direct), self.rule.display_order(o)),
         )
 
     def providers_index(self, uri: str) -> str:
@@ -397,7 +400,7 @@ class PageBuilder:
             provider = self.providers[provider_id]
             offerings = self.by_provider.get(provider_id, [])
             # By the ranking rule: a listed, per-token, paid price not in doubt, or none at all.
-            best = cheapest(o for o in offerings if o.get("mode") == "chat")
+            best = self.rule.cheapest(o for o in offerings if o.get("mode") == "chat")
             rows.append(
                 {
                     "name": provider["name"],
