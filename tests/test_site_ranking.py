@@ -205,3 +205,16 @@ def test_benchmark_chart_prices_follow_the_rule(model_id: str) -> None:
     else:
         assert found is not None
         assert (found[1]["provider"], found[1]["provider_model_id"], found[0]) == want
+
+
+def test_price_range_spans_only_prices_the_rule_takes(builder: PageBuilder) -> None:
+    def page(model_id: str) -> str:
+        return builder.model_page(builder.model_uri(model_id), builder.models[model_id])
+
+    # not from the outlier's $0.01 or the out-of-range $0.02
+    assert "prices not in doubt range from $0.05 to $0.30 (×6.0)." in page("gpt-oss-120b")
+    # $0 tiers are per-token prices too: the range starts at them
+    assert "range from free to $0.90 (×1.3)." in page("free-low")
+    # one per-token price left (the per-image and per-second ones aside): no range at all
+    assert "range from" not in page("image-low")
+    assert "range from" not in page("nothing")
