@@ -406,6 +406,51 @@ def test_charts_render_and_model_hosts_chart(page: Page) -> None:
     assert "model=llama-3.3-70b-instruct" in p.url
 
 
+def test_charts_plot_each_model_at_the_cheapest_price_the_ranking_rule_takes(page: Page) -> None:
+    """A flagged, unlisted, per-image or $0 price is never a model's point on the scatter charts;
+    a model with nothing else has no point."""
+
+    def offering(provider: str, model: str, price: float, **more: Any) -> dict[str, Any]:
+        return {
+            "provider": provider,
+            "model": model,
+            "provider_model_id": f"{model}-{provider}",
+            "price_basis": "tokens",
+            "pricing": {"input": price, "output": price * 2},
+            "context_window": 32768,
+            **more,
+        }
+
+    models = ["flagged-low", "unlisted-low", "image-only", "free-only", "plain"]
+    document = {
+        "schema_version": "1.1.0",
+        "generated_at": "2026-01-01T00:00:00Z",
+        "providers": [{"id": p, "name": p.title(), "kind": "inference_host"} for p in "abc"],
+        "models": [{"id": m, "name": m.title(), "hosts": 1} for m in models],
+        "offerings": [
+            offering("a", "flagged-low", 0.01, flags=["price_outlier"]),
+            offering("b", "flagged-low", 1.0),
+            offering("a", "unlisted-low", 0.1, listed=False),
+            offering("b", "unlisted-low", 1.5),
+            offering("a", "image-only", 0.2, price_basis="per_image"),
+            offering("a", "free-only", 0.0, price_basis="free"),
+            offering("c", "plain", 2.0),
+        ],
+    }
+    payload = orjson.dumps(explorer_payload(document))
+    page.page.route(
+        "**/data/explorer.json",
+        lambda route: route.fulfill(body=payload, content_type="application/json"),
+    )
+    p = page.open("charts/")
+    assert page.count().startswith("3 models, each at its cheapest chat offering by input price")
+    points = p.evaluate(
+        "Chart.getChart(document.querySelector('.knollm-chart canvas')).data.datasets"
+        ".flatMap((d) => d.data.map((point) => point.y))"
+    )
+    assert sorted(points) == [1.0, 1.5, 2.0]
+
+
 def test_phone_width_and_dark_palette(browser: Any, base_url: str) -> None:
     phone = Page(browser, base_url, width=390)
     p = phone.open("explorer/")

@@ -1,6 +1,8 @@
 """One definition per rule: the pricing, ranking and search tables in tests/parity/ run against the
 client (knollm.costs, knollm.queries, knollm.search) here and against the explorer's knollm-data.js under node's built-in
-test runner (tests/parity/parity.test.mjs, started below), so neither can change alone."""
+test runner (tests/parity/parity.test.mjs, started below), so neither can change alone. The ranking
+cases also run against the site's page generators (site_plugins/knollm/ranking.py, over
+models.json dicts): three implementations, one set of cases."""
 
 from __future__ import annotations
 
@@ -275,3 +277,92 @@ def test_asof_price_fields_are_the_clients() -> None:
     found = re.search(r"const LEDGER_PRICES = \[[^\n]*\n(.*?)\];", script, re.S)
     assert found, "LEDGER_PRICES not found in knollm-data.js"
     assert re.findall(r'"([a-z_0-9]+)"', found[1]) == [*PRICE_FIELDS, "tiers"]
+
+
+# The site's page generators (site_plugins/knollm/ranking.py, over models.json dicts): the third
+# implementation the ranking cases hold, beside the client's and knollm-data.js's.
+
+
+def _cost(offering: dict[str, Any]) -> float:
+    pricing = offering.get("pricing") or {}
+    workload = RANKING["workload"]
+    return float(pricing["input"]) * workload["input"] / 1e6 + float(pricing["output"]) * (
+        workload["output"] / 1e6
+    )
+
+
+@pytest.mark.parametrize("case", RANKING["cases"], ids=lambda c: c["name"])
+def test_ranking_case_site(case: dict[str, Any]) -> None:
+    from site_plugins.knollm.ranking import rankable
+
+    options = case["options"]
+    taken = [
+        o
+        for o in RANKING["catalog"]["offerings"]
+        if ("model" not in case or o["model"] == case["model"])
+        and rankable(
+            o,
+            include_free=options.get("free", False),
+            include_flagged=options.get("flagged", False),
+            include_unlisted=options.get("unlisted", False),
+        )
+    ]
+    taken.sort(key=_cost)  # stable: ties stay in catalog order, as the cases say
+    assert [[o["provider"], o["provider_model_id"]] for o in taken] == case["expect"]
+
+
+def _case(options: dict[str, bool]) -> list[tuple[str, str]]:
+    """The expected ranking of the case over the whole catalog with exactly these options."""
+    found = [c for c in RANKING["cases"] if c["options"] == options and "model" not in c]
+    assert len(found) == 1, options
+    return [(p, i) for p, i in found[0]["expect"]]
+
+
+def test_site_cheapest_is_the_lowest_input_price_a_default_ranking_takes() -> None:
+    from site_plugins.knollm.ranking import cheapest
+
+    offerings = RANKING["catalog"]["offerings"]
+    by_key = {(o["provider"], o["provider_model_id"]): o for o in offerings}
+    default = _case({})
+    for model in sorted({o["model"] for o in offerings}):
+        own = [o for o in offerings if o["model"] == model]
+        taken = [by_key[k] for k in default if by_key[k]["model"] == model]
+        got = cheapest(own)
+        if not taken:
+            assert got is None, model
+            continue
+        assert got is not None, model
+        assert (got["provider"], got["provider_model_id"]) in default, model
+        assert got["pricing"]["input"] == min(o["pricing"]["input"] for o in taken), model
+
+
+def test_site_display_order_groups_by_the_ranking_cases() -> None:
+    """A model's rows: what a default ranking takes, then what include_free adds, then the rest
+    listed (doubtful or not per token), then what include_unlisted adds."""
+    from site_plugins.knollm.ranking import in_order, rankable
+
+    offerings = RANKING["catalog"]["offerings"]
+    by_key = {(o["provider"], o["provider_model_id"]): o for o in offerings}
+    default = set(_case({}))
+    free = set(_case({"free": True})) - default
+    unlisted = set(_case({"unlisted": True})) - default
+    for model in sorted({o["model"] for o in offerings}):
+        rows = [
+            (o["provider"], o["provider_model_id"])
+            for o in in_order(o for o in offerings if o["model"] == model)
+        ]
+
+        def group(key: tuple[str, str]) -> int:
+            if by_key[key].get("listed") is False:
+                assert key in unlisted or not rankable(by_key[key], True, True, True), key
+                return 3
+            return 0 if key in default else 1 if key in free else 2
+
+        groups = [group(k) for k in rows]
+        assert groups == sorted(groups), (model, rows)
+        prices = [
+            next(o for o in offerings if (o["provider"], o["provider_model_id"]) == k)["pricing"]
+            for k in rows
+            if k in default
+        ]
+        assert [p["input"] for p in prices] == sorted(p["input"] for p in prices), model

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from knollm_build.urls import Slugs
+from site_plugins.knollm.ranking import cheapest
 
 SAFE_LINK = re.compile(r"^https?://[^\s\"'<>\\]+$")
 BENCHMARKS_PAGE = "models/benchmarks.md"
@@ -70,15 +71,12 @@ def model_card(model: dict[str, Any], benchmarks_href: str) -> dict[str, Any] | 
 
 
 def paid_input(offerings: Iterable[dict[str, Any]]) -> tuple[float, dict[str, Any]] | None:
-    """The cheapest paid input price among listed offerings, with its offering."""
-    best: tuple[float, dict[str, Any]] | None = None
-    for o in offerings:
-        price = o.get("pricing", {}).get("input")
-        if not isinstance(price, int | float) or price <= 0 or o.get("listed") is False:
-            continue
-        if best is None or price < best[0]:
-            best = (float(price), o)
-    return best
+    """The cheapest paid input price by the ranking rule (:func:`.ranking.cheapest`: a listed,
+    per-token price above $0 not in doubt), with its offering; ``None`` when no offering has one."""
+    best = cheapest(offerings)
+    if best is None:
+        return None
+    return float(best["pricing"]["input"]), best
 
 
 def benchmark_page(

@@ -23,6 +23,7 @@ from knollm_build.urls import Slugs, page_urls
 from site_plugins.knollm.measured import MeasuredRows
 from site_plugins.knollm.model_sections import BENCHMARKS_PAGE, ModelSections
 from site_plugins.knollm.quality import basis_rows, flag_groups
+from site_plugins.knollm.ranking import Rule
 from site_plugins.knollm.render import join_inert, tokens
 
 MODEL_DIR = "models"
@@ -73,11 +74,6 @@ def _input_price(offering: dict[str, Any]) -> float | None:
     return offering.get("pricing", {}).get("input")
 
 
-def _price_key(offering: dict[str, Any]) -> tuple[bool, float, str, str]:
-    value = _input_price(offering)
-    return (value is None, value or 0.0, offering["provider"], offering["provider_model_id"])
-
-
 def _conflict_rows(offerings: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
@@ -126,6 +122,8 @@ class PageBuilder:
         provider_defaults, model_defaults = _defaults(Provider), _defaults(Model)
         self.providers = {p["id"]: {**provider_defaults, **p} for p in self.catalog["providers"]}
         self.models = {m["id"]: {**model_defaults, **m} for m in self.catalog["models"]}
+        # The client's ranking rule, each offering read once: every "cheapest" a page states.
+        self.rule = Rule(self.catalog["offerings"])
         self.by_model: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.by_provider: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for offering in self.catalog["offerings"]:
@@ -196,11 +194,19 @@ class PageBuilder:
         yield from self.library_pages().items()
 
     def model_page(self, uri: str, model: dict[str, Any]) -> str:
-        offerings = sorted(self.by_model.get(model["id"], []), key=_price_key)
-        priced = [p for p in (_input_price(o) for o in offerings) if p is not None]
-        # Free tiers sort first but are rate-limited: the highlight goes to the cheapest paid price.
-        paid = [p for p in priced if p > 0]
-        cheapest = min(paid) if paid else None
+        # The client's display order (site_plugins/knollm/ranking.py): what a cost ranking takes,
+        # cheapest first, then $0 tiers and plans, then doubtful or non-token prices, then unlisted.
+        offerings = self.rule.in_order(self.by_model.get(model["id"], []))
+        # The highlight and the "from $X" name only what the ranking rule takes (listed, per
+        # token, not $0, not price-flagged): nothing when no offering qualifies.
+        best = self.rule.cheapest(offerings)
+        lowest = _input_price(best) if best is not None else None
+        # The range of input prices: listed per-token prices not in doubt, $0 tiers included.
+        priced = [
+            p
+            for o in offerings
+            if self.rule.rankable(o, include_free=True) and (p := _input_price(o)) is not None
+        ]
         rows = []
         for o in offerings:
             pricing = o.get("pricing", {})
@@ -229,8 +235,9 @@ class PageBuilder:
                         )
                         if note
                     ),
-                    "cheapest": cheapest is not None
-                    and pricing.get("input") == cheapest
+                    "cheapest": best is not None
+                    and pricing.get("input") == lowest
+                    and self.rule.rankable(o)
                     and len(offerings) > 1,
                 }
             )
@@ -253,8 +260,8 @@ class PageBuilder:
         sources = sorted({s for o in offerings for s in o["sources"]})
         hosts = self.model_hosts(model["id"])
         description = f"{model['name']}: {len(offerings)} offerings, {hosts.summary()}"
-        if cheapest is not None:
-            description += f", from ${cheapest:g} per 1M input tokens"
+        if lowest is not None:
+            description += f", from ${lowest:g} per 1M input tokens"
         facts = [
             (label, value)
             for label, value in (
@@ -383,7 +390,8 @@ class PageBuilder:
         if not pool:
             return None
         return min(
-            pool, key=lambda o: (-len(self.model_hosts(o["model"]).direct), _price_key(o))
+            pool,
+            key=lambda o: (-len(self.model_hosts(o["model"]).direct), self.rule.display_order(o)),
         )
 
     def providers_index(self, uri: str) -> str:
@@ -391,8 +399,8 @@ class PageBuilder:
         for provider_id in sorted(self.providers):
             provider = self.providers[provider_id]
             offerings = self.by_provider.get(provider_id, [])
-            chat = [o for o in offerings if o.get("mode") == "chat" and _input_price(o) is not None]
-            best = min(chat, key=_price_key) if chat else None
+            # By the ranking rule: a listed, per-token, paid price not in doubt, or none at all.
+            best = self.rule.cheapest(o for o in offerings if o.get("mode") == "chat")
             rows.append(
                 {
                     "name": provider["name"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from site_plugins.knollm.ranking import in_order, rankable
 from site_plugins.knollm.render import inert
 
 SHOWCASE_MODELS = (
@@ -27,24 +28,18 @@ def headline_stats(document: dict[str, Any], report: dict[str, Any]) -> dict[str
     offerings = document["offerings"]
     by_model: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for offering in offerings:
-        price = offering.get("pricing", {}).get("input")
-        # Free tiers and batch-only ids are not what a cost comparison is about.
+        # What a cost ranking takes (the client's rule, site_plugins/knollm/ranking.py: listed,
+        # per token, not $0, no price in doubt) with an input price; batch-only ids are a
+        # different, asynchronous service and stay out of these tables.
         if (
             offering["model"] in SHOWCASE_MODELS
-            and price
-            and not {"free", "batch"} & set(offering.get("variant", []))
+            and (offering.get("pricing", {}).get("input") or 0) > 0
+            and "batch" not in offering.get("variant", [])
+            and rankable(offering)
         ):
             by_model[offering["model"]].append(offering)
     cheapest = {}
     for model_id, items in by_model.items():
-        items.sort(
-            key=lambda o: (
-                o["pricing"]["input"],
-                o["pricing"].get("output") or 0,
-                o["provider"],
-                o["provider_model_id"],
-            )
-        )
         cheapest[model_id] = [
             {
                 "provider": str(inert(o["provider"])),
@@ -53,7 +48,7 @@ def headline_stats(document: dict[str, Any], report: dict[str, Any]) -> dict[str
                 "output": o["pricing"].get("output"),
                 "cache_read": o["pricing"].get("cache_read"),
             }
-            for o in items[:CHEAPEST_LIMIT]
+            for o in in_order(items)[:CHEAPEST_LIMIT]
         ]
     counts = report["counts"]
     return {

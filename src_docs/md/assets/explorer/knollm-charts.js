@@ -41,8 +41,9 @@
     };
   }
 
-  /* One point per model: its cheapest matching offering by the chosen price (zero and unknown
-   * prices can't sit on a log scale and are left out; the caption says how many). */
+  /* One point per model: its cheapest matching offering by the chosen price among those a cost
+   * ranking takes (K.rankable, the client's rule: listed, per token, not $0, no price flag);
+   * unknown prices can't sit on a log scale and are left out too; the caption says how many. */
   function modelPoints() {
     const c = catalog;
     const column = c[PRICES[state.price][0]];
@@ -52,7 +53,7 @@
       if (mode >= 0 && c.mode[i] !== mode) continue;
       if (!state.deprecated && c.inactive[i]) continue;
       const price = column[i];
-      if (!(price > 0)) continue;
+      if (!(price > 0) || !K.rankable(c, i)) continue;
       const j = c.m[i];
       const now = best.get(j);
       if (now === undefined || price < column[now]) best.set(j, i);
@@ -116,7 +117,7 @@
       },
     };
     ui.caption.textContent = points.length.toLocaleString("en-US") + " models, each at its cheapest " + (state.mode || "any-mode") +
-      " offering by " + state.price + " price; free and unpriced offerings are left out. Click a point to open the model.";
+      " offering by " + state.price + " price; free, unpriced, unlisted, doubtful and non-token prices are left out. Click a point to open the model.";
     return config;
   }
 
