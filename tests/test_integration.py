@@ -34,6 +34,7 @@ def report(built: dict[str, Path]) -> dict:
 
 def test_two_compiles_are_byte_identical(built: dict[str, Path]) -> None:
     """Two processes with different hash seeds write the same files, byte for byte."""
+
     def files(root: Path) -> list[str]:  # every file, in sub-folders too (feeds/)
         return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
 

@@ -133,7 +133,11 @@ def test_flag_groups_follow_the_vocabulary_with_counts() -> None:
         (OTHER, 1, 1),
     ]
     outliers = groups[0]["findings"]
-    assert [f["model_href"] for f in outliers] == ["../models/model-one/", "../models/model-two/", None]
+    assert [f["model_href"] for f in outliers] == [
+        "../models/model-one/",
+        "../models/model-two/",
+        None,
+    ]
     assert outliers[0]["reason"] == "40x the median" and outliers[2]["provider_href"] is None
     assert split_reason("price_outlier:no space") == (OTHER, "price_outlier:no space")
     assert [r["basis"] for r in basis_rows({"unknown": 1, "free": 2, "tokens": 3})] == [

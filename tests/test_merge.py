@@ -51,7 +51,9 @@ def test_one_offering_per_provider_and_id_ignoring_case_and_spelling() -> None:
     assert len(result.offerings) == 1
     assert result.merged_duplicates == 1
     offering = result.offerings[0]
-    assert offering.provider_model_id == "llama-3.3-70b-versatile"  # the provider's own spelling wins
+    assert (
+        offering.provider_model_id == "llama-3.3-70b-versatile"
+    )  # the provider's own spelling wins
     assert offering.sources == ["dump:groq", "litellm"]
 
 

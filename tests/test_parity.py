@@ -17,6 +17,7 @@ from typing import Any, get_args
 import orjson
 import pytest
 from knollm import Catalog, estimate_cost
+from knollm.queries import display_order
 from knollm.records import Offering
 from knollm.search import joined_phrases, normalise
 
@@ -141,6 +142,12 @@ def test_the_same_cases_hold_in_the_explorer(tmp_path: Path) -> None:
     (tmp_path / "status.json").write_bytes(orjson.dumps(explorer_payload(status_document())))
     ranking = explorer_payload(RANKING["catalog"])
     (tmp_path / "ranking.json").write_bytes(orjson.dumps(ranking))
+    # the client's display order group per offering, for knollm-data.js displayGroup
+    groups = {
+        o.provider + "~" + o.provider_model_id: display_order(o)[0]
+        for o in Catalog(RANKING["catalog"]).offerings
+    }
+    (tmp_path / "groups.json").write_bytes(orjson.dumps(groups))
     (tmp_path / "asof.json").write_bytes(orjson.dumps(explorer_payload(asof_document())))
     done = subprocess.run(
         [node, "--test", "--test-reporter=spec", str(HERE / "parity.test.mjs")],
@@ -258,7 +265,12 @@ def test_asof_case_python(case: dict[str, Any], asof_history: Any) -> None:
         assert list(found.older) == want["older"]
     workload = ASOF["workload"]
     est = estimate_as_of(
-        asof_history, offering, workload["input"], workload["output"], as_of=case["date"], requests=1
+        asof_history,
+        offering,
+        workload["input"],
+        workload["output"],
+        as_of=case["date"],
+        requests=1,
     )
     total = est.total if est.complete else None
     if case["cost"] is None:

@@ -369,7 +369,8 @@ def test_indexes_count_direct_hosts_apart_from_routers(site: Path) -> None:
     assert re.search(r">Groq</a></td><td>inference host</td>", providers)
     models = body(page(site, "models"))
     # in brackets: direct hosts, then +routers (Groq, Together, the hostile host; OpenRouter)
-    assert re.search(r">Llama 3.3 70B Instruct</a> <span class=\"knollm-hosts\">\(3 \+1\)</span>",
-                     models)
+    assert re.search(
+        r">Llama 3.3 70B Instruct</a> <span class=\"knollm-hosts\">\(3 \+1\)</span>", models
+    )
     # ranked by direct hosts within a family; a model no router serves shows no "+"
     assert re.search(r">Whisper Large V3</a> <span class=\"knollm-hosts\">\(1\)</span>", models)

@@ -23,13 +23,17 @@ LLAMA = ("together", "meta-llama/Llama-3.3-70B-Instruct-Turbo")
 
 def ledger_with_a_change(fixture_site: Path) -> dict[str, Any]:
     ledger = orjson.loads((fixture_site / "data" / "history.json").read_bytes())
-    entry = next(
-        e for e in ledger["entries"] if (e["provider"], e["provider_model_id"]) == LLAMA
-    )
+    entry = next(e for e in ledger["entries"] if (e["provider"], e["provider_model_id"]) == LLAMA)
     assert [p["input"] for p in entry["points"]] == [0.88]  # the catalog's own point
     entry["points"].insert(
         0,
-        {"since": "2025-01-01", "dated": "effective", "source": "test", "input": 1.2, "output": 1.2},
+        {
+            "since": "2025-01-01",
+            "dated": "effective",
+            "source": "test",
+            "input": 1.2,
+            "output": 1.2,
+        },
     )
     return ledger
 

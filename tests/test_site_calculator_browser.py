@@ -20,12 +20,26 @@ from knollm_build.explorer import explorer_payload
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
 
 
-def offering(provider: str, model: str, api: str, price_in: float | None, price_out: float | None,
-             **extra: Any) -> dict[str, Any]:
+def offering(
+    provider: str,
+    model: str,
+    api: str,
+    price_in: float | None,
+    price_out: float | None,
+    **extra: Any,
+) -> dict[str, Any]:
     pricing = {k: v for k, v in (("input", price_in), ("output", price_out)) if v is not None}
-    return {"provider": provider, "model": model, "provider_model_id": api, "pricing": pricing,
-            "price_basis": "tokens", "context_window": 200_000, "max_output_tokens": 64_000,
-            "sources": [], **extra}
+    return {
+        "provider": provider,
+        "model": model,
+        "provider_model_id": api,
+        "pricing": pricing,
+        "price_basis": "tokens",
+        "context_window": 200_000,
+        "max_output_tokens": 64_000,
+        "sources": [],
+        **extra,
+    }
 
 
 def catalog() -> dict[str, Any]:
@@ -50,17 +64,31 @@ def catalog() -> dict[str, Any]:
             offering("anthropic", "claude-sonnet-4.5", "claude-sonnet-4-5", 3.0, 15.0),
             offering("routeco", "claude-sonnet-4.5", "anthropic/claude-sonnet-4.5", 3.3, 16.5),
             # deprecated but callable: priced and shown
-            offering("openai", "gpt-4o", "gpt-4o", 2.5, 10.0, status="deprecated",
-                     deprecation_date="2026-06-01"),
+            offering(
+                "openai",
+                "gpt-4o",
+                "gpt-4o",
+                2.5,
+                10.0,
+                status="deprecated",
+                deprecation_date="2026-06-01",
+            ),
             offering("deepseek", "deepseek-v3", "deepseek-chat", 0.27, 1.10),
             # cheaper, but only a price table names the id: left out by default
             offering("hostco", "deepseek-v3", "deepseek-v3-old", 0.1, 0.2, listed=False),
             # cheaper, but the price is flagged as an outlier: left out by default
-            offering("routeco", "deepseek-v3", "deepseek/deepseek-v3", 0.01, 0.02,
-                     flags=["price_outlier"]),
+            offering(
+                "routeco",
+                "deepseek-v3",
+                "deepseek/deepseek-v3",
+                0.01,
+                0.02,
+                flags=["price_outlier"],
+            ),
             # a 64k context cannot hold a 100k-token request
-            offering("hostco", "deepseek-v3", "deepseek-ai/DeepSeek-V3", 0.3, 1.2,
-                     context_window=64_000),
+            offering(
+                "hostco", "deepseek-v3", "deepseek-ai/DeepSeek-V3", 0.3, 1.2, context_window=64_000
+            ),
             # billed per image: token prices do not apply
             offering("hostco", "gpt-4o", "gpt-4o-image", None, None, price_basis="per_image"),
         ],
@@ -104,7 +132,10 @@ def test_monthly_totals_for_several_models_in_one_table(calc: Page) -> None:
         ".knollm-workload"
     )
     assert calc.column(1) == [
-        "DeepSeek V3", "DeepSeek V3", "GPT-4o deprecated · until 2026-06-01", "Claude Sonnet 4"
+        "DeepSeek V3",
+        "DeepSeek V3",
+        "GPT-4o deprecated · until 2026-06-01",
+        "Claude Sonnet 4",
     ]
     notice = p.inner_text(".knollm-left-out")
     assert notice.startswith("3 matching offerings left out:")
@@ -120,8 +151,9 @@ def test_monthly_totals_for_several_models_in_one_table(calc: Page) -> None:
 
 
 def test_context_and_max_output_must_hold_the_request(calc: Page) -> None:
-    p = calc.open("calculator/?input_tokens=100k&output_tokens=1000&requests=1&per=month"
-                  "&models=deepseek-v3")
+    p = calc.open(
+        "calculator/?input_tokens=100k&output_tokens=1000&requests=1&per=month&models=deepseek-v3"
+    )
     # 101k tokens do not fit HostCo's 64k context; unlisted and flagged are left out too
     assert calc.column(2) == ["DeepSeek"]
     assert "1 cannot hold the request" in p.inner_text(".knollm-left-out")
@@ -143,15 +175,19 @@ def test_picker_puts_the_exact_model_first_and_keeps_it_in_the_url(calc: Page) -
     p.press("input[aria-label='Add a model to compare']", "Enter")
     assert parse_qs(urlsplit(p.url).query)["models"] == ["claude-sonnet-4,gpt-4o"]
     assert [r[0] for r in summary(calc)] == ["Claude Sonnet 4", "GPT-4o"]
-    assert sorted(set(calc.column(1))) == ["Claude Sonnet 4", "GPT-4o deprecated · until 2026-06-01"]
+    assert sorted(set(calc.column(1))) == [
+        "Claude Sonnet 4",
+        "GPT-4o deprecated · until 2026-06-01",
+    ]
     p.click("[data-unpick=claude-sonnet-4]")
     assert parse_qs(urlsplit(p.url).query)["models"] == ["gpt-4o"]
     assert p.evaluate("document.activeElement.dataset.unpick") == "gpt-4o"
 
 
 def test_switching_entry_mode_keeps_the_bill(calc: Page) -> None:
-    p = calc.open("calculator/?input_tokens=2000&output_tokens=500&requests=100&per=day"
-                  "&models=gpt-4o")
+    p = calc.open(
+        "calculator/?input_tokens=2000&output_tokens=500&requests=100&per=day&models=gpt-4o"
+    )
     # 2000 * $2.5 + 500 * $10 = $0.01 per request; * 3,000 requests a month = $30.00
     assert summary(calc)[0][2] == "$30.00"
     p.select_option("select[aria-label='Enter the workload as']", "month")
@@ -162,9 +198,11 @@ def test_switching_entry_mode_keeps_the_bill(calc: Page) -> None:
 
 def test_old_shared_urls_keep_working(calc: Page) -> None:
     # a link shared before monthly totals, the picker and left-out offerings existed
-    p = calc.open("calculator/?search=sonnet&provider=anthropic&input_tokens=10k"
-                  "&output_tokens=1000&cached=0.5&requests=1000&per=day&offering="
-                  "anthropic~claude-sonnet-4-20250514")
+    p = calc.open(
+        "calculator/?search=sonnet&provider=anthropic&input_tokens=10k"
+        "&output_tokens=1000&cached=0.5&requests=1000&per=day&offering="
+        "anthropic~claude-sonnet-4-20250514"
+    )
     assert p.input_value(".knollm-search") == "sonnet"
     assert p.input_value("select[aria-label=Provider]") == "anthropic"
     assert p.input_value("select[aria-label='Enter the workload as']") == "request"

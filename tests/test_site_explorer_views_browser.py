@@ -169,13 +169,33 @@ def download(p: Any, kind: str) -> str:
         return handle.read()
 
 
+def test_cheapest_first_opens_on_what_an_offering_costs(views: Page) -> None:
+    """Sorted by input price, what a cost ranking takes comes first (q-fp8 $0.20, q $0.30), then
+    the $0 free tier, then unlisted ids (Knollm.displayGroup, the client's display_order); the
+    models view's "cheapest" is of the same offerings, not the free tier."""
+    p = views.open("explorer/?search=quant&sort=in&dir=asc&unlisted=1")
+    assert views.column(API) == ["q-fp8", "q", "q-free"]
+    p = views.open("explorer/?search=big&sort=in&dir=asc&unlisted=1")
+    assert views.column(API)[-1] == "big-old-label"  # $0.50, the lowest price, but unlisted
+    assert views.column(API)[0] == "big-instruct"
+    p = views.open("explorer/?search=big&sort=in&dir=desc&unlisted=1")
+    assert views.column(API)[-1] == "big-old-label"  # last either way
+    p = views.open("explorer/?view=models&sort=in&dir=asc")
+    cheapest = dict(zip(views.column(1), views.column(3), strict=True))
+    assert cheapest["Quant Model"].startswith("$0.20")
+    assert p.locator(".knollm-results tbody tr").first.inner_text().startswith("Quant Model")
+
+
 def test_export_the_view_as_csv_and_json(views: Page) -> None:
     p = views.open("explorer/?sort=in&dir=asc")
     text = download(p, "csv")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert len(rows) == 9  # the rows of the view, every page of them
-    # in the view's order: cheapest first (the free q at $0, then q-fp8 at $0.2)
-    assert [r["provider_model_id"] for r in rows[:2]] == ["q-free", "q-fp8"]
+    # in the view's order: what a cost ranking takes, cheapest first (q-fp8 at $0.2, q at
+    # $0.3); the free q at $0 after every paid price
+    assert [r["provider_model_id"] for r in rows[:2]] == ["q-fp8", "q"]
+    paid = [r for r in rows if r["provider_model_id"] != "q-free"]
+    assert rows.index(next(r for r in rows if r["provider_model_id"] == "q-free")) == len(paid)
     evil = next(r for r in rows if r["provider"] == "evil")
     # strings from the data never start a formula in a spreadsheet
     assert evil["model_name"] == "'" + HOSTILE_MODEL
@@ -187,8 +207,9 @@ def test_export_the_view_as_csv_and_json(views: Page) -> None:
             assert value[:1] not in ("=", "+", "-", "@"), row
     data = json.loads(download(p, "json"))
     assert len(data["rows"]) == 9
-    first = data["rows"][0]
-    assert first["provider_model_id"] == "q-free" and first["price_basis"] == "free"
+    assert data["rows"][0]["provider_model_id"] == "q-fp8"
+    free = next(r for r in data["rows"] if r["provider_model_id"] == "q-free")
+    assert free["price_basis"] == "free"
     q = next(r for r in data["rows"] if r["provider_model_id"] == "q-fp8")
     assert q == {
         "provider": "hosta",

@@ -72,13 +72,17 @@ def run_fetch(work: Path, published_url: str) -> dict[str, str]:
 
 
 def test_the_build_step_passes_what_the_fetch_step_found() -> None:
-    assert step("Build the site")["run"] == 'make site PREVIOUS="${{ steps.previous.outputs.models }}"'
+    assert (
+        step("Build the site")["run"] == 'make site PREVIOUS="${{ steps.previous.outputs.models }}"'
+    )
     assert step("Fetch the last published data")["env"]["PUBLISHED"] == (
         "${{ steps.pages.outputs.base_url }}/data"
     )
 
 
-def test_published_models_json_becomes_previous(tmp_path: Path, published: tuple[str, Path]) -> None:
+def test_published_models_json_becomes_previous(
+    tmp_path: Path, published: tuple[str, Path]
+) -> None:
     url, root = published
     catalog = {"generated_at": "2026-01-01T00:00:00Z", "offerings": [{"provider": "a"}]}
     (root / "data" / "models.json").write_bytes(orjson.dumps(catalog))
@@ -113,5 +117,7 @@ def test_changes_page_without_previous_data_says_what_it_compares(fixture_site: 
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
     assert "There is no earlier published data to compare with" in text
     assert "first build, or the published site could not be reached" in text
-    assert re.search(r"This build \(\S+\) holds 13 offerings of 8 models at 4 providers", text), text
+    assert re.search(r"This build \(\S+\) holds 13 offerings of 8 models at 4 providers", text), (
+        text
+    )
     assert "downloads the last published data/models.json" in text

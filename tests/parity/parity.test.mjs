@@ -113,6 +113,15 @@ test("ranking cases: direct and routed hosts", () => {
   assert.deepEqual(got, ranking.hosts);
 });
 
+test("ranking cases: the display order's groups (the client's display_order)", () => {
+  const c = new K.Catalog(json(join(PAYLOADS, "ranking.json")));
+  const want = json(join(PAYLOADS, "groups.json"));
+  const got = {};
+  for (let i = 0; i < c.n; i++) got[c.key(i)] = K.displayGroup(c, i);
+  assert.deepEqual(got, want);
+  assert.ok(new Set(Object.values(want)).size >= 3, "the cases hold several groups");
+});
+
 /* Prices as of a date (tests/parity/asof_cases.json): the ledger rule, per offering (pricesAsOf),
  * and the catalog view (asOf) whose price columns cost() prices unchanged. */
 const asof = json(join(HERE, "asof_cases.json"));

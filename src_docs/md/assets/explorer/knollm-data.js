@@ -500,6 +500,14 @@
       (o.flagged || c.priceFlagged[i] === 0) && (o.unlisted || c.listed[i] === 1);
   }
 
+  /* Where offering i sorts among others by price (the client's knollm.queries.display_order,
+   * its first key): 0 what a cost ranking takes, 1 a $0 offering it takes only with free (free
+   * tiers, plans), 2 the rest that is listed (a price in doubt, or not per token), 3 unlisted. */
+  function displayGroup(c, i) {
+    if (c.listed[i] !== 1) return 3;
+    return rankable(c, i) ? 0 : rankable(c, i, { free: true }) ? 1 : 2;
+  }
+
   /* Offerings (those `keep` accepts, all when it is absent) a cost ranking takes, cheapest
    * first for the workload w (as cost() prices it), ties in catalog order; those whose cost is
    * unknown are left out, as the client's Catalog.cheapest does. */
@@ -873,7 +881,7 @@
   }
 
   window.Knollm = {
-    load, loadMore, loadAll, decode, merge, fold, normalise, joinedPhrases, Catalog, Searcher, makeFilter, rankable, cheapest, cost, monthlyRequests, formatTokens, formatPrice,
+    load, loadMore, loadAll, decode, merge, fold, normalise, joinedPhrases, Catalog, Searcher, makeFilter, rankable, displayGroup, cheapest, cost, monthlyRequests, formatTokens, formatPrice,
     formatMoney, parseQuantity, readState, writeState, stateQuery, FILTER_DEFAULTS, DAYS_PER_MONTH,
     parseDate, ledgerIndex, pricesAsOf, asOf, loadLedger, SERVICE_TIERS,
   };

@@ -229,6 +229,16 @@
     return (i) => names[c.p[i]];
   }
 
+  const PRICE_SORTS = new Set(["in", "out", "blend", "cr"]);
+  let groupCache = null;
+  function displayGroups() {
+    if (!groupCache || groupCache.length !== catalog.n) {
+      groupCache = new Uint8Array(catalog.n);
+      for (let i = 0; i < catalog.n; i++) groupCache[i] = K.displayGroup(catalog, i);
+    }
+    return groupCache;
+  }
+
   /* All offerings in sort order, unknown values last; cached per key and direction. */
   function sortedOrder(key, dir) {
     const id = key + ":" + dir + (key === "cost" ? ":" + costsFor : "");
@@ -242,10 +252,16 @@
     if (num) {
       const values = new Float64Array(n);
       for (let i = 0; i < n; i++) values[i] = num(i);
+      /* By a price, what a cost ranking takes comes first, either way: then $0 tiers and plans,
+       * then prices in doubt or not per token, then unlisted ids (Knollm.displayGroup, the
+       * client's display_order), so "cheapest first" opens on what the offering costs; unknown
+       * prices stay last. */
+      const group = PRICE_SORTS.has(key) ? displayGroups() : null;
       all.sort((a, b) => {
         const x = values[a], y = values[b];
         if (x !== x) return y !== y ? a - b : 1;
         if (y !== y) return -1;
+        if (group && group[a] !== group[b]) return group[a] - group[b];
         return (x - y) * sign || a - b;
       });
     } else {
@@ -462,22 +478,34 @@
     const c = catalog;
     const count = c.models.id.length;
     if (!fold || fold.stamp.length !== count) {
-      fold = { stamp: new Int32Array(count), cheapest: new Int32Array(count) };
+      fold = { stamp: new Int32Array(count), cheapest: new Int32Array(count), group: new Uint8Array(count) };
       for (const key of FOLD_MIN.concat(FOLD_MAX)) fold[key] = new Float64Array(count);
     }
     const generation = ++foldGeneration;
     const order = [];
-    const stamp = fold.stamp, cheapest = fold.cheapest, model = c.m;
+    const stamp = fold.stamp, cheapest = fold.cheapest, model = c.m, fgroup = fold.group, groups = displayGroups();
     const fin = fold.in, fout = fold.out, fblend = fold.blend, fctx = fold.ctx, fmo = fold.mo;
     const cin = c.in, cout = c.out, cblend = c.blend, cctx = c.ctx, cmo = c.mo;
     for (let k = 0; k < rows.length; k++) {
       const i = rows[k];
       const j = model[i];
-      if (stamp[j] !== generation) {
-        stamp[j] = generation;
-        order.push(j);
-        fin[j] = cin[i]; fout[j] = cout[i]; fblend[j] = cblend[i]; fctx[j] = cctx[i]; fmo[j] = cmo[i];
+      const first = stamp[j] !== generation;
+      if (first) { stamp[j] = generation; order.push(j); }
+      /* A model's cheapest prices come from its offerings of the best display group (what a cost
+       * ranking takes, before $0 tiers, doubtful prices and unlisted ids); limits from all. */
+      if (first || groups[i] < fgroup[j]) {
+        if (first) { fctx[j] = cctx[i]; fmo[j] = cmo[i]; } else {
+          if (cctx[i] > fctx[j] || fctx[j] !== fctx[j]) fctx[j] = cctx[i] === cctx[i] ? cctx[i] : fctx[j];
+          if (cmo[i] > fmo[j] || fmo[j] !== fmo[j]) fmo[j] = cmo[i] === cmo[i] ? cmo[i] : fmo[j];
+        }
+        fgroup[j] = groups[i];
+        fin[j] = cin[i]; fout[j] = cout[i]; fblend[j] = cblend[i];
         cheapest[j] = cin[i] === cin[i] ? i : -1;
+        continue;
+      }
+      if (groups[i] > fgroup[j]) {
+        if (cctx[i] > fctx[j] || fctx[j] !== fctx[j]) fctx[j] = cctx[i] === cctx[i] ? cctx[i] : fctx[j];
+        if (cmo[i] > fmo[j] || fmo[j] !== fmo[j]) fmo[j] = cmo[i] === cmo[i] ? cmo[i] : fmo[j];
         continue;
       }
       /* NaN (unknown) never wins a comparison and is replaced by any known value. */
@@ -496,8 +524,10 @@
     if (inPlace) return order;
     const sign = sort.dir === "asc" ? 1 : -1;
     const value = fold[sort.key];
+    const grouped = FOLD_MIN.includes(sort.key) ? fold.group : null;
     const position = new Map(order.map((j, k) => [j, k]));
     return order.sort((a, b) => {
+      if (grouped && grouped[a] !== grouped[b]) return grouped[a] - grouped[b];
       const x = value[a], y = value[b];
       if (x !== x) return y !== y ? position.get(a) - position.get(b) : 1;
       if (y !== y) return -1;
@@ -1577,7 +1607,7 @@
     keepMask = null; keepFor = "";
     leftOut = null; leftOutFor = "";
     hiddenMask = null; hiddenFor = "";
-    mainstreamCache = null; variantKindCache = null;
+    mainstreamCache = null; variantKindCache = null; groupCache = null;
     fold = null; matchedMask = null;
     rowCostCache = { i: -1, result: null };
     if (creatorsFilled) {
