@@ -50,6 +50,8 @@ def question_1(page: Any, base: str) -> str:
     page.wait_for_selector(READY, state="attached")
     page.locator("button[data-sort=in]").click()  # cheapest first
     page.wait_for_selector(READY, state="attached")
+    if not page.evaluate("document.querySelector('details.knollm-filters').open"):
+        page.click("details.knollm-filters > summary")  # folded away on a phone
     page.select_option("select[aria-label='Minimum context']", label="≥ 128k")
     page.check("input[aria-label=Tools]")
     page.wait_for_selector(READY, state="attached")

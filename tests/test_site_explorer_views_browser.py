@@ -325,6 +325,18 @@ def test_a_small_first_part_waits_for_the_rest_unless_it_holds_the_first_rows(
     assert "so far" not in page.count()
     assert "Quant Model" in page.column(MODEL)
 
+    # a model asked for by name that the first part holds (whole): shown at once, complete
+    p.goto(page.base + "explorer/?model=big")
+    p.wait_for_selector("[data-knollm-app][data-state=partial]", state="attached")
+    assert set(page.column(MODEL)) == {"Big Model"}
+    assert page.count().startswith("3 offerings match · ")  # no "so far": the part holds it all
+    assert "Loading" not in p.inner_text(".knollm-left-out")
+    while not held:
+        p.wait_for_timeout(20)
+    held.pop().fulfill(body=files[MORE_FILE], content_type="application/json")
+    p.wait_for_selector("[data-knollm-app][data-state=ready]", state="attached")
+    assert page.count().startswith("3 offerings match · ")
+
     p.goto(page.base + "explorer/?search=quant")
     p.wait_for_function("document.querySelector('.knollm-count')")
     p.wait_for_function(

@@ -721,6 +721,8 @@
    * at its position shows something else: its signature names the offering, the columns, what
    * the prices are of (the catalog view, the workload) and its compare and selected state. */
   let catalogStamp = 0, stampedCatalog = null;
+  /* While only the first part of a split payload is in: what it shows (firstPartAnswers). */
+  let partial = null;
   function patchRows(cols, slice, models) {
     if (stampedCatalog !== catalog) { stampedCatalog = catalog; catalogStamp++; }
     if (!ui.table.tHead) ui.table.append(h("thead"), h("tbody"));
@@ -756,6 +758,7 @@
 
   function render() {
     const started = performance.now();
+    if (catalog.more) partial = firstPartAnswers(); // the view may have changed meanwhile
     const focused = focusedControl();
     rowCostCache = { i: -1, result: null }; // the workload may have changed
     if (APP === "calculator") ensureCosts();
@@ -774,7 +777,7 @@
     const noun = models ? "models" : "offerings";
     const sort = currentSort();
     ui.count.textContent = items.length.toLocaleString("en-US") + " " + noun + " match" +
-      (items.length === 1 ? "es" : "") + (catalog.more ? " so far" : "") + " · sorted by " + sortLabel(sort) + pricingLabel(catalog, " · ");
+      (items.length === 1 ? "es" : "") + (catalog.more && partial !== "exact" ? " so far" : "") + " · sorted by " + sortLabel(sort) + pricingLabel(catalog, " · ");
     patch(ui.pager,
       h("button", { type: "button", disabled: state.page <= 1, dataset: { page: String(state.page - 1), step: "prev" }, "aria-label": "Previous page" }, "‹ Previous"),
       h("span", null, " page " + state.page + " of " + pages + " "),
@@ -816,7 +819,7 @@
       parts.push(unlisted.toLocaleString("en-US") + " unlisted offering" + (unlisted === 1 ? "" : "s") + " (no model list names the id) hidden. ",
         h("button", { type: "button", className: "md-button", dataset: { showHidden: "unlisted" } }, "Show unlisted"));
     }
-    if (catalog.more) {
+    if (catalog.more && partial !== "exact") {
       parts.push("Loading " + catalog.more.offerings.toLocaleString("en-US") + " more offering" + (catalog.more.offerings === 1 ? "" : "s") + " of " +
         catalog.more.models.toLocaleString("en-US") + " more model" + (catalog.more.models === 1 ? "" : "s") + "…");
     }
@@ -1564,7 +1567,8 @@
     const rest = catalog.more ? K.loadMore(base, root.getAttribute("data-payload")) : null;
     rest && rest.catch(() => {}); // handled where it is awaited
     await applyAsOf();
-    const shown = !rest || firstPartAnswers();
+    partial = rest ? firstPartAnswers() : null;
+    const shown = !rest || partial !== null;
     if (shown) {
       render();
       performance.mark("knollm:first-table");
@@ -1583,6 +1587,7 @@
       }
       searcher = new K.Searcher(catalog);
       resetCaches();
+      partial = null;
       render();
       if (!shown) performance.mark("knollm:first-table");
     }
@@ -1593,13 +1598,19 @@
       setTimeout(() => catalog.bigrams(), 0);
     }, 0);
   }
-  /* Whether the first part of a split payload alone gives the view's first rows: the explorer's
-   * default order (most widely hosted first), its first page, no search, no model, provider or
-   * compared offering asked for (which may be in the rest). */
+  /* What the first part of a split payload alone can show of the view: "exact" when the view
+   * asks for models by name and the part holds them all (it holds models whole, so the view is
+   * complete, in any order); "first" for the explorer's default order (most widely hosted first),
+   * its first page, with no search, provider, creator or family asked for: the right first rows,
+   * counted "so far"; null otherwise (the view waits for the rest). */
   function firstPartAnswers() {
+    const named = pickedModels().concat(state.model ? [state.model] : []);
+    const compared = state.compare.every((key) => catalog.byKey(key) >= 0);
+    if (named.length && named.every((id) => catalog.modelIndex.has(id)) && compared) return "exact";
     const sort = currentSort();
-    return APP === "explorer" && sort.key === "hosts" && sort.dir === "desc" && state.page <= 1 && !state.q &&
-      !state.model && !state.models && !state.provider && !state.creator && !state.family && !state.compare.length;
+    const first = APP === "explorer" && sort.key === "hosts" && sort.dir === "desc" && state.page <= 1 && !state.q &&
+      !named.length && !state.provider && !state.creator && !state.family && !state.compare.length;
+    return first ? "first" : null;
   }
   function resetCaches() {
     sortCache.clear();
