@@ -110,13 +110,44 @@ def build_providers(
 
 _VENDOR_PREFIX = re.compile(r"^[^:]{1,40}:\s+")
 _TAG_SUFFIX = re.compile(
-    r"\s*\((free|beta|preview|thinking|nitro|floor|extended)\)$", re.IGNORECASE
+    r"\s*\((free|beta|preview|thinking|nitro|floor|extended|latest)\)$", re.IGNORECASE
 )
 
 
 def clean_name(name: str) -> str:
     """A provider's display name without a "Vendor: " prefix or a "(free)"-style tag."""
     return _TAG_SUFFIX.sub("", _VENDOR_PREFIX.sub("", name.strip())) or name
+
+
+def model_display_name(
+    model_id: str, known: list[NormalRecord], canonical: ModelFact | None = None
+) -> str:
+    """A model's display name: the first name a person would write, by source precedence.
+
+    Candidates come from the canonical record, then models.dev's records, then the other
+    sources' (variants' names left out), each without a "Vendor: " prefix or a tag such as
+    "(free)" or "(latest)" (an alias's marker: the model is the same). A name holding a "/" is
+    a path, not a name, and is passed over; so is one spelled like an id ("claude-sonnet-4-5",
+    :func:`_id_like`) while a later source has a name ("Claude Sonnet 4.5"; a lab's own casing
+    such as "GLM-4.5" is a name). With no name at all, the id is made into a title.
+    """
+    stated = [canonical.name] if canonical is not None and canonical.name else []
+    stated += [
+        r.raw.name for r in known if r.raw.name and not r.variant and r.raw.source == "models-dev"
+    ]
+    stated += [
+        r.raw.name for r in known if r.raw.name and not r.variant and r.raw.source != "models-dev"
+    ]
+    names = [" ".join(clean_name(name).split()) for name in stated]  # no stray tabs or newlines
+    names = [name for name in names if name and "/" not in name]
+    return next((n for n in names if not _id_like(n)), None) or (
+        names[0] if names else _title(model_id)
+    )
+
+
+def _id_like(name: str) -> bool:
+    """Spelled like an id, not a name: one lower-case word ("claude-sonnet-4-5", "glm-5.1")."""
+    return " " not in name and name == name.lower()
 
 
 def _title(model_id: str) -> str:
@@ -161,22 +192,12 @@ def build_models(
         if len(known) > 1:
             known = sorted(known, key=_facts_order)
         entry: dict[str, Any] = {"id": model_id}
-        name = next(
-            (
-                r.raw.name
-                for r in known
-                if r.raw.name and r.raw.source == "models-dev" and not r.variant
-            ),
-            None,
-        )
-        plain = (r for r in known if r.raw.name and not r.variant and "/" not in r.raw.name)
-        chosen = name or next((clean_name(r.raw.name) for r in plain if r.raw.name), None)
-        entry["name"] = " ".join((chosen or _title(model_id)).split())  # no stray tabs or newlines
+        canonical = model_facts.get(model_id)
+        entry["name"] = model_display_name(model_id, known, canonical)
         entry["creator"] = next((r.creator for r in known if r.creator), None)
         entry["family"] = next((r.raw.family for r in known if r.raw.family), None) or _family(
             model_id
         )
-        canonical = model_facts.get(model_id)
         lab = _lab_providers(entry["creator"], first_party)
         entry.update(_dated_facts(model_id, known, canonical, lab, problems))
         if canonical is not None:

@@ -182,3 +182,29 @@ def test_canonical_records_adapter_reads_the_published_shape(tmp_path: Path) -> 
             "date": "2024-05-13",
         }
     ]
+
+
+def test_display_name_is_the_first_name_a_person_would_write() -> None:
+    """Canonical name first, then the sources' by precedence; an alias's "(latest)" and a
+    "Vendor: " prefix dropped; a path or an id-like spelling passed over while a name exists."""
+    from knollm_build.assemble import model_display_name
+
+    def named(*names: str) -> list:
+        return records(**{f"p{k}": {"name": name} for k, name in enumerate(names)})
+
+    one = named("llama-3.3-70b-instruct")
+    assert model_display_name(MODEL, one, fact(name="Llama 3.3 70B Instruct (latest)")) == (
+        "Llama 3.3 70B Instruct"
+    )
+    # an id-like spelling (one lower-case word) and a path yield to a later proper name
+    got = model_display_name(
+        MODEL, named("llama-3.3-70b-instruct", "meta/Llama 3.3", "Meta: Llama 3.3 70B")
+    )
+    assert got == "Llama 3.3 70B"
+    # a lab's own casing is a name, even without a space
+    assert model_display_name(MODEL, named("Llama-3.3-70B-Instruct", "Llama 3.3")) == (
+        "Llama-3.3-70B-Instruct"
+    )
+    # only id-like names: the first; none at all: the id as a title
+    assert model_display_name(MODEL, named("llama-3.3-70b", "llama3.3")) == "llama-3.3-70b"
+    assert model_display_name(MODEL, []) == "Llama 3.3 70B Instruct"
