@@ -120,6 +120,7 @@ bench: venv sources npm
 	$(MAKE) site WORK="$(or $(WORK),../shared/work)"
 	$(BIN)/python benchmarks/bench_explorer.py
 	$(BIN)/python benchmarks/bench_site_speed.py --data $(OUT)
+	$(BIN)/python benchmarks/bench_walkthrough.py
 	$(MAKE) client-data WORK="$(or $(WORK),../shared/work)"
 	$(BIN)/python benchmarks/bench_client.py
 	@# Routers record usage in the data directory: the benchmarks get one of their own.

@@ -77,6 +77,16 @@ def synthetic(document: dict[str, Any], copies: int) -> dict[str, Any]:
     return {**document, "models": models, "offerings": offerings}
 
 
+def built_site_and_chromium(site: Path) -> str:
+    """The chromium to run, once ``site`` is a built site; else exit saying what is missing."""
+    if not (site / "explorer" / "index.html").is_file():
+        raise SystemExit(f"{site} has no explorer: run `make site WORK=../shared/work` first")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        raise SystemExit("chromium not found (apt-get install chromium)")
+    return chromium
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -131,11 +141,7 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    if not (args.site / "explorer" / "index.html").is_file():
-        raise SystemExit(f"{args.site} has no explorer: run `make site WORK=../shared/work` first")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        raise SystemExit("chromium not found (apt-get install chromium)")
+    chromium = built_site_and_chromium(args.site)
     document = orjson.loads(((args.data or args.site / "data") / "models.json").read_bytes())
     catalogs = [
         ("full", {k: orjson.dumps(v) for k, v in explorer_files(document).items()}),

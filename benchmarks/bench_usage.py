@@ -228,7 +228,9 @@ def bench_report(rows: int) -> None:
     store.close()
     start = time.perf_counter()
     Router(catalog, benchmark_priors=False, usage_path=path, keys={"groq": "sk-x"})
-    print(f"Router start on that file (reads recorded reliability): {time.perf_counter() - start:.2f} s")
+    print(
+        f"Router start on that file (reads recorded reliability): {time.perf_counter() - start:.2f} s"
+    )
 
 
 def main() -> None:

@@ -22,7 +22,6 @@ printed, never asserted.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -33,7 +32,8 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_site_speed import serve  # noqa: E402 - after the path
+from bench_explorer import built_site_and_chromium  # noqa: E402 - after the path
+from bench_site_speed import serve  # noqa: E402
 
 READY = "[data-knollm-app][data-state=ready]"
 
@@ -113,11 +113,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, default=ROOT / "site")
     args = parser.parse_args()
-    if not (args.site / "explorer" / "index.html").is_file():
-        raise SystemExit(f"{args.site} has no explorer: run `make site WORK=../shared/work` first")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        raise SystemExit("chromium not found (apt-get install chromium)")
+    chromium = built_site_and_chromium(args.site)
     server = serve(args.site)
     base = f"http://127.0.0.1:{server.server_port}/"
     questions = (
