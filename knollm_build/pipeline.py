@@ -214,6 +214,9 @@ def _compile(options: BuildOptions) -> BuildResult:
     )
     problems.extend(checked.problems)
     offerings = checked.offerings
+    # Each merged offering now has its checked copy: drop the merged ones rather than carry a
+    # second copy of every offering through assemble, history and publishing (the build's peak).
+    merged.offerings.clear()
     timings["plausibility"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
