@@ -179,6 +179,7 @@ def build_models(
         pid: (names or {}).get(pid, pid) for pid, kind in kinds.items() if kind == "first_party"
     }
     passing = frozenset(pid for pid, kind in kinds.items() if kind in PASS_THROUGH_KINDS)
+    labs = _LabProviders(first_party)
     facts: dict[str, list[NormalRecord]] = defaultdict(list)
     for record in records:
         facts[record.model].append(record)
@@ -198,7 +199,7 @@ def build_models(
         entry["family"] = next((r.raw.family for r in known if r.raw.family), None) or _family(
             model_id
         )
-        lab = _lab_providers(entry["creator"], first_party)
+        lab = labs.of(entry["creator"])
         entry.update(_dated_facts(model_id, known, canonical, lab, problems))
         if canonical is not None:
             entry["family"] = entry["family"] or canonical.family
@@ -220,13 +221,29 @@ def build_models(
     return out
 
 
-def _lab_providers(creator: str | None, first_party: Mapping[str, str]) -> frozenset[str]:
-    """The providers that are the creator's own API: first-party providers named like the lab."""
-    if not creator:
-        return frozenset()
-    word = creator.split()[0].casefold()
-    named = {pid for pid, name in first_party.items() if name.split()[0].casefold() == word}
-    return frozenset(named or ({word} if not first_party else set()))
+class _LabProviders:
+    """The providers that are a creator's own API: first-party providers named like the lab.
+
+    The first-party providers are indexed once by the first word of their name, so each model
+    costs one look-up, not a scan of every first-party provider (which grew with the catalog)."""
+
+    def __init__(self, first_party: Mapping[str, str]) -> None:
+        self._first_party = first_party
+        self._by_word: dict[str, frozenset[str]] | None = None
+
+    def of(self, creator: str | None) -> frozenset[str]:
+        if not creator:
+            return frozenset()
+        if self._by_word is None:
+            by_word: dict[str, set[str]] = defaultdict(set)
+            for pid, name in self._first_party.items():
+                by_word[name.split()[0].casefold()].add(pid)
+            self._by_word = {word: frozenset(pids) for word, pids in by_word.items()}
+        word = creator.split()[0].casefold()
+        named = self._by_word.get(word)
+        if named:
+            return named
+        return frozenset({word} if not self._first_party else set())
 
 
 def _majority(counts: Counter[str], voters: int) -> list[str]:
