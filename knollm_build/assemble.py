@@ -124,17 +124,17 @@ def model_display_name(
 ) -> str:
     """A model's display name: the first name a person would write, by source precedence.
 
-    Candidates come from the canonical record, then models.dev's records, then the other
-    sources' (variants' names left out), each without a "Vendor: " prefix or a tag such as
+    Candidates come from models.dev's records (the names it gives each host's model), then the
+    canonical record, then the other sources' (variants' names left out), each without a "Vendor: " prefix or a tag such as
     "(free)" or "(latest)" (an alias's marker: the model is the same). A name holding a "/" is
     a path, not a name, and is passed over; so is one spelled like an id ("claude-sonnet-4-5",
     :func:`_id_like`) while a later source has a name ("Claude Sonnet 4.5"; a lab's own casing
     such as "GLM-4.5" is a name). With no name at all, the id is made into a title.
     """
-    stated = [canonical.name] if canonical is not None and canonical.name else []
-    stated += [
+    stated = [
         r.raw.name for r in known if r.raw.name and not r.variant and r.raw.source == "models-dev"
     ]
+    stated += [canonical.name] if canonical is not None and canonical.name else []
     stated += [
         r.raw.name for r in known if r.raw.name and not r.variant and r.raw.source != "models-dev"
     ]
