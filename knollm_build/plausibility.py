@@ -114,6 +114,15 @@ class _Finding:
             )
         )
 
+    def replace(
+        self, name: str, value: float, source: str, flag: str, reason: str, was: Any
+    ) -> None:
+        """Publish ``value`` from ``source`` as price ``name`` instead, flagged ``flag``."""
+        self.pricing[name] = value
+        self.provenance[f"pricing.{name}"] = source
+        self.changed = True
+        self.flag(flag, reason, f"pricing.{name}", was)
+
     def withhold(self, name: str, reason: str) -> None:
         value = self.pricing.pop(name)
         self.provenance.pop(f"pricing.{name}", None)
@@ -159,13 +168,12 @@ def _zeros(finding: _Finding, kind: str | None, placeholder_sources: frozenset[s
         source = finding.provenance.get(f"pricing.{name}", "")
         if alternative is not None:
             alt_source, value = alternative
-            finding.pricing[name] = value
-            finding.provenance[f"pricing.{name}"] = alt_source
-            finding.changed = True
-            finding.flag(
+            finding.replace(
+                name,
+                value,
+                alt_source,
                 "placeholder_price",
                 f"{source} gives 0, {alt_source} gives {value:g}: the positive price is published",
-                f"pricing.{name}",
                 0.0,
             )
         elif offering.mode in PER_ITEM_BASIS or source in placeholder_sources:
@@ -248,15 +256,14 @@ def _ranges(finding: _Finding, ranges: Ranges, alternates: Alternates) -> None:
                 span = ranges.get((offering.model, name))
                 if found is not None and span is not None and span[0] <= found[1] <= span[1]:
                     source, other = found
-                    finding.pricing[name] = other
-                    finding.provenance[f"pricing.{name}"] = source
-                    finding.changed = True
-                    finding.flag(
+                    finding.replace(
+                        name,
+                        other,
+                        source,
                         "unit_inferred",
                         f"{source} pricing.{name} is not plausible in its dump's usual unit "
                         f"(withheld when read); read in the other unit it is {other:g}, within "
                         f"the {span[0]:g}..{span[1]:g} its direct hosts charge",
-                        f"pricing.{name}",
                         other,
                     )
                     continue
